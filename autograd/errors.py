@@ -1,0 +1,34 @@
+"""The errors the engine raises on purpose: each names what went wrong."""
+
+from __future__ import annotations
+
+
+class DomainError(ValueError):
+    """An operation was asked for a value outside its domain (log of −1, 0 ** −1, √−4, x / 0)."""
+
+
+class AnomalyError(ArithmeticError):
+    """Anomaly mode caught the first operation that produced NaN or infinity."""
+
+
+class GradcheckError(AssertionError):
+    """An analytic derivative disagrees with its finite-difference estimate.
+
+    Attributes name the input (``input``), the two derivatives (``analytic``, ``numeric``) and the
+    order of the derivative that was checked (``order``).
+    """
+
+    def __init__(self, message: str, *, input: str, analytic: float, numeric: float, order: int):
+        super().__init__(message)
+        self.input = input
+        self.analytic = analytic
+        self.numeric = numeric
+        self.order = order
+
+
+class UsageError(Exception):
+    """An expected mistake on the command line (a bad number, an unknown name, a missing file).
+
+    The ``chainrule`` command prints its message on one line and exits with code 2, without a
+    traceback.
+    """

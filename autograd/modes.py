@@ -1,0 +1,88 @@
+"""Modes that change what the engine records: ``no_grad`` and anomaly detection.
+
+Both live in one ``ContextVar``, so they are local to a thread and to an asyncio task, and every
+operation reads them with a single lookup.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from typing import Any, NamedTuple, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Mode(NamedTuple):
+    """What the engine does on each operation."""
+
+    recording: bool = True
+    detect_anomaly: bool = False
+    #: Where new nodes are being made, e.g. "MLP/Layer 1/Neuron 3" ('' outside any scope).
+    scope: str = ""
+
+
+MODE: ContextVar[Mode] = ContextVar("chainrule_mode", default=Mode())  # noqa: B039 (immutable)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded for backprop."""
+    return MODE.get().recording
+
+
+class _ModeSwitch:
+    """One change of mode, as a context manager and as a decorator."""
+
+    def __init__(self, **changes: bool | str):
+        self._changes: dict[str, Any] = changes
+        self._tokens: list[Token[Mode]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(MODE.set(MODE.get()._replace(**self._changes)))
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.reset(self._tokens.pop())
+
+    def __call__(self, function: Callable[P, R]) -> Callable[P, R]:
+        changes = self._changes
+
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            # A switch of its own per call: calls may overlap in several threads.
+            with _ModeSwitch(**changes):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+def no_grad() -> _ModeSwitch:
+    """Record nothing: values computed inside are plain leaves with no graph.
+
+    Use as ``with no_grad(): ...`` or as a decorator ``@no_grad()``. The previous mode comes
+    back when the block ends, also when it ends with an exception.
+    """
+    return _ModeSwitch(recording=False)
+
+
+def enable_grad() -> _ModeSwitch:
+    """Record again inside a ``no_grad`` block (context manager and decorator)."""
+    return _ModeSwitch(recording=True)
+
+
+def detect_anomaly() -> _ModeSwitch:
+    """Raise :class:`~autograd.errors.AnomalyError` at the first op whose value or local gradient
+    is NaN or infinite while its inputs were finite, naming the op (context manager and decorator).
+    """
+    return _ModeSwitch(detect_anomaly=True)
+
+
+def scope(name: str) -> _ModeSwitch:
+    """Tag the nodes made inside with ``name`` (nested scopes join with "/"), so that drawings
+    can group them: ``nn`` modules open one scope per neuron and layer.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a scope needs a non-empty name, got {name!r}")
+    outer = MODE.get().scope
+    return _ModeSwitch(scope=f"{outer}/{name}" if outer else name)

@@ -1,0 +1,385 @@
+"""The op table: every operation's forward value and local derivatives, side by side.
+
+Each op is written once, as a rule over an arithmetic namespace ``m``:
+
+* ``forward(m, *xs)`` gives the op's value;
+* ``derivatives(m, out, *xs)`` gives the local derivatives ∂out/∂xᵢ, one per input, written
+  with ordinary arithmetic on the inputs ``xs`` and the output ``out``;
+* ``domain(*xs)``, when the op has one, returns what is wrong with the inputs (or ``None``).
+
+The same rule serves three uses. Eager ``backward()`` evaluates it on floats
+(:mod:`autograd.floatmath`), when the node is created. ``backward(create_graph=True)`` evaluates
+``derivatives`` on ``Value`` nodes, so that gradients get a graph of their own and can be
+differentiated again. The compiled replay evaluates it on symbols and so writes it as source code.
+A learner finds each derivative in exactly one place below; the graph walk in
+:mod:`autograd.backprop` knows no op.
+
+The notation is that of the seeds: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from abc import ABC, abstractmethod
+from typing import Any
+
+#: An operand of a rule: a float, a ``Value`` or a symbol, depending on the namespace.
+Operand = Any
+
+
+class Op(ABC):
+    """One differentiable operation. Subclasses set ``name`` and the rule's methods."""
+
+    name: str = ""
+    #: How the op reads on a drawing and in ``Value.op``.
+    symbol: str = ""
+
+    @abstractmethod
+    def forward(self, m: Any, *xs: Operand) -> Operand:
+        """The op's value at ``xs``."""
+
+    @abstractmethod
+    def derivatives(self, m: Any, out: Operand, *xs: Operand) -> tuple[Operand, ...]:
+        """The local derivatives ∂out/∂xᵢ, one per input."""
+
+    def domain(self, *xs: float) -> str | None:
+        """What is wrong with these inputs, or ``None`` when the op is defined at them."""
+        return None
+
+    def margin(self, *xs: float) -> float:
+        """How far the inputs are from a point where the op is not smooth (a kink or a pole).
+
+        Random tests keep away from such points, where finite differences are meaningless.
+        """
+        return math.inf
+
+    def __repr__(self) -> str:
+        return self.symbol or self.name
+
+
+class Add(Op):
+    """x + y;  ∂/∂x = 1, ∂/∂y = 1."""
+
+    name = symbol = "+"
+
+    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+        return x + y
+
+    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+        return (1.0, 1.0)
+
+
+class Sub(Op):
+    """x − y;  ∂/∂x = 1, ∂/∂y = −1."""
+
+    name = symbol = "-"
+
+    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+        return x - y
+
+    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+        return (1.0, -1.0)
+
+
+class Mul(Op):
+    """x · y;  ∂/∂x = y, ∂/∂y = x."""
+
+    name = symbol = "*"
+
+    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+        return x * y
+
+    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+        return (y, x)
+
+
+class Div(Op):
+    """x / y;  ∂/∂x = 1/y, ∂/∂y = −x/y² = −out/y.  Undefined at y = 0."""
+
+    name = symbol = "/"
+
+    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+        return x / y
+
+    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+        return (1.0 / y, -out / y)
+
+    def domain(self, x: float, y: float) -> str | None:
+        return f"division by zero ({x!r} / {y!r})" if y == 0 else None
+
+    def margin(self, x: float, y: float) -> float:
+        return abs(y)
+
+
+class Neg(Op):
+    """−x;  d/dx = −1."""
+
+    name = "neg"
+    symbol = "-"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return -x
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (-1.0,)
+
+
+class Identity(Op):
+    """x (a new node for the same number);  d/dx = 1."""
+
+    name = "identity"
+    symbol = "id"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return x
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (1.0,)
+
+
+class PowConst(Op):
+    """xᶜ for a constant exponent c;  d/dx = c·xᶜ⁻¹.
+
+    Undefined for x = 0 with c < 0, and for x < 0 with a non-integer c.
+    """
+
+    name = "pow"
+
+    def __init__(self, exponent: float):
+        self.exponent = exponent
+        self.symbol = f"**{exponent:g}"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.power(x, self.exponent)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        c = self.exponent
+        return (c * m.power(x, c - 1.0),)
+
+    def domain(self, x: float) -> str | None:
+        c = self.exponent
+        if x == 0 and c < 0:
+            return f"0 ** {c!r}: zero cannot be raised to a negative power"
+        if x < 0 and not float(c).is_integer():
+            return f"{x!r} ** {c!r}: a negative number has no real non-integer power"
+        return None
+
+    def margin(self, x: float) -> float:
+        return math.inf if float(self.exponent).is_integer() and self.exponent >= 0 else abs(x)
+
+
+class Pow(Op):
+    """xʸ with a ``Value`` exponent;  ∂/∂x = y·xʸ⁻¹, ∂/∂y = xʸ·ln x.  Needs x > 0."""
+
+    name = symbol = "**"
+
+    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+        return m.power(x, y)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+        return (y * m.power(x, y - 1.0), out * m.log(x))
+
+    def domain(self, x: float, y: float) -> str | None:
+        if x > 0 or x != x:
+            return None
+        return (
+            f"{x!r} ** y with a Value exponent y: the base must be positive, because "
+            "∂(xʸ)/∂y = xʸ·ln x needs ln x (use a constant exponent for a base ≤ 0)"
+        )
+
+    def margin(self, x: float, y: float) -> float:
+        return x
+
+
+class Abs(Op):
+    """|x|;  d/dx = sign x (0 at the kink x = 0)."""
+
+    name = symbol = "abs"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.abs(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (m.sign(x),)
+
+    def margin(self, x: float) -> float:
+        return abs(x)
+
+
+class Exp(Op):
+    """eˣ;  d/dx = eˣ = out."""
+
+    name = symbol = "exp"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.exp(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (out,)
+
+
+class Log(Op):
+    """ln x;  d/dx = 1/x.  Needs x > 0."""
+
+    name = symbol = "log"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.log(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (1.0 / x,)
+
+    def domain(self, x: float) -> str | None:
+        return None if x > 0 or x != x else f"log({x!r}): log is defined only for x > 0"
+
+    def margin(self, x: float) -> float:
+        return x
+
+
+class Sqrt(Op):
+    """√x;  d/dx = 1/(2√x) = ½·x^(−½).  Needs x ≥ 0; the derivative is infinite at 0."""
+
+    name = symbol = "sqrt"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.sqrt(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (0.5 * m.power(x, -0.5),)
+
+    def domain(self, x: float) -> str | None:
+        return None if x >= 0 or x != x else f"sqrt({x!r}): sqrt is defined only for x ≥ 0"
+
+    def margin(self, x: float) -> float:
+        return x
+
+
+class Tanh(Op):
+    """tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ);  d/dx = 1 − tanh² x."""
+
+    name = symbol = "tanh"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.tanh(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (1.0 - out * out,)
+
+
+class Sigmoid(Op):
+    """σ(x) = 1/(1 + e⁻ˣ);  σ'(x) = σ(x)(1 − σ(x))."""
+
+    name = symbol = "sigmoid"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.sigmoid(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (out * (1.0 - out),)
+
+
+class Relu(Op):
+    """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0."""
+
+    name = symbol = "relu"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.relu(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (m.step(x),)
+
+    def margin(self, x: float) -> float:
+        return abs(x)
+
+
+class LeakyRelu(Op):
+    """LeakyReLU(x) = x for x > 0, αx otherwise;  d/dx = 1 for x > 0, else α."""
+
+    name = "leaky_relu"
+
+    def __init__(self, slope: float = 0.01):
+        self.slope = slope
+        self.symbol = f"leaky_relu({slope:g})"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.relu(x) - self.slope * m.relu(-x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (self.slope + (1.0 - self.slope) * m.step(x),)
+
+    def margin(self, x: float) -> float:
+        return abs(x)
+
+
+class Softplus(Op):
+    """softplus(x) = ln(1 + eˣ);  d/dx = σ(x)."""
+
+    name = symbol = "softplus"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.softplus(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (m.sigmoid(x),)
+
+
+class Sin(Op):
+    """sin x;  d/dx = cos x."""
+
+    name = symbol = "sin"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.sin(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (m.cos(x),)
+
+
+class Cos(Op):
+    """cos x;  d/dx = −sin x."""
+
+    name = symbol = "cos"
+
+    def forward(self, m: Any, x: Operand) -> Operand:
+        return m.cos(x)
+
+    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (-m.sin(x),)
+
+
+class Linear(Op):
+    """A neuron's weighted sum z = Σ wᵢxᵢ + b, as one node.
+
+    Inputs are ``w₁ … wₙ, x₁ … xₙ, b``;  ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1.
+    One node instead of 2n keeps a network's graph small and readable.
+    """
+
+    name = symbol = "linear"
+
+    def forward(self, m: Any, *wxb: Operand) -> Operand:
+        n = len(wxb) // 2
+        return sum(map(operator.mul, wxb[:n], wxb[n : 2 * n]), wxb[-1])
+
+    def derivatives(self, m: Any, out: Operand, *wxb: Operand) -> tuple[Operand, ...]:
+        n = len(wxb) // 2
+        return (*wxb[n : 2 * n], *wxb[:n], 1.0)
+
+
+class Total(Op):
+    """A sum of many terms Σ xᵢ, as one node;  ∂/∂xᵢ = 1."""
+
+    name = "total"
+    symbol = "Σ"
+
+    def forward(self, m: Any, *xs: Operand) -> Operand:
+        return sum(xs[1:], xs[0])
+
+    def derivatives(self, m: Any, out: Operand, *xs: Operand) -> tuple[Operand, ...]:
+        return (1.0,) * len(xs)
+
+
+ADD, SUB, MUL, DIV, NEG, IDENTITY, POW = Add(), Sub(), Mul(), Div(), Neg(), Identity(), Pow()
+ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU = Abs(), Exp(), Log(), Sqrt(), Tanh(), Sigmoid(), Relu()
+SOFTPLUS, SIN, COS, LINEAR, TOTAL = Softplus(), Sin(), Cos(), Linear(), Total()

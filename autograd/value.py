@@ -1,0 +1,345 @@
+"""``Value``: one number in a computation graph, and the operations that build the graph.
+
+Every operation makes a new ``Value`` that remembers its inputs (in argument order), which op
+made it, and the local derivative of its value with respect to each input, computed from the op
+table (:mod:`autograd.ops`) at the same time as the value itself. ``backward()`` then only has to
+multiply and add (:mod:`autograd.backprop`).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any, SupportsFloat
+
+from autograd import floatmath, ops
+from autograd.errors import AnomalyError, DomainError
+from autograd.modes import MODE
+
+#: What arithmetic accepts beside a ``Value``.
+Number = int | float
+
+
+def as_float(x: object, what: str = "data") -> float:
+    """``x`` as a float when it is a real number (int, float, bool, NumPy scalar, Fraction).
+
+    Anything else (str, None, complex, containers, ``Value``) is a ``TypeError`` naming ``what``.
+    """
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    shown = repr(x)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise TypeError(
+        f"{what} must be a real number (int, float, bool or a NumPy scalar), "
+        f"not {type(x).__name__}: {shown}"
+    )
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that it can be differentiated.
+
+    ``data`` is its value, ``grad`` the derivative of the last ``backward()`` root with respect
+    to it (0.0 until then), ``label`` free text for drawings. ``==`` and ``hash`` are identity, so
+    nodes can live in sets and dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data``.
+    """
+
+    __slots__ = ("_inputs", "_local", "_op", "_upstream", "data", "grad", "label", "scope")
+
+    data: float
+    grad: Any
+    label: str
+    #: The scope the node was made in (see :func:`autograd.scope`), '' outside any.
+    scope: str
+    _inputs: tuple[Value, ...]
+    _local: tuple[Any, ...]
+    _op: ops.Op | None
+    _upstream: Any
+
+    def __init__(self, data: SupportsFloat, label: str = ""):
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, not {type(label).__name__}")
+        self.data = as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.scope = MODE.get().scope
+        self._inputs = ()
+        self._local = ()
+        self._op = None
+        self._upstream = 0.0
+
+    # -- what the node is -------------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """The operation that made this node ('' for a leaf)."""
+        return "" if self._op is None else repr(self._op)
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from, in argument order (empty for a leaf)."""
+        return self._inputs
+
+    @property
+    def local_derivatives(self) -> tuple[float, ...]:
+        """∂self/∂input for each input, evaluated when this node was computed."""
+        return self._local
+
+    @property
+    def rule(self) -> ops.Op | None:
+        """The op-table entry that made this node (``None`` for a leaf)."""
+        return self._op
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    # -- comparisons look at data; equality stays identity -----------------------------------
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    # -- arithmetic, with numbers on either side ---------------------------------------------
+    def __add__(self, other: Value | Number) -> Value:
+        return _apply(ops.ADD, self, _lift(other))
+
+    def __radd__(self, other: Number) -> Value:
+        return _apply(ops.ADD, _lift(other), self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return _apply(ops.SUB, self, _lift(other))
+
+    def __rsub__(self, other: Number) -> Value:
+        return _apply(ops.SUB, _lift(other), self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return _apply(ops.MUL, self, _lift(other))
+
+    def __rmul__(self, other: Number) -> Value:
+        return _apply(ops.MUL, _lift(other), self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return _apply(ops.DIV, self, _lift(other))
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _apply(ops.DIV, _lift(other), self)
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        if isinstance(exponent, Value):
+            return _apply(ops.POW, self, exponent)
+        return _apply(ops.PowConst(as_float(exponent, "the exponent")), self)
+
+    def __rpow__(self, base: Number) -> Value:
+        return _apply(ops.POW, _lift(base), self)
+
+    def __neg__(self) -> Value:
+        return _apply(ops.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _apply(ops.ABS, self)
+
+    # -- functions ---------------------------------------------------------------------------
+    def exp(self) -> Value:
+        """eˣ."""
+        return _apply(ops.EXP, self)
+
+    def log(self) -> Value:
+        """ln x (x > 0)."""
+        return _apply(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        """√x (x ≥ 0)."""
+        return _apply(ops.SQRT, self)
+
+    def tanh(self) -> Value:
+        """tanh x."""
+        return _apply(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1/(1 + e⁻ˣ)."""
+        return _apply(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, x)."""
+        return _apply(ops.RELU, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, slope·x otherwise."""
+        return _apply(ops.LeakyRelu(as_float(slope, "slope")), self)
+
+    def softplus(self) -> Value:
+        """ln(1 + eˣ)."""
+        return _apply(ops.SOFTPLUS, self)
+
+    def sin(self) -> Value:
+        """sin x."""
+        return _apply(ops.SIN, self)
+
+    def cos(self) -> Value:
+        """cos x."""
+        return _apply(ops.COS, self)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data: gradients do not flow through it."""
+        return Value(self.data, self.label)
+
+    # -- backprop ------------------------------------------------------------------------------
+    def backward(self, grad: Value | Number = 1.0, *, create_graph: bool = False) -> None:
+        """Fill in ``.grad`` of every node this one depends on: ∂self/∂node, times ``grad``.
+
+        Gradients accumulate (calling twice adds, as in PyTorch); reset them with ``zero_grad``
+        or ``node.grad = 0.0``. With ``create_graph=True`` the gradients are ``Value`` nodes with
+        a graph of their own, so they can be differentiated again.
+        """
+        from autograd.backprop import backward
+
+        backward(self, grad, create_graph=create_graph)
+
+
+def _data(x: Value | Number) -> float:
+    return x.data if isinstance(x, Value) else as_float(x, "the other side of the comparison")
+
+
+def _lift(x: Value | Number) -> Value:
+    return x if isinstance(x, Value) else Value(as_float(x, "the other operand"))
+
+
+def _apply(op: ops.Op, *inputs: Value) -> Value:
+    """Evaluate ``op`` on the inputs' data and record the result as a new node."""
+    xs = [node.data for node in inputs]
+    problem = op.domain(*xs)
+    if problem is not None:
+        raise DomainError(f"{op.name}: {problem}")
+    out = op.forward(floatmath, *xs)
+    node = Value.__new__(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._upstream = 0.0
+    mode = MODE.get()
+    node.scope = mode.scope
+    if mode.recording:
+        node._inputs = inputs
+        node._local = op.derivatives(floatmath, out, *xs)
+        node._op = op
+        if mode.detect_anomaly:
+            _check_finite(op, xs, out, node._local)
+    else:
+        node._inputs = ()
+        node._local = ()
+        node._op = None
+    return node
+
+
+def _is_finite(x: float) -> bool:
+    return x - x == 0.0
+
+
+def _check_finite(op: ops.Op, xs: Sequence[float], out: float, local: Sequence[float]) -> None:
+    if not all(map(_is_finite, xs)):
+        return
+    if not _is_finite(out):
+        raise AnomalyError(f"{op!r} produced {out!r} from finite inputs {list(xs)!r}")
+    for i, d in enumerate(local):
+        if not _is_finite(d):
+            raise AnomalyError(
+                f"{op!r} has local derivative {d!r} for input {i} at finite inputs {list(xs)!r}"
+            )
+
+
+def linear(
+    weights: Sequence[Value | Number], inputs: Sequence[Value | Number], bias: Value | Number = 0.0
+) -> Value:
+    """A neuron's weighted sum z = Σ wᵢxᵢ + b, recorded as one node."""
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"linear needs as many weights as inputs, got {len(weights)} weights "
+            f"and {len(inputs)} inputs"
+        )
+    return _apply(ops.LINEAR, *map(_lift, weights), *map(_lift, inputs), _lift(bias))
+
+
+def total(values: Iterable[Value | Number]) -> Value:
+    """The sum Σ xᵢ of many values, recorded as one node (0 for no values)."""
+    terms = [_lift(v) for v in values]
+    return _apply(ops.TOTAL, *terms) if terms else Value(0.0)
+
+
+class ValueMath:
+    """The op table's namespace on ``Value`` nodes: evaluating a rule here records a graph.
+
+    ``backward(create_graph=True)`` evaluates each op's ``derivatives`` in this namespace, so the
+    gradients it produces can be differentiated again. Steps and signs are constants (their own
+    derivative is zero almost everywhere), so they come back as floats.
+    """
+
+    @staticmethod
+    def abs(x: Value) -> Value:
+        return abs(x)
+
+    @staticmethod
+    def exp(x: Value) -> Value:
+        return x.exp()
+
+    @staticmethod
+    def log(x: Value) -> Value:
+        return x.log()
+
+    @staticmethod
+    def sqrt(x: Value) -> Value:
+        return x.sqrt()
+
+    @staticmethod
+    def power(x: Value, y: Value | float) -> Value:
+        return x**y
+
+    @staticmethod
+    def tanh(x: Value) -> Value:
+        return x.tanh()
+
+    @staticmethod
+    def sigmoid(x: Value) -> Value:
+        return x.sigmoid()
+
+    @staticmethod
+    def softplus(x: Value) -> Value:
+        return x.softplus()
+
+    @staticmethod
+    def sin(x: Value) -> Value:
+        return x.sin()
+
+    @staticmethod
+    def cos(x: Value) -> Value:
+        return x.cos()
+
+    @staticmethod
+    def relu(x: Value) -> Value:
+        return x.relu()
+
+    @staticmethod
+    def step(x: Value) -> float:
+        return floatmath.step(x.data)
+
+    @staticmethod
+    def sign(x: Value) -> float:
+        return floatmath.sign(x.data)
