@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextvars import ContextVar, Token
-from typing import Any, NamedTuple, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,6 +25,20 @@ class Mode(NamedTuple):
 
 
 MODE: ContextVar[Mode] = ContextVar("chainrule_mode", default=Mode())  # noqa: B039 (immutable)
+
+
+class Tracer(Protocol):
+    """Watches a function being traced for replay (see :mod:`autograd.compile`)."""
+
+    def compared(self, left: Any, symbol: str, right: Any, outcome: bool) -> None:
+        """A comparison of a ``Value``: the replay is valid only while it comes out the same."""
+
+    def converted(self, value: Any) -> None:
+        """``float(value)``: the number leaves the graph, which a replay cannot follow."""
+
+
+#: The tracer watching the current call, if a function is being compiled.
+TRACER: ContextVar[Tracer | None] = ContextVar("chainrule_tracer", default=None)
 
 
 def is_grad_enabled() -> bool:

@@ -9,12 +9,13 @@ multiply and add (:mod:`autograd.backprop`).
 from __future__ import annotations
 
 import numbers
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, SupportsFloat
 
 from autograd import floatmath, ops
 from autograd.errors import AnomalyError, DomainError
-from autograd.modes import MODE
+from autograd.modes import MODE, TRACER
 
 #: What arithmetic accepts beside a ``Value``.
 Number = int | float
@@ -95,6 +96,9 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
+        tracer = TRACER.get()
+        if tracer is not None:
+            tracer.converted(self)
         return self.data
 
     def __format__(self, spec: str) -> str:
@@ -102,16 +106,16 @@ class Value:
 
     # -- comparisons look at data; equality stays identity -----------------------------------
     def __lt__(self, other: Value | Number) -> bool:
-        return self.data < _data(other)
+        return _compare(self, "<", other)
 
     def __le__(self, other: Value | Number) -> bool:
-        return self.data <= _data(other)
+        return _compare(self, "<=", other)
 
     def __gt__(self, other: Value | Number) -> bool:
-        return self.data > _data(other)
+        return _compare(self, ">", other)
 
     def __ge__(self, other: Value | Number) -> bool:
-        return self.data >= _data(other)
+        return _compare(self, ">=", other)
 
     __hash__ = object.__hash__
 
@@ -215,8 +219,21 @@ class Value:
         backward(self, grad, create_graph=create_graph)
 
 
-def _data(x: Value | Number) -> float:
-    return x.data if isinstance(x, Value) else as_float(x, "the other side of the comparison")
+COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _compare(left: Value, symbol: str, right: Value | Number) -> bool:
+    """``left.data <symbol> right``; a compiled trace records the outcome as a guard."""
+    other = (
+        right.data
+        if isinstance(right, Value)
+        else as_float(right, "the other side of a comparison")
+    )
+    outcome: bool = COMPARISONS[symbol](left.data, other)
+    tracer = TRACER.get()
+    if tracer is not None:
+        tracer.compared(left, symbol, right, outcome)
+    return outcome
 
 
 def _lift(x: Value | Number) -> Value:
