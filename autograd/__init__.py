@@ -17,6 +17,7 @@ import importlib
 from typing import Any
 
 from autograd.backprop import backward, backward_steps, chain_rule, topological_order
+from autograd.compiled import Compiled, StructureError, TracingError, compile
 from autograd.errors import AnomalyError, DomainError, GradcheckError
 from autograd.functional import detach, grad, value_and_grad
 from autograd.gradcheck import central_difference, gradcheck
@@ -25,14 +26,18 @@ from autograd.value import Value, linear, total
 
 __all__ = [
     "AnomalyError",
+    "Compiled",
     "DomainError",
     "GradcheckError",
+    "StructureError",
+    "TracingError",
     "Value",
     "backprop_frames",
     "backward",
     "backward_steps",
     "central_difference",
     "chain_rule",
+    "compile",
     "detach",
     "detect_anomaly",
     "draw_graph",
