@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo
 
-.PHONY: help install dot test lint types pytest demo clean
+.PHONY: help install dot test lint types pytest demo notebooks clean
 
 help:
 	@echo "make demo   set up .venv and run the demonstration (pictures in $(DEMO_DIR)/)"
@@ -49,6 +49,10 @@ test: lint types pytest
 
 demo: install
 	$(BIN)/python -m autograd.demo
+
+# Re-run every notebook and store its fresh outputs (they are shipped with outputs).
+notebooks: install
+	$(BIN)/python notebooks/execute.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR)
