@@ -1,0 +1,444 @@
+"""Drawing computation graphs with Graphviz, and backprop one step at a time.
+
+:func:`draw_graph` draws every ``Value`` a root depends on as a card (its label, data and grad)
+and every operation as a small oval between its inputs and its output; the edges keep argument
+order, so ``x - y`` and ``y - x`` look different. The picture is meant to teach the chain rule:
+
+* a gradient is red when positive and blue when negative, deeper the larger it is (relative to
+  the largest in the picture), so where the loss is sensitive can be seen at a glance;
+* with ``show_local=True`` each edge into an operation carries the local derivative ∂out/∂in, so
+  that a node's grad can be checked by hand: the sum, over its outgoing edges, of the local
+  derivative times the grad of the node the edge leads to;
+* nodes made inside :func:`autograd.scope` (every neuron and layer of ``nn``) are grouped in a
+  box named after it, and ``collapse_scopes`` draws each such group as a single summary card.
+
+:func:`backprop_frames` runs backprop one chain-rule application at a time and draws the graph
+after each step, the current node highlighted: a notebook pages through the frames.
+
+This is the only module that imports Graphviz, so ``import autograd`` does not need it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import graphviz
+
+from autograd import drawstyle
+from autograd.backprop import backward_steps, chain_rule, topological_order
+from autograd.drawstyle import Style, as_float
+from autograd.pager import html_pager
+from autograd.value import Value
+
+#: Above this many cards Graphviz gets slow and the picture unreadable: draw_graph refuses.
+MAX_NODES = 500
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more nodes than ``max_nodes``; the message says how to draw less."""
+
+
+class RenderError(OSError):
+    """Graphviz's ``dot`` program is missing or failed."""
+
+
+def draw_graph(
+    root: Value | Sequence[Value],
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local: bool = False,
+    highlight: Value | Iterable[Value] | None = None,
+    pending: Collection[Value] = (),
+    clusters: bool = True,
+    collapse_scopes: bool | int = False,
+    max_nodes: int = MAX_NODES,
+    precision: int = 4,
+    grad_scale: float | None = None,
+    title: str | None = None,
+    legend: bool = True,
+) -> graphviz.Digraph:
+    """Draw ``root`` (or several roots) and everything it depends on.
+
+    Args:
+        root: the output to draw; an inner node draws only the sub-graph below it, and a
+            gradient made by ``backward(create_graph=True)`` draws the gradient's own graph.
+        rankdir: "LR" (inputs on the left), "TB", "RL" or "BT".
+        show_grad: show ``.grad`` on each card, coloured by sign and size.
+        show_local: label each edge into an operation with the local derivative ∂out/∂in.
+        highlight: nodes drawn with a thick amber border, with the edges their gradient
+            flows along.
+        pending: nodes whose gradient is not complete yet (their grad is drawn faded).
+        clusters: group the nodes made inside :func:`autograd.scope` in named boxes.
+        collapse_scopes: draw each scope as one summary card: ``True`` for the innermost scope
+            (each neuron), an int n for the first n levels (1: the whole model, 2: each layer).
+        max_nodes: refuse (:class:`GraphTooLargeError`) to draw more cards than this.
+        precision: digits after the decimal point.
+        grad_scale: the |grad| drawn in the deepest colour (default: the largest drawn).
+        title: a caption above the drawing.
+        legend: explain the colours (and edge labels) under the title.
+
+    Returns a ``graphviz.Digraph``: it shows as SVG in Jupyter, ``.source`` is the DOT text (the
+    same for the same graph, run after run) and :func:`render` turns it into SVG, PNG or PDF.
+    """
+    roots = _roots(root)
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 12:
+        raise ValueError(f"precision must be an int from 0 to 12, got {precision!r}")
+    order = _union_order(roots)
+    layout = _Layout(order, roots, _collapse_depth(collapse_scopes), clusters)
+    if layout.card_count > max_nodes:
+        raise GraphTooLargeError(_too_large_message(layout, max_nodes, collapse_scopes))
+
+    waiting = frozenset(pending)
+    style = Style(
+        show_grad=show_grad,
+        precision=precision,
+        pending=waiting,
+        scale=_largest_grad(order, waiting) if grad_scale is None else grad_scale,
+    )
+    graph = graphviz.Digraph(
+        "chainrule",
+        graph_attr={"rankdir": rankdir, **drawstyle.GRAPH},
+        node_attr=drawstyle.NODE,
+        edge_attr=drawstyle.EDGE,
+    )
+    caption = drawstyle.caption(title, show_grad and legend, show_local and legend)
+    if caption:
+        graph.attr(label=caption)
+    highlighted = set(_roots(highlight)) if highlight is not None else set()
+    _add_nodes(graph, layout, style, highlighted)
+    _add_edges(graph, layout, style, highlighted, show_local)
+    return graph
+
+
+def render(graph: graphviz.Digraph, format: str = "svg") -> bytes:
+    """The drawing as ``format`` (svg, png, pdf, …), or its DOT source for "dot" or "gv"."""
+    if format in ("dot", "gv"):
+        return str(graph.source).encode()
+    try:
+        data = bytes(graph.pipe(format=format))
+    except graphviz.ExecutableNotFound:
+        raise RenderError(
+            "Graphviz's dot program is not installed (Debian/Ubuntu: sudo apt-get install "
+            "graphviz; macOS: brew install graphviz)"
+        ) from None
+    except graphviz.CalledProcessError as error:
+        stderr = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else ""
+        last = (
+            stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {error.returncode}"
+        )
+        raise RenderError(f"Graphviz's dot failed: {last}") from None
+    return data
+
+
+# -- backprop, one frame per step ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Backprop drawn step by step: one ``graphviz.Digraph`` per node, in the order visited.
+
+    In Jupyter it shows as a pager (a slider with ◀ ▶ buttons; without JavaScript the frames are
+    shown one under the other). ``svgs()`` renders every frame, ``to_html()`` makes the pager.
+    """
+
+    graphs: tuple[graphviz.Digraph, ...]
+    captions: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.graphs)
+
+    def __iter__(self) -> Iterator[graphviz.Digraph]:
+        return iter(self.graphs)
+
+    def __getitem__(self, index: int) -> graphviz.Digraph:
+        return self.graphs[index]
+
+    def svgs(self) -> list[str]:
+        """Every frame rendered to SVG text."""
+        return [render(graph, "svg").decode() for graph in self.graphs]
+
+    def to_html(self) -> str:
+        """An HTML fragment that pages through the frames."""
+        return html_pager(self.svgs(), self.captions)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def backprop_frames(
+    root: Value, grad: Value | float = 1.0, *, create_graph: bool = False, **draw_options: Any
+) -> Frames:
+    """Run backprop on ``root`` (as ``root.backward(grad)`` does) and draw it step by step.
+
+    Each step of :func:`autograd.backward_steps` completes one node's gradient and passes it on
+    to the node's inputs; the frame drawn after it highlights that node, shows the gradients
+    completed so far and fades the others. There is one frame per node of the graph.
+    ``draw_options`` go to :func:`draw_graph` (``highlight``, ``pending`` and ``grad_scale``
+    are set per frame; a ``title`` is put before each step's caption).
+    """
+    fixed = {"highlight", "pending", "grad_scale"} & draw_options.keys()
+    if fixed:
+        raise TypeError(f"backprop_frames sets {', '.join(sorted(fixed))} itself, per frame")
+    title = draw_options.pop("title", None)
+    order = topological_order(root)
+    # Drawing the graph before the first step checks the options and the size while the
+    # gradients are still untouched.
+    draw_graph(root, pending=order, **draw_options)
+    # One colour scale for all frames, from the gradients backprop is about to leave, so that a
+    # colour means the same number in every frame.
+    seed = as_float(grad)
+    final = (as_float(node.grad) + as_float(g) for node, g in chain_rule(root, seed))
+    scale = max((abs(g) for g in final if math.isfinite(g)), default=0.0)
+    precision = draw_options.get("precision", 4)
+
+    graphs: list[graphviz.Digraph] = []
+    captions: list[str] = []
+    done: set[Value] = set()
+    for number, node in enumerate(backward_steps(root, grad, create_graph=create_graph), 1):
+        done.add(node)
+        caption = _step_caption(number, len(order), node, root, precision)
+        captions.append(caption)
+        graphs.append(
+            draw_graph(
+                root,
+                highlight=node,
+                pending=[n for n in order if n not in done],
+                grad_scale=scale,
+                title=f"{title}: {caption}" if title else caption,
+                **draw_options,
+            )
+        )
+    return Frames(tuple(graphs), tuple(captions))
+
+
+def _step_caption(number: int, total: int, node: Value, root: Value, precision: int) -> str:
+    """What step ``number`` of backprop did, in words."""
+    grad = drawstyle.format_number(as_float(node.grad), precision)
+    if node.label and root.label and node is not root:
+        grad = f"∂{root.label}/∂{node.label} = {grad}"
+    step = f"step {number} of {total}: {_name(node)}"
+    if node is root:
+        return f"{step} starts with grad {grad}"
+    if node.inputs:
+        return f"{step} has its complete grad {grad}; it passes it on, times the local derivative"
+    return f"{step} is a leaf: its grad {grad} is complete"
+
+
+def _name(node: Value) -> str:
+    if node.label:
+        return node.label
+    if node.op:
+        return f"the {drawstyle.symbol(node.op)} node"
+    return "a constant"
+
+
+# -- what goes where -----------------------------------------------------------------------------
+
+Path = tuple[str, ...]
+
+
+class _Layout:
+    """Which card each node is drawn as, and in which scope box.
+
+    A node is drawn in the box of its scope. A leaf made outside any scope (a parameter created
+    in a module's ``__init__``) is drawn in the scope of the nodes that use it when they all
+    share one, so that a neuron's weights sit inside the neuron. With collapsing, every node
+    whose scope is cut to a non-empty prefix becomes part of that prefix's summary card.
+    """
+
+    def __init__(self, order: list[Value], roots: list[Value], depth: int | None, boxes: bool):
+        self.order = order
+        self.index = {node: i for i, node in enumerate(order)}
+        users: dict[Value, set[str]] = {}
+        for node in order:
+            for child in node.inputs:
+                users.setdefault(child, set()).add(node.scope)
+        self.place: dict[Value, Path] = {}
+        for node in order:
+            scope = node.scope
+            if not scope and not node.inputs and len(users.get(node, ())) == 1:
+                (scope,) = users[node]
+            self.place[node] = tuple(scope.split("/")) if scope else ()
+
+        #: The summary each collapsed node belongs to.
+        self.summary: dict[Value, Path] = {}
+        if depth is not None:
+            for node in order:
+                cut = self.place[node][: depth or None]
+                if cut:
+                    self.summary[node] = cut
+        self.summaries: dict[Path, list[Value]] = {}
+        for node, key in self.summary.items():
+            self.summaries.setdefault(key, []).append(node)
+        self.card_count = len(order) - len(self.summary) + len(self.summaries)
+        self.scope_count = len({path for path in self.place.values() if path})
+
+        consumed_outside = {
+            child
+            for node in order
+            for child in node.inputs
+            if self.summary.get(child) != self.summary.get(node)
+        }
+        #: The members of each summary that something outside it uses: its outputs.
+        self.outputs = {
+            key: [n for n in members if n in consumed_outside or n in roots]
+            for key, members in self.summaries.items()
+        }
+        self.boxes = boxes
+        self.has_boxes = any(self.box_of(node) for node in order)
+
+    def card(self, node: Value) -> str:
+        """The Graphviz name of the card ``node`` is drawn as."""
+        key = self.summary.get(node)
+        if key is None:
+            return f"v{self.index[node]}"
+        return f"s{self.index[self.summaries[key][0]]}"
+
+    def box_of(self, node: Value) -> Path:
+        """The scope box the card of ``node`` is drawn in (``()`` for none)."""
+        if not self.boxes:
+            return ()
+        key = self.summary.get(node)
+        return self.place[node] if key is None else key[:-1]
+
+
+def _collapse_depth(collapse: bool | int) -> int | None:
+    """None for no collapsing, 0 for the innermost scope, n for the first n levels."""
+    if collapse is True:
+        return 0
+    if collapse is False:
+        return None
+    if not isinstance(collapse, int) or collapse < 1:
+        raise ValueError(f"collapse_scopes must be True, False or a level ≥ 1, got {collapse!r}")
+    return collapse
+
+
+def _too_large_message(layout: _Layout, max_nodes: int, collapse: bool | int) -> str:
+    ways = ["draw_graph(node) draws only what one inner node depends on"]
+    if layout.scope_count and collapse is not True and collapse != 1:
+        ways.append("collapse_scopes=True draws each scope as one summary card")
+    elif layout.scope_count and collapse is True:
+        ways.append("collapse_scopes=1 draws each outermost scope as one summary card")
+    ways.append(f"max_nodes={layout.card_count} draws everything, slowly")
+    return (
+        f"the graph has {layout.card_count} nodes to draw, more than max_nodes={max_nodes}: "
+        f"Graphviz would be slow and the picture unreadable. Draw less: {'; '.join(ways)}"
+    )
+
+
+# -- drawing ---------------------------------------------------------------------------------
+
+Entries = dict[Path, list[tuple[str, dict[str, str]]]]
+
+
+def _add_nodes(graph: graphviz.Digraph, layout: _Layout, style: Style, lit: set[Value]) -> None:
+    """Every card and operation, each inside its (nested) scope box."""
+    members: Entries = {(): []}
+    for node in layout.order:
+        entries = members.setdefault(layout.box_of(node), [])
+        key = layout.summary.get(node)
+        if key is None:
+            entries.append((layout.card(node), _card(style.value_card(node, node in lit))))
+            if node.inputs:
+                attributes = drawstyle.op_attributes(node.op, node in lit)
+                if not layout.has_boxes:
+                    # Inputs in argument order along the op's side: x − y reads top to bottom.
+                    # (Graphviz mixes this ordering up around clusters, so only without them.)
+                    attributes["ordering"] = "in"
+                entries.append((f"op{layout.index[node]}", attributes))
+        elif node is layout.summaries[key][0]:
+            card = style.summary_card(key[-1], layout.summaries[key], layout.outputs[key])
+            entries.append((layout.card(node), _card(card)))
+    for path in list(members):
+        for depth in range(1, len(path)):
+            members.setdefault(path[:depth], [])
+    _add_box(graph, (), members)
+
+
+def _card(label: str) -> dict[str, str]:
+    return {"label": label, "shape": "plain"}
+
+
+def _add_box(graph: graphviz.Digraph, path: Path, members: Entries) -> None:
+    for name, attributes in members[path]:
+        graph.node(name, **attributes)
+    inner = [p for p in members if len(p) == len(path) + 1 and p[: len(path)] == path]
+    # Graphviz stacks sibling clusters from the bottom up: declared in reverse, the first
+    # (Neuron 1, Layer 1) comes out on top.
+    for child in reversed(inner):
+        # Clusters are numbered in order of appearance, so the source is deterministic.
+        with graph.subgraph(name=f"cluster_{list(members).index(child)}") as box:
+            box.attr(**drawstyle.scope_attributes(child))
+            _add_box(box, child, members)
+
+
+def _add_edges(
+    graph: graphviz.Digraph, layout: _Layout, style: Style, lit: set[Value], show_local: bool
+) -> None:
+    """Inputs → operation → output, in argument order; into a summary card, each edge once."""
+    drawn: set[tuple[str, str]] = set()
+    for node in layout.order:
+        if not node.inputs:
+            continue
+        into_summary = node in layout.summary
+        target = layout.card(node) if into_summary else f"op{layout.index[node]}"
+        colour = drawstyle.HIGHLIGHTED_EDGE if node in lit else {}
+        for child, local in zip(node.inputs, node.local_derivatives, strict=True):
+            source = layout.card(child)
+            if into_summary:
+                if source != target and (source, target) not in drawn:
+                    drawn.add((source, target))
+                    graph.edge(source, target)
+                continue
+            attributes = dict(colour)
+            if layout.box_of(child) != layout.box_of(node):
+                # Room between boxes: a scope's leaves sit one rank before its first operation,
+                # where they would otherwise overlap the box that feeds it.
+                attributes["minlen"] = "2"
+            if show_local:
+                attributes["label"] = style.edge_label(local)
+            graph.edge(source, target, **attributes)
+        if not into_summary:
+            graph.edge(target, layout.card(node), **colour)
+
+
+def _largest_grad(order: Iterable[Value], pending: Collection[Value]) -> float:
+    grads = (abs(as_float(node.grad)) for node in order if node not in pending)
+    return max((g for g in grads if math.isfinite(g)), default=0.0)
+
+
+def _roots(root: object) -> list[Value]:
+    if isinstance(root, Value):
+        return [root]
+    if isinstance(root, Iterable) and not isinstance(root, str | bytes):
+        nodes = list(root)
+        if nodes and all(isinstance(node, Value) for node in nodes):
+            return nodes
+    hint = (
+        ": a gradient is a Value only after backward(create_graph=True)"
+        if isinstance(root, float | int)
+        else ""
+    )
+    raise TypeError(f"draw a Value or a list of Values, not {type(root).__name__}{hint}")
+
+
+def _union_order(roots: list[Value]) -> list[Value]:
+    """The topological orders of the roots, joined: each node once, after its inputs."""
+    if len(roots) == 1:
+        return topological_order(roots[0])
+    seen: set[Value] = set()
+    order: list[Value] = []
+    for root in roots:
+        for node in topological_order(root):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order

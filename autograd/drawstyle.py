@@ -1,0 +1,231 @@
+"""How a drawing of a graph looks: cards, colours, numbers and the escaping of labels.
+
+Everything here makes text for Graphviz's HTML-like labels; :mod:`autograd.draw` decides what
+goes where. A ``Value`` is a card: its label in bold, then ``data`` and ``grad`` rows with the
+numbers right-aligned. The grad row is a pill whose colour says the sign of the gradient (red
+positive, blue negative, after ColorBrewer's RdBu, which colour-blind readers can tell apart)
+and whose depth says its size relative to the largest gradient drawn.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd.value import Value
+
+FONT = "Helvetica,Arial,sans-serif"
+INK = "#1e293b"
+MUTED = "#64748b"
+BORDER = "#94a3b8"
+HIGHLIGHT = "#f59e0b"
+OP_FILL = "#e2e8f0"
+POSITIVE = (178, 24, 43)
+NEGATIVE = (33, 102, 172)
+#: Fills of nested scope boxes, lightest outside.
+SCOPE_FILLS = ("#f8fafc", "#eef2f7", "#e2e8f0")
+
+GRAPH = {
+    "bgcolor": "white",
+    "fontname": FONT,
+    "nodesep": "0.25",
+    "ranksep": "0.35",
+    "pad": "0.25",
+    "labelloc": "t",
+}
+NODE = {"fontname": FONT, "fontsize": "12", "fontcolor": INK}
+EDGE = {"fontname": FONT, "color": MUTED, "arrowsize": "0.7", "penwidth": "1.2"}
+#: Edges along which a highlighted node's gradient flows.
+HIGHLIGHTED_EDGE = {"color": HIGHLIGHT, "penwidth": "2.5"}
+
+#: How operations read on a drawing (``Value.op`` keeps the ASCII symbol).
+_SYMBOLS = {"*": "×", "/": "÷", "-": "−", "**": "xʸ", "linear": "Σ wᵢxᵢ + b"}
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+@dataclass(frozen=True)
+class Style:
+    """What one drawing shows, and the colour scale of its gradients.
+
+    ``pending`` nodes have no complete gradient yet (backprop has not reached them): their grad
+    is drawn faded. ``scale`` is the |grad| drawn in the deepest colour.
+    """
+
+    show_grad: bool
+    precision: int
+    pending: frozenset[Value]
+    scale: float
+
+    def number(self, x: float) -> str:
+        return format_number(x, self.precision)
+
+    def value_card(self, node: Value, lit: bool) -> str:
+        """A ``Value`` as a card: label, data, grad."""
+        header = _header(node.label) if node.label else ""
+        return _table(header + self._rows(node), lit)
+
+    def summary_card(self, name: str, members: Sequence[Value], outputs: Sequence[Value]) -> str:
+        """A scope drawn as one card: its name, its size, and the values it hands on."""
+        operations = sum(1 for node in members if node.inputs)
+        size = f"{_count(len(members), 'value')}, {_count(operations, 'operation')}"
+        rows = _header(name) + _note(size)
+        shown = outputs[:3]
+        for number, output in enumerate(shown, 1):
+            label = output.label or ("output" if len(outputs) == 1 else f"output {number}")
+            rows += _note(label, align="LEFT") + self._rows(output)
+        if len(outputs) > len(shown):
+            rows += _note(f"and {_count(len(outputs) - len(shown), 'more output')}")
+        return _table(rows, lit=False)
+
+    def edge_label(self, local_derivative: Any) -> str:
+        """The local derivative ∂out/∂in written on an edge."""
+        derivative = f"∂ = {self.number(as_float(local_derivative))}"
+        return f'<<FONT POINT-SIZE="9" COLOR="{MUTED}">{derivative}</FONT>>'
+
+    def _rows(self, node: Value) -> str:
+        rows = _row("data", self.number(node.data), fill=None, ink=INK)
+        if self.show_grad:
+            grad = as_float(node.grad)
+            fill, ink = (None, BORDER) if node in self.pending else grad_colours(grad, self.scale)
+            rows += _row("grad", self.number(grad), fill=fill, ink=ink)
+        return rows
+
+
+def op_attributes(op: str, lit: bool) -> dict[str, str]:
+    """An operation: a small grey oval with its symbol."""
+    return {
+        "label": f"<{escape(symbol(op))}>",
+        "shape": "ellipse",
+        "style": "filled",
+        "fillcolor": OP_FILL,
+        "color": HIGHLIGHT if lit else BORDER,
+        "penwidth": "2.5" if lit else "1",
+        "fontsize": "11",
+        "height": "0.3",
+        "width": "0.4",
+        "margin": "0.04,0.02",
+    }
+
+
+def scope_attributes(path: Sequence[str]) -> dict[str, str]:
+    """A scope's box: its last name as the title, deeper boxes a little darker."""
+    return {
+        "label": f"<<B>{escape(path[-1])}</B>>",
+        "style": "rounded,filled",
+        "fillcolor": SCOPE_FILLS[min(len(path), len(SCOPE_FILLS)) - 1],
+        "color": BORDER,
+        "fontcolor": MUTED,
+        "fontsize": "12",
+        "labeljust": "l",
+        "margin": "10",
+    }
+
+
+def caption(title: str | None, grads: bool, local: bool) -> str:
+    """The title above a drawing, and a one-line legend of what colours and edges mean."""
+    lines = [f'<FONT POINT-SIZE="14">{escape(title)}</FONT>'] if title else []
+    legend = []
+    if grads:
+        legend.append(
+            f'<FONT COLOR="{_hex(NEGATIVE)}">■</FONT> grad &lt; 0   '
+            f'<FONT COLOR="{_hex(POSITIVE)}">■</FONT> grad &gt; 0   (deeper: larger |grad|)'
+        )
+    if local:
+        legend.append("edge: local derivative ∂out/∂in")
+    if legend:
+        lines.append(f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{"   ·   ".join(legend)}</FONT>')
+    return f"<{'<BR/>'.join(lines)}>" if lines else ""
+
+
+def grad_colours(grad: float, scale: float) -> tuple[str | None, str]:
+    """(fill, text colour) for a gradient: red positive, blue negative, deeper when larger.
+
+    The depth goes with √(|grad| / scale), so that small gradients still show.
+    """
+    if grad != grad:
+        return "#fde68a", INK  # NaN: a warning yellow
+    if grad == 0 or not scale > 0:
+        return None, INK
+    strength = 0.15 + 0.85 * math.sqrt(min(1.0, abs(grad) / scale))
+    end = POSITIVE if grad > 0 else NEGATIVE
+    fill = _hex(tuple(round(255 + (c - 255) * strength) for c in end))
+    return fill, "white" if strength > 0.55 else INK
+
+
+def symbol(op: str) -> str:
+    """The op as it reads on a drawing: × for *, x² for **2, …"""
+    if op.startswith("**") and op != "**":
+        exponent = op[2:]
+        if exponent.lstrip("-").isdigit():
+            return "x" + exponent.translate(_SUPERSCRIPT)
+        return f"x^{exponent}"
+    return _SYMBOLS.get(op, op)
+
+
+def format_number(x: float, precision: int) -> str:
+    """Fixed-point with ``precision`` decimals; scientific when that would hide the number."""
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return f"{0.0:.{precision}f}"
+    if 10.0 ** -min(precision, 3) <= abs(x) < 1e6:
+        return f"{x:.{precision}f}"
+    return f"{x:.{max(precision - 1, 1)}e}"
+
+
+def escape(text: str) -> str:
+    r"""``text`` inside an HTML-like label, on one line.
+
+    ``& < > "`` become entities, and ``\`` is doubled because Graphviz reads escapes such as
+    ``\N`` even there; ``{ } |`` are plain characters in HTML-like labels.
+    """
+    return html.escape(" ".join(text.split()).replace("\\", "\\\\"), quote=True)
+
+
+def as_float(x: Any) -> float:
+    """A gradient as a number: with ``create_graph=True`` it is a ``Value``."""
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _header(text: str) -> str:
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return f"<TR><TD><B>{escape(shown)}</B></TD></TR>"
+
+
+def _note(text: str, align: str = "CENTER") -> str:
+    """A row of small grey text."""
+    return (
+        f'<TR><TD ALIGN="{align}"><FONT POINT-SIZE="10" COLOR="{MUTED}">{escape(text)}'
+        "</FONT></TD></TR>"
+    )
+
+
+def _row(name: str, number: str, *, fill: str | None, ink: str) -> str:
+    """One ``name  number`` row, the number right-aligned; a filled row is a rounded pill."""
+    background = f' STYLE="rounded" BGCOLOR="{fill}"' if fill else ""
+    return (
+        f"<TR><TD{background}>"
+        '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'
+        f'<TD ALIGN="LEFT" WIDTH="28"><FONT POINT-SIZE="10" COLOR="{ink}">{name}</FONT></TD>'
+        f'<TD ALIGN="RIGHT" WIDTH="58"><FONT COLOR="{ink}">{number}</FONT></TD>'
+        "</TR></TABLE></TD></TR>"
+    )
+
+
+def _table(rows: str, lit: bool) -> str:
+    border, colour = ("3", HIGHLIGHT) if lit else ("1", BORDER)
+    return (
+        f'<<TABLE BORDER="{border}" COLOR="{colour}" STYLE="rounded" BGCOLOR="white" '
+        f'CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">{rows}</TABLE>>'
+    )
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def _hex(rgb: Sequence[int]) -> str:
+    return "#" + "".join(f"{c:02x}" for c in rgb)
