@@ -1,1 +1,66 @@
-"""chainrule's neural-network layer, built only from ``autograd.Value`` nodes."""
+"""chainrule's neural-network layer, built only from ``autograd.Value`` nodes.
+
+>>> import nn
+>>> model = nn.MLP(2, [16, 16, 1], seed=0)
+>>> len(model.parameters())
+337
+>>> x, y = nn.datasets.make_moons(100, noise=0.1, seed=0)
+>>> history = nn.fit(model, x, y, optimizer=nn.SGD(model.parameters(), lr=0.5), steps=5)
+"""
+
+from __future__ import annotations
+
+from nn import datasets
+from nn.activations import ACTIVATIONS
+from nn.dropout import Dropout
+from nn.layers import MLP, Layer, Neuron
+from nn.losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    hinge_loss,
+    log_softmax,
+    mse_loss,
+    softmax,
+)
+from nn.metrics import accuracy, label_of, predict
+from nn.model_file import ModelFileError, load
+from nn.module import Module
+from nn.objectives import OBJECTIVES
+from nn.optim import SGD, Adam, Optimizer, RMSprop
+from nn.penalties import l1_penalty, l2_penalty
+from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
+from nn.training import History, fit
+
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "OBJECTIVES",
+    "SGD",
+    "Adam",
+    "CosineDecay",
+    "Dropout",
+    "ExponentialDecay",
+    "History",
+    "Layer",
+    "LinearDecay",
+    "ModelFileError",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "RMSprop",
+    "StepDecay",
+    "accuracy",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "datasets",
+    "fit",
+    "hinge_loss",
+    "l1_penalty",
+    "l2_penalty",
+    "label_of",
+    "load",
+    "log_softmax",
+    "mse_loss",
+    "predict",
+    "softmax",
+]

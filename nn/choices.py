@@ -1,0 +1,16 @@
+"""Looking up a named choice (an activation, a loss, a dataset, ...) with a helpful error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def choose(options: Mapping[str, T], name: object, what: str) -> T:
+    """``options[name]``; for any other name a ``ValueError`` that lists the known ones."""
+    if isinstance(name, str) and name in options:
+        return options[name]
+    known = ", ".join(options)
+    raise ValueError(f"unknown {what} {name!r} (choose from {known})")

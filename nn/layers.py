@@ -1,0 +1,174 @@
+"""Neurons, layers of neurons, and the multi-layer perceptron built from them.
+
+A neuron computes its weighted sum z = Σ wᵢxᵢ + b as one node (:func:`autograd.linear`) and
+applies its activation, o = f(z). A layer is a list of neurons that see the same inputs; an MLP
+feeds each layer's outputs to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from autograd import Value, linear
+from nn.activations import activation as activation_named
+from nn.checks import integer
+from nn.dropout import Dropout
+from nn.init import initial_weights
+from nn.module import Module
+from nn.scalars import Inputs, Outputs, inputs_of_width, single
+from nn.seeding import Seed, make_rng
+
+
+class Neuron(Module):
+    """o = f(z), z = Σ wᵢxᵢ + b: ``nin`` weights, a bias starting at 0, and an activation f.
+
+    ``init`` draws the weights (see :mod:`nn.init`); ``fan_out`` is the width of the layer the
+    neuron belongs to, which Xavier initialisation takes into account.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        init: str = "uniform",
+        seed: Seed = None,
+        fan_out: int = 1,
+    ):
+        super().__init__()
+        self.nin = integer(nin, "nin")
+        self.activation = activation
+        self._activate = activation_named(activation)
+        self.init = init
+        weights = initial_weights(init, self.nin, fan_out, make_rng(seed))
+        self.w = [Value(w, label=f"w{i}") for i, w in enumerate(weights, 1)]
+        self.b = Value(0.0, label="b")
+
+    def forward(self, x: Inputs) -> Value:
+        xs = inputs_of_width(x, self.nin, self.name)
+        return self._activate(linear(self.w, xs, self.b))
+
+    def own_parameters(self) -> list[tuple[str, Value]]:
+        return [(w.label, w) for w in self.w] + [("b", self.b)]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation, "init": self.init}
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same ``nin`` inputs: oⱼ = f(Σᵢ wⱼᵢxᵢ + bⱼ).
+
+    Returns a single ``Value`` when ``nout`` is 1, else a list of ``nout`` values.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        init: str = "uniform",
+        seed: Seed = None,
+    ):
+        super().__init__()
+        self.nin = integer(nin, "nin")
+        self.nout = integer(nout, "nout")
+        self.activation = activation
+        self.init = init
+        rng = make_rng(seed)
+        self.neurons = [
+            Neuron(nin, activation, init=init, seed=rng, fan_out=nout) for _ in range(nout)
+        ]
+        for i, neuron in enumerate(self.neurons, 1):
+            neuron.name = f"Neuron {i}"
+
+    def forward(self, x: Inputs) -> Outputs:
+        xs = inputs_of_width(x, self.nin, self.name)
+        # A neuron's output is always one Value.
+        return single([cast(Value, neuron(xs)) for neuron in self.neurons])
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"neuron{i}", neuron) for i, neuron in enumerate(self.neurons, 1)]
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+            "init": self.init,
+        }
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` on ``nin`` inputs.
+
+    Hidden layers apply ``activation``; the last applies ``output_activation``, linear by default,
+    so that its output is a score (or logits) for a loss to judge: ``MLP(2, [16, 16, 1])`` has
+    (2·16 + 16) + (16·16 + 16) + (16·1 + 1) = 337 parameters. With ``dropout`` p > 0 each hidden
+    layer's outputs pass through :class:`~nn.Dropout` (p) in training.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        *,
+        init: str = "uniform",
+        dropout: float = 0.0,
+        seed: Seed = None,
+    ):
+        super().__init__()
+        self.nin = integer(nin, "nin")
+        if isinstance(nouts, str) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = [integer(n, "each layer size in nouts") for n in nouts]
+        self.activation = activation
+        self.output_activation = output_activation
+        self.init = init
+        self.dropout = dropout
+        rng = make_rng(seed)
+        sizes = [self.nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                output_activation if i == last else activation,
+                init=init,
+                seed=rng,
+            )
+            for i in range(len(self.nouts))
+        ]
+        #: Every step of the forward pass in order, by the name its parameters are prefixed by:
+        #: the layers, with dropout after each hidden one.
+        self.stack: list[tuple[str, Module]] = []
+        for i, layer in enumerate(self.layers, 1):
+            layer.name = f"Layer {i}"
+            self.stack.append((f"layer{i}", layer))
+            if i <= last and dropout:
+                drop = Dropout(dropout, seed=rng)
+                drop.name = f"Dropout {i}"
+                self.stack.append((f"dropout{i}", drop))
+
+    def forward(self, x: Inputs) -> Outputs:
+        xs = inputs_of_width(x, self.nin, self.name)
+        out = self.layers[0](xs)
+        for _, module in self.stack[1:]:
+            out = module(out)
+        return out
+
+    def children(self) -> list[tuple[str, Module]]:
+        return list(self.stack)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "init": self.init,
+            "dropout": self.dropout,
+        }

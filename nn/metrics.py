@@ -1,0 +1,55 @@
+"""Reading a classifier's outputs as labels, and how often they are right.
+
+A binary classifier has one output, a score: a positive score means label 1, any other label 0.
+A classifier for k classes has k outputs and predicts the class of the largest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from autograd import Value, no_grad
+from nn.module import Module
+from nn.scalars import Inputs, Outputs
+
+
+def label_of(output: Outputs) -> int:
+    """The predicted class: 1 if the one score is positive (else 0), or the index of the largest
+    of several outputs (the first one on a tie)."""
+    if isinstance(output, Value):
+        return int(output.data > 0)
+    scores = [o.data for o in output]
+    return scores.index(max(scores))
+
+
+def fraction_correct(outputs: Sequence[Outputs], labels: Sequence[int]) -> float:
+    """The share of outputs whose predicted class is the label."""
+    if len(outputs) != len(labels) or not labels:
+        raise ValueError(f"need one label per output, got {len(outputs)} and {len(labels)}")
+    hits = sum(label_of(o) == y for o, y in zip(outputs, labels, strict=True))
+    return hits / len(labels)
+
+
+@contextmanager
+def evaluating(model: Module) -> Iterator[Module]:
+    """Run ``model`` in evaluation mode and without recording a graph, then restore its mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            yield model
+    finally:
+        model.train(was_training)
+
+
+def predict(model: Module, x: Sequence[Inputs]) -> list[int]:
+    """The predicted class of every point in ``x``."""
+    with evaluating(model):
+        return [label_of(model(point)) for point in x]
+
+
+def accuracy(model: Module, x: Sequence[Inputs], y: Sequence[int]) -> float:
+    """The share of the points in ``x`` that ``model`` classifies as ``y`` says."""
+    with evaluating(model):
+        return fraction_correct([model(point) for point in x], y)

@@ -1,0 +1,138 @@
+"""``Module``: anything with parameters (a neuron, a layer, a network) and how it is named.
+
+A module owns some parameters (``Value`` leaves that training changes) and some child modules.
+Calling it runs ``forward`` inside a :func:`autograd.scope` of its name, so every node of a drawn
+graph says where it was made, e.g. ``MLP/Layer 1/Neuron 3``. ``config()`` gives the arguments
+that rebuild it, which is what a model file stores beside the parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from autograd import Value, scope
+from nn.scalars import Inputs, Outputs
+
+#: Every Module subclass by its class name, so that a model file can name the class to rebuild.
+MODULE_TYPES: dict[str, type[Module]] = {}
+
+
+class Module:
+    """Base class of everything with parameters.
+
+    Subclasses implement ``forward``, ``config`` (their constructor's arguments) and list their
+    own parameters and child modules; everything else (naming, train/eval, state dicts, saving)
+    is shared.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        MODULE_TYPES[cls.__name__] = cls
+
+    def __init__(self) -> None:
+        #: The scope its nodes are made in; a parent renames its children ("Layer 1", …).
+        self.name = type(self).__name__
+        #: Training mode (dropout active) or evaluation mode (dropout off).
+        self.training = True
+
+    # -- computing ---------------------------------------------------------------------------
+    def __call__(self, x: Inputs) -> Outputs:
+        with scope(self.name):
+            return self.forward(x)
+
+    def forward(self, x: Inputs) -> Outputs:
+        """The module's output for input ``x``."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    # -- structure ---------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module (JSON-compatible)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define config")
+
+    def own_parameters(self) -> list[tuple[str, Value]]:
+        """The parameters this module holds itself, with their short names."""
+        return []
+
+    def children(self) -> list[tuple[str, Module]]:
+        """The modules inside this one, with the names their parameters are prefixed by."""
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, e.g. ``("layer1.neuron3.w2", w)``."""
+        named = list(self.own_parameters())
+        for prefix, child in self.children():
+            named.extend((f"{prefix}.{name}", p) for name, p in child.named_parameters())
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in a fixed order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient back to 0 (``backward`` accumulates)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def train(self, mode: bool = True) -> Module:
+        """Switch this module and its children to training mode (or evaluation for False)."""
+        self.training = mode
+        for _, child in self.children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Switch to evaluation mode: dropout passes its input through unchanged."""
+        return self.train(False)
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by its dotted name."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set every parameter from ``state``, which must name exactly this module's parameters
+        with finite numbers; nothing changes when it does not."""
+        named = dict(self.named_parameters())
+        missing = [name for name in named if name not in state]
+        unexpected = [name for name in state if name not in named]
+        if missing or unexpected:
+            problems = []
+            if missing:
+                problems.append(f"missing {_few(missing)}")
+            if unexpected:
+                problems.append(f"unexpected {_few(unexpected)}")
+            raise ValueError(
+                f"the state does not fit {self!r} ({len(named)} parameters): " + "; ".join(problems)
+            )
+        values = {name: _finite_number(state[name], name) for name in named}
+        for name, p in named.items():
+            p.data = values[name]
+            p.grad = 0.0
+
+    def save(self, path: str | Path) -> None:
+        """Write the model to ``path`` as JSON, atomically: the file is either the old one or
+        the complete new one, never half written. :func:`nn.load` rebuilds it."""
+        from nn.model_file import save
+
+        save(self, path)
+
+    def __repr__(self) -> str:
+        try:
+            arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
+        except NotImplementedError:
+            arguments = "..."
+        return f"{type(self).__name__}({arguments})"
+
+
+def _finite_number(x: object, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+        raise ValueError(f"parameter {name} must be a finite number, got {x!r}")
+    return float(x)
+
+
+def _few(names: list[str]) -> str:
+    shown = ", ".join(names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")

@@ -1,0 +1,152 @@
+"""Optimizers: they turn each parameter's gradient g = ∂L/∂w into a step.
+
+Plain gradient descent is w ← w − η g. The variants keep a running state per parameter:
+momentum remembers the direction of travel, RMSprop and Adam scale each parameter's step by the
+size of its recent gradients. Every optimizer takes ``weight_decay`` λ, which adds λw to the
+gradient (the gradient of the L2 penalty ½λΣw²), and ``lr`` as a number or a schedule t ↦ η_t
+(:mod:`nn.schedules`).
+
+Use: ``optimizer.zero_grad()``, ``loss.backward()``, ``optimizer.step()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from autograd import Value
+from nn.checks import number, positive
+
+#: A learning rate: a number η, or a schedule giving η_t for step t.
+LearningRate = float | Callable[[int], float]
+
+
+class Optimizer:
+    """What every optimizer shares: its parameters, its learning rate, its step count."""
+
+    def __init__(self, params: Iterable[Value], lr: LearningRate, weight_decay: float = 0.0):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("an optimizer needs at least one parameter to update")
+        for p in self.params:
+            if not isinstance(p, Value):
+                raise TypeError(f"parameters must be Values, not {type(p).__name__}: {p!r}")
+        if not callable(lr):
+            positive(lr, "the learning rate lr")
+        self.lr = lr
+        self.weight_decay = number(weight_decay, "weight_decay", low=0.0)
+        #: How many steps have been taken: the t of the schedule.
+        self.steps = 0
+
+    @property
+    def learning_rate(self) -> float:
+        """η for the next step: ``lr`` itself, or the schedule's η_t."""
+        return positive(self.lr(self.steps) if callable(self.lr) else self.lr, "the learning rate")
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient back to 0 (``backward`` accumulates)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Move every parameter by its update, computed from g = ∂L/∂w + λw."""
+        lr = self.learning_rate
+        self.steps += 1
+        for i, p in enumerate(self.params):
+            g = float(p.grad) + self.weight_decay * p.data
+            p.data -= self._update(i, g, lr)
+
+    def _update(self, i: int, g: float, lr: float) -> float:
+        """How much parameter ``i`` moves down, given its gradient g and the rate η."""
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum μ.
+
+    Without momentum: w ← w − η g. With momentum, a velocity v accumulates the gradients,
+    v ← μv + g, and w ← w − η v; Nesterov's variant steps with the look-ahead w ← w − η (g + μv).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: LearningRate,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = number(momentum, "momentum", low=0.0, high=1.0)
+        if nesterov and self.momentum == 0.0:
+            raise ValueError("Nesterov momentum needs a momentum > 0")
+        self.nesterov = nesterov
+        self.velocity = [0.0] * len(self.params)
+
+    def _update(self, i: int, g: float, lr: float) -> float:
+        if self.momentum == 0.0:
+            return lr * g
+        v = self.velocity[i] = self.momentum * self.velocity[i] + g
+        return lr * (g + self.momentum * v if self.nesterov else v)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide each step by a running root mean square of the parameter's gradients,
+
+    s ← α s + (1 − α) g²,   w ← w − η g / (√s + ε),
+
+    so that parameters with large gradients take smaller steps and those with small ones larger.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: LearningRate = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
+        super().__init__(params, lr, weight_decay)
+        self.alpha = number(alpha, "alpha", low=0.0, high=1.0)
+        self.eps = positive(eps, "eps")
+        self.square_avg = [0.0] * len(self.params)
+
+    def _update(self, i: int, g: float, lr: float) -> float:
+        s = self.square_avg[i] = self.alpha * self.square_avg[i] + (1.0 - self.alpha) * g * g
+        return lr * g / (math.sqrt(s) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam: momentum and RMSprop together, with their start-up bias corrected. At step t:
+
+    m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²,
+    m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ),   w ← w − η m̂ / (√v̂ + ε).
+
+    m and v start at 0, so early on they underestimate; dividing by 1 − βᵗ undoes that.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: LearningRate = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
+        super().__init__(params, lr, weight_decay)
+        beta1, beta2 = betas
+        self.beta1 = number(beta1, "beta1", low=0.0, high=1.0)
+        self.beta2 = number(beta2, "beta2", low=0.0, high=1.0)
+        if self.beta1 == 1.0 or self.beta2 == 1.0:
+            raise ValueError("Adam's betas must be below 1, or m̂ and v̂ divide by zero")
+        self.eps = positive(eps, "eps")
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def _update(self, i: int, g: float, lr: float) -> float:
+        t = self.steps  # already counts this step: t = 1 on the first
+        m = self.m[i] = self.beta1 * self.m[i] + (1.0 - self.beta1) * g
+        v = self.v[i] = self.beta2 * self.v[i] + (1.0 - self.beta2) * g * g
+        m_hat = m / (1.0 - self.beta1**t)
+        v_hat = v / (1.0 - self.beta2**t)
+        return lr * m_hat / (math.sqrt(v_hat) + self.eps)

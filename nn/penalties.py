@@ -1,0 +1,25 @@
+"""Regularisation penalties, added to a loss to keep the weights small:
+L = L_original + λ Σ w² (L2) or L = L_original + λ Σ |w| (L1).
+
+L2 shrinks every weight in proportion to its size (∂/∂w λw² = 2λw); L1 pulls each one towards 0
+by the same amount (∂/∂w λ|w| = λ·sign w), so it drives small weights to exactly 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from autograd import Value, total
+from nn.checks import number
+
+
+def l1_penalty(parameters: Iterable[Value], strength: float = 1.0) -> Value:
+    """λ Σ |w| over ``parameters``."""
+    lam = number(strength, "the strength λ", low=0.0)
+    return lam * total([abs(w) for w in parameters])
+
+
+def l2_penalty(parameters: Iterable[Value], strength: float = 1.0) -> Value:
+    """λ Σ w² over ``parameters``."""
+    lam = number(strength, "the strength λ", low=0.0)
+    return lam * total([w * w for w in parameters])

@@ -1,0 +1,122 @@
+"""Pictures of a training run: its loss and accuracy curves, and the classifier's decision
+boundary in the plane. PNG files drawn by matplotlib's Agg renderer, so no display is needed."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from autograd import Value
+from nn.atomic import write_atomically
+from nn.metrics import evaluating, label_of
+from nn.module import Module
+from nn.training import History
+
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def _colour(label: int) -> str:
+    """The colour of class ``label`` (colours repeat after six classes)."""
+    return COLOURS[label % len(COLOURS)]
+
+
+def _save(figure: Figure, path: str | Path) -> None:
+    """Render ``figure`` as PNG and write it atomically."""
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    write_atomically(path, buffer.getvalue())
+
+
+def save_curves(history: History, path: str | Path) -> None:
+    """Loss (left axis) and accuracy (right axis) against the training step."""
+    figure = Figure(figsize=(7, 4), layout="constrained")
+    loss_axes = figure.add_subplot()
+    steps = range(1, len(history.loss) + 1)
+    loss_axes.plot(steps, history.loss, color="black", label="loss (batch)")
+    loss_axes.set_xlabel("step")
+    loss_axes.set_ylabel("loss")
+    accuracy_axes = loss_axes.twinx()
+    accuracy_axes.plot(steps, history.accuracy, color=COLOURS[0], label="accuracy (batch)")
+    if history.test_accuracy:
+        accuracy_axes.plot(
+            history.test_steps, history.test_accuracy, color=COLOURS[1], label="accuracy (test)"
+        )
+    accuracy_axes.set_ylabel("accuracy")
+    accuracy_axes.set_ylim(0.0, 1.02)
+    lines = loss_axes.get_lines() + accuracy_axes.get_lines()
+    loss_axes.legend(lines, [str(line.get_label()) for line in lines], loc="center right")
+    loss_axes.set_title("Training")
+    _save(figure, path)
+
+
+def save_decision_boundary(
+    model: Module,
+    x: Sequence[Sequence[float]],
+    y: Sequence[int],
+    path: str | Path,
+    *,
+    x_test: Sequence[Sequence[float]] = (),
+    y_test: Sequence[int] = (),
+    resolution: int = 60,
+) -> None:
+    """The plane coloured by the class ``model`` predicts, with the training points (dots) and
+    the held-out points (crosses) in their true class's colour. ``model`` takes two inputs."""
+    points = [*x, *x_test]
+    low = [min(p[i] for p in points) - 0.5 for i in (0, 1)]
+    high = [max(p[i] for p in points) + 0.5 for i in (0, 1)]
+    grid = [
+        [low[i] + (high[i] - low[i]) * k / (resolution - 1) for k in range(resolution)]
+        for i in (0, 1)
+    ]
+    with evaluating(model):
+        outputs = [[model([a, b]) for a in grid[0]] for b in grid[1]]
+    figure = Figure(figsize=(6, 5), layout="constrained")
+    axes = figure.add_subplot()
+    first = outputs[0][0]
+    if isinstance(first, Value):
+        # One score, whose sign is the class: contouring the score itself at 0 draws a smooth
+        # boundary, where contouring the labels would draw a staircase.
+        scores = [[cast(Value, output).data for output in row] for row in outputs]
+        levels = [min(map(min, scores)) - 1.0, 0.0, max(map(max, scores)) + 1.0]
+        axes.contourf(*grid, scores, levels=levels, colors=COLOURS[:2], alpha=0.25)
+    else:
+        # Several classes: colour each grid cell by its label (contours of the labels would
+        # pass through the classes between two neighbours' numbers).
+        classes = len(first)
+        labels = [[label_of(output) for output in row] for row in outputs]
+        palette = ListedColormap([_colour(k) for k in range(classes)])
+        axes.pcolormesh(
+            *grid,
+            labels,
+            cmap=palette,
+            vmin=-0.5,
+            vmax=classes - 0.5,
+            shading="nearest",
+            alpha=0.25,
+        )
+    for xs, ys, marker in ((x, y, "o"), (x_test, y_test, "x")):
+        if xs:
+            axes.scatter(
+                [p[0] for p in xs],
+                [p[1] for p in xs],
+                c=[_colour(k) for k in ys],
+                marker=marker,
+                s=18,
+            )
+    axes.set_xlim(low[0], high[0])
+    axes.set_ylim(low[1], high[1])
+    axes.set_xlabel("x₁")
+    axes.set_ylabel("x₂")
+    # Legend markers in grey: the colours belong to the classes, the shapes to the sets.
+    markers = [Line2D([], [], color="grey", marker=m, linestyle="") for m in ("o", "x")]
+    axes.legend(markers, ["train", "test"], loc="upper right")
+    axes.set_title("Decision boundary")
+    _save(figure, path)
