@@ -48,7 +48,7 @@ pytest: install
 test: lint types pytest
 
 demo: install
-	$(BIN)/python -m autograd.demo
+	$(BIN)/chainrule train --out $(DEMO_DIR)
 
 # Re-run every notebook and store its fresh outputs (they are shipped with outputs).
 notebooks: install
