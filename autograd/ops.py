@@ -34,6 +34,13 @@ class Op(ABC):
     name: str = ""
     #: How the op reads on a drawing and in ``Value.op``.
     symbol: str = ""
+    #: Whether the op has a ``domain`` of its own (set for each subclass): ops defined everywhere
+    #: skip the call, one of the costliest steps of creating a node.
+    has_domain: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.has_domain = cls.domain is not Op.domain
 
     @abstractmethod
     def forward(self, m: Any, *xs: Operand) -> Operand:
