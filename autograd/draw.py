@@ -119,9 +119,15 @@ def draw_graph(
 
 
 def render(graph: graphviz.Digraph, format: str = "svg") -> bytes:
-    """The drawing as ``format`` (svg, png, pdf, …), or its DOT source for "dot" or "gv"."""
+    """The drawing as ``format`` (svg, png, pdf, …), or its DOT source for "dot" or "gv".
+
+    A PNG is made at 192 dpi, twice the screen default, so that it stays sharp on a slide.
+    """
     if format in ("dot", "gv"):
         return str(graph.source).encode()
+    if format == "png":
+        graph = graph.copy()
+        graph.attr(dpi="192")
     try:
         data = bytes(graph.pipe(format=format))
     except graphviz.ExecutableNotFound:
@@ -343,7 +349,10 @@ def _add_nodes(graph: graphviz.Digraph, layout: _Layout, style: Style, lit: set[
     """Every card and operation, each inside its (nested) scope box."""
     members: Entries = {(): []}
     for node in layout.order:
-        entries = members.setdefault(layout.box_of(node), [])
+        path = layout.box_of(node)
+        for depth in range(1, len(path)):
+            members.setdefault(path[:depth], [])  # outer boxes first: they number first
+        entries = members.setdefault(path, [])
         key = layout.summary.get(node)
         if key is None:
             entries.append((layout.card(node), _card(style.value_card(node, node in lit))))
@@ -357,9 +366,6 @@ def _add_nodes(graph: graphviz.Digraph, layout: _Layout, style: Style, lit: set[
         elif node is layout.summaries[key][0]:
             card = style.summary_card(key[-1], layout.summaries[key], layout.outputs[key])
             entries.append((layout.card(node), _card(card)))
-    for path in list(members):
-        for depth in range(1, len(path)):
-            members.setdefault(path[:depth], [])
     _add_box(graph, (), members)
 
 

@@ -83,7 +83,7 @@ class Style:
     def edge_label(self, local_derivative: Any) -> str:
         """The local derivative ∂out/∂in written on an edge."""
         derivative = f"∂ = {self.number(as_float(local_derivative))}"
-        return f'<<FONT POINT-SIZE="9" COLOR="{MUTED}">{derivative}</FONT>>'
+        return f'<<FONT POINT-SIZE="10" COLOR="{MUTED}">{derivative}</FONT>>'
 
     def _rows(self, node: Value) -> str:
         rows = _row("data", self.number(node.data), fill=None, ink=INK)
@@ -96,14 +96,16 @@ class Style:
 
 def op_attributes(op: str, lit: bool) -> dict[str, str]:
     """An operation: a small grey oval with its symbol."""
+    shown = symbol(op)
     return {
-        "label": f"<{escape(symbol(op))}>",
+        "label": f"<{escape(shown)}>",
         "shape": "ellipse",
         "style": "filled",
         "fillcolor": OP_FILL,
         "color": HIGHLIGHT if lit else BORDER,
         "penwidth": "2.5" if lit else "1",
-        "fontsize": "11",
+        # A one-character symbol (× + −) is drawn larger than a name (tanh) to read as well.
+        "fontsize": "14" if len(shown) == 1 else "11",
         "height": "0.3",
         "width": "0.4",
         "margin": "0.04,0.02",

@@ -13,8 +13,9 @@ where it is.
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import SupportsFloat
 
@@ -110,6 +111,7 @@ def parse_expression(text: str) -> Expression:
         )
     if not text.strip():
         raise ExpressionError("the expression is empty")
+    _check_parentheses(text)
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as error:
@@ -169,12 +171,33 @@ class Expression:
             name: value if isinstance(value, Value) else Value(value, label=name)
             for name, value in bindings.items()
         }
-        try:
-            # Anomaly mode names the first op that overflows (9**9**9**9 is inf, not an answer).
-            with detect_anomaly():
-                return _Evaluator(self.text if label else None, nodes).value(self.tree)
-        except AnomalyError as error:
-            raise ExpressionError(f"overflow: {error}") from None
+        with finite_arithmetic():
+            return _Evaluator(self.text if label else None, nodes).value(self.tree)
+
+
+@contextlib.contextmanager
+def finite_arithmetic() -> Iterator[None]:
+    """Refuse the first op that makes inf or NaN from finite numbers, as an ExpressionError.
+
+    ``9**9**9**9`` is inf, not an answer; anomaly mode names the op that overflowed (in the
+    forward pass, and in a backward pass run inside the block).
+    """
+    try:
+        with detect_anomaly():
+            yield
+    except AnomalyError as error:
+        raise ExpressionError(f"overflow or NaN: {error}") from None
+
+
+def _check_parentheses(text: str) -> None:
+    """Refuse parentheses nested deeper than ``MAX_DEPTH`` (the syntax tree does not show them)."""
+    depth = 0
+    for character in text:
+        depth += (character == "(") - (character == ")")
+        if depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"parentheses are nested more than {MAX_DEPTH} levels deep: split the expression"
+            )
 
 
 def _check_depth(tree: ast.AST) -> None:

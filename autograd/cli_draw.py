@@ -1,0 +1,224 @@
+"""``chainrule draw`` and ``chainrule check``: an expression typed on the command line, drawn with
+its gradients or its derivatives checked against finite differences.
+
+    chainrule draw "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88 -o neuron.svg
+    chainrule check "x*y + sin(x)" x=0.5 y=2 --order 2
+
+The expression is parsed by :mod:`autograd.expression` (a whitelist, never ``eval``); every
+expected mistake is a ``UsageError`` or ``ValueError`` with a one-line message, which the
+``chainrule`` command reports with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from autograd.errors import DomainError, UsageError
+from autograd.expression import Expression, finite_arithmetic, parse_expression
+from autograd.functional import grad
+from autograd.gradcheck import central_difference
+
+#: Output formats by file extension; .html pages through backprop one step at a time.
+FORMATS = {
+    ".svg": "svg",
+    ".png": "png",
+    ".pdf": "pdf",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".html": "html",
+}
+
+EXIT_OK, EXIT_DISAGREE = 0, 1
+
+_BINDINGS_HELP = "the value of each variable, e.g. x=0.5 (each name used in the expression)"
+_EXPRESSION_HELP = (
+    "numbers, variables, + - * / **, parentheses and abs cos exp leaky_relu log relu sigmoid "
+    "sin softplus sqrt tanh; quote it, and start it with a space if it starts with -: ' -x*y'"
+)
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``draw`` and ``check`` sub-commands."""
+    draw = commands.add_parser(
+        "draw",
+        help="draw an expression's graph with its gradients",
+        description="Evaluate the expression, backpropagate from its value and draw the graph: "
+        "each value with its data and grad, each operation between its inputs and its output. "
+        "The format comes from the extension of --output: .svg, .png, .pdf, .dot, or .html for "
+        "a page that steps through backprop one node at a time.",
+    )
+    draw.add_argument("expression", help=_EXPRESSION_HELP)
+    draw.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
+    draw.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    draw.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR")
+    draw.add_argument(
+        "--local", action="store_true", help="label each edge with the local derivative ∂out/∂in"
+    )
+    draw.add_argument("--no-grad", action="store_true", help="draw the values only, no backprop")
+    draw.add_argument("--title", help="the caption (default: the expression)")
+    draw.add_argument("--max-nodes", type=int, metavar="N", help="refuse more nodes (default 500)")
+    draw.set_defaults(run=run_draw)
+
+    check = commands.add_parser(
+        "check",
+        help="compare an expression's derivatives with finite differences",
+        description="Print, for each variable, the derivative autograd computes, the central "
+        "finite difference (f(x + ε) − f(x − ε)) / 2ε and their difference. Exit code 1 when "
+        "one of them differs by more than atol + rtol·|finite difference|.",
+    )
+    check.add_argument("expression", help=_EXPRESSION_HELP)
+    check.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
+    check.add_argument("--order", type=int, choices=(1, 2), default=1, help="2: second too")
+    check.add_argument("--eps", type=float, default=1e-6, help="the step ε (default 1e-6)")
+    check.add_argument("--atol", type=float, default=1e-5, help="default 1e-5")
+    check.add_argument("--rtol", type=float, default=1e-3, help="default 1e-3")
+    check.set_defaults(run=run_check)
+
+
+def parse_bindings(items: Sequence[str]) -> dict[str, float]:
+    """``["x=0.5", "y=2"]`` → ``{"x": 0.5, "y": 2.0}``, refusing anything else with a message."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, equals, text = item.partition("=")
+        name = name.strip()
+        if not equals:
+            raise UsageError(f"{item!r} is not NAME=VALUE, e.g. x=0.5")
+        if not name.isidentifier():
+            raise UsageError(f"{name!r} in {item!r} is not a variable name")
+        if name in values:
+            raise UsageError(f"{name} is given a value twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(f"{item!r}: {text.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{item!r}: give a finite number")
+        values[name] = value
+    return values
+
+
+def run_draw(args: argparse.Namespace) -> int:
+    """``chainrule draw``: evaluate, backpropagate, render and write the picture atomically."""
+    # Graphviz is imported here, only when something is drawn.
+    from autograd import draw
+    from autograd.pager import html_document
+    from nn.atomic import write_atomically
+
+    output: Path = args.output
+    format = FORMATS.get(output.suffix.lower())
+    if format is None:
+        raise UsageError(
+            f"cannot tell the format of {str(output)!r}: end it in {', '.join(FORMATS)}"
+        )
+    if not output.parent.is_dir():
+        raise UsageError(f"no folder {str(output.parent)!r} to write {output.name!r} in")
+    expression = parse_expression(args.expression)
+    values = parse_bindings(args.bindings)
+    options: dict[str, Any] = {"rankdir": args.rankdir, "show_local": args.local}
+    if args.max_nodes is not None:
+        options["max_nodes"] = args.max_nodes
+    title = expression.text if args.title is None else args.title
+    with finite_arithmetic():
+        root = expression.evaluate(values, label=True)
+        if format == "html":
+            frames = draw.backprop_frames(root, title=title, **options)
+            data = html_document(frames.to_html(), title).encode()
+        else:
+            if not args.no_grad:
+                root.backward()
+            graph = draw.draw_graph(root, show_grad=not args.no_grad, title=title, **options)
+            data = draw.render(graph, format)
+    write_atomically(output, data)
+    print(f"wrote {output}")
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``chainrule check``: a table of derivatives; exit code 1 when one disagrees."""
+    if not (math.isfinite(args.eps) and args.eps > 0):
+        raise UsageError(f"--eps must be a positive number, got {args.eps!r}")
+    for name in ("atol", "rtol"):
+        if not (math.isfinite(getattr(args, name)) and getattr(args, name) >= 0):
+            raise UsageError(f"--{name} must be a number ≥ 0, got {getattr(args, name)!r}")
+    expression = parse_expression(args.expression)
+    values = parse_bindings(args.bindings)
+    if not expression.names:
+        raise UsageError(f"{expression.text!r} has no variables: there is nothing to check")
+    expression.evaluate(values)  # names every unbound or unused variable before any work
+    point = [values[name] for name in expression.names]
+    rows = list(_derivatives(expression, point, args.order, args.eps))
+    atol: float = args.atol
+    rtol: float = args.rtol
+
+    shown_point = ", ".join(f"{name}={values[name]:g}" for name in expression.names)
+    print(f"f = {expression.text}   at {shown_point}")
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'':{width}}  {'autograd':>22}  {'finite difference':>22}  {'difference':>10}")
+    disagreements = 0
+    for name, analytic, numeric in rows:
+        ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
+        disagreements += not ok
+        print(
+            f"{name:{width}}  {analytic:>22.15g}  {numeric:>22.15g}  "
+            f"{abs(analytic - numeric):>10.2e}  {'ok' if ok else 'DIFFERENT'}"
+        )
+    tolerance = f"|difference| ≤ {atol:g} + {rtol:g}·|finite difference|"
+    if disagreements:
+        print(f"{disagreements} of {len(rows)} derivatives disagree ({tolerance} fails)")
+        return EXIT_DISAGREE
+    print(f"all {len(rows)} derivatives agree ({tolerance})")
+    return EXIT_OK
+
+
+Function = Callable[..., Any]
+
+
+def _derivatives(
+    f: Expression, point: list[float], order: int, eps: float
+) -> Iterator[tuple[str, float, float]]:
+    """(name, autograd, finite difference) for each first, and for order 2 second, derivative.
+
+    A second derivative ∂²f/∂xⱼ∂xᵢ is checked as the finite difference in xⱼ of autograd's
+    ∂f/∂xᵢ, as :func:`autograd.gradcheck` does.
+    """
+    everything = tuple(range(len(point)))
+    gradient = grad(f, everything)
+    first = _at(gradient, point)
+    for i, name in enumerate(f.names):
+        numeric = _finite_difference(f, point, i, eps)
+        yield f"∂f/∂{name}", first[i], numeric
+    if order < 2:
+        return
+    for i, name_i in enumerate(f.names):
+        partial = _component(gradient, i)
+        second = _at(grad(partial, everything), point)
+        for j, name_j in enumerate(f.names):
+            numeric = _finite_difference(partial, point, j, eps)
+            wrt = f"∂{name_i}²" if i == j else f"∂{name_j}∂{name_i}"
+            yield f"∂²f/{wrt}", second[j], numeric
+
+
+def _component(gradient: Function, index: int) -> Function:
+    def partial(*args: Any) -> Any:
+        return gradient(*args)[index]
+
+    return partial
+
+
+def _at(gradient: Function, point: list[float]) -> list[float]:
+    with finite_arithmetic():
+        return [float(g) for g in gradient(*point)]
+
+
+def _finite_difference(f: Function, point: list[float], index: int, eps: float) -> float:
+    try:
+        with finite_arithmetic():
+            return central_difference(f, point, index, eps)
+    except DomainError as error:
+        raise UsageError(
+            f"the finite difference steps {eps:g} away from the point, out of the domain: {error}"
+        ) from None
