@@ -54,27 +54,29 @@ def binary_cross_entropy(
 
 
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
-    """log softmax(z)ᵢ = zᵢ − log Σⱼ e^(zⱼ), computed as zᵢ − (m + log Σⱼ e^(zⱼ − m)) with
+    """log softmax(z)ᵢ = zᵢ − log Σⱼ e^(zⱼ), computed as (zᵢ − m) − log Σⱼ e^(zⱼ − m) with
     m = maxⱼ zⱼ, so that no exponential overflows and the sum is at least 1.
 
     m is a constant: the result does not depend on it, so neither does its gradient.
     """
+    shifted = _shifted(logits, "log_softmax")
+    log_sum = total([d.exp() for d in shifted]).log()
+    return [d - log_sum for d in shifted]
+
+
+def _shifted(logits: Sequence[Scalar], what: str) -> list[Value]:
+    """zᵢ − m for m = maxⱼ zⱼ: at most 0, so e^(zᵢ − m) never overflows."""
     zs = [as_value(z) for z in as_list(logits)]
     if not zs:
-        raise ValueError("log_softmax needs at least one logit")
+        raise ValueError(f"{what} needs at least one logit")
     m = max(z.data for z in zs)
-    log_sum = total([(z - m).exp() for z in zs]).log() + m
-    return [z - log_sum for z in zs]
+    return [z - m for z in zs]
 
 
 def softmax(logits: Sequence[Scalar]) -> list[Value]:
     """softmax(z)ᵢ = e^(zᵢ) / Σⱼ e^(zⱼ), computed as e^(zᵢ − m) / Σⱼ e^(zⱼ − m), m = maxⱼ zⱼ:
     probabilities that sum to 1."""
-    zs = [as_value(z) for z in as_list(logits)]
-    if not zs:
-        raise ValueError("softmax needs at least one logit")
-    m = max(z.data for z in zs)
-    exps = [(z - m).exp() for z in zs]
+    exps = [d.exp() for d in _shifted(logits, "softmax")]
     norm = total(exps)
     return [e / norm for e in exps]
 

@@ -1,0 +1,290 @@
+"""``chainrule train`` and ``chainrule predict``: what they print and write, that the defaults
+learn the moons, and that every bad input is one clear line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nn
+from nn import datasets
+from nn.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A quick run (few points, few steps) and what it printed."""
+    out = tmp_path_factory.mktemp("run")
+    code = main(["train", "--samples", "60", "--steps", "20", "--hidden", "8", "--out", str(out)])
+    return code, out
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# -- train ------------------------------------------------------------------------------------
+def test_train_exits_0_and_writes_the_model_and_two_pictures(trained):
+    code, out = trained
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "curves.png",
+        "decision_boundary.png",
+        "model.json",
+    ]
+    assert (out / "curves.png").read_bytes().startswith(PNG)
+    assert (out / "decision_boundary.png").read_bytes().startswith(PNG)
+
+
+def test_train_saves_the_model_it_describes(trained):
+    _, out = trained
+    model = nn.load(out / "model.json")
+    assert isinstance(model, nn.MLP)
+    assert model.nouts == [8, 1]
+
+
+def test_train_prints_progress_and_final_accuracies(tmp_path, capsys):
+    code, printed, _ = run(
+        capsys, "train", "--samples", "40", "--steps", "10", "--hidden", "4", "--out", str(tmp_path)
+    )
+    assert code == 0
+    assert "step  1/10" in printed
+    assert "step 10/10" in printed
+    assert "train accuracy" in printed
+    assert "test accuracy" in printed
+    assert str(tmp_path / "model.json") in printed
+
+
+def test_defaults_classify_unseen_moons_at_95_percent(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path)]) == 0
+    model = nn.load(tmp_path / "model.json")
+    x, y = datasets.make_moons(400, noise=0.1, seed=12345)
+    assert nn.accuracy(model, x, y) >= 0.95
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_train_takes_every_choice(tmp_path, capsys):
+    code, _, _ = run(
+        capsys,
+        "train",
+        "--dataset",
+        "blobs",
+        "--classes",
+        "3",
+        "--loss",
+        "cross_entropy",
+        "--optimizer",
+        "adam",
+        "--activation",
+        "tanh",
+        "--init",
+        "xavier",
+        "--schedule",
+        "cosine",
+        "--samples",
+        "30",
+        "--steps",
+        "3",
+        "--batch-size",
+        "8",
+        "--hidden",
+        "4,4",
+        "--lr",
+        "0.1",
+        "--l2",
+        "0",
+        "--noise",
+        "0.2",
+        "--test-fraction",
+        "0.2",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0
+    assert nn.load(tmp_path / "model.json").nouts == [4, 4, 3]
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "exponential", "linear", "cosine"])
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop"])
+def test_every_optimizer_and_schedule_runs(tmp_path, capsys, optimizer, schedule):
+    code, _, err = run(
+        capsys,
+        "train",
+        "--optimizer",
+        optimizer,
+        "--schedule",
+        schedule,
+        "--samples",
+        "20",
+        "--steps",
+        "2",
+        "--hidden",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert (code, err) == (0, "")
+
+
+# -- predict ----------------------------------------------------------------------------------
+def test_predict_prints_the_output_and_its_label(trained, capsys):
+    _, out = trained
+    code, printed, _ = run(capsys, "predict", "--model", str(out / "model.json"), "0.5", "-0.3")
+    model = nn.load(out / "model.json")
+    score = model([0.5, -0.3]).data
+    assert code == 0
+    assert printed == f"output {score:.6g}\nlabel {int(score > 0)}\n"
+
+
+def test_a_positive_score_means_label_1(tmp_path, capsys):
+    model = nn.Neuron(2, activation="linear")
+    model.load_state_dict({"w1": 1.0, "w2": 0.0, "b": 0.0})
+    model.save(tmp_path / "m.json")
+    assert run(capsys, "predict", "--model", str(tmp_path / "m.json"), "2", "0")[1].endswith(
+        "label 1\n"
+    )
+    assert run(capsys, "predict", "--model", str(tmp_path / "m.json"), "-2", "0")[1].endswith(
+        "label 0\n"
+    )
+
+
+def test_predict_with_several_outputs_prints_each_and_the_largest_one_s_class(tmp_path, capsys):
+    model = nn.Layer(1, 3, activation="linear")
+    model.load_state_dict(
+        {f"neuron{k}.{p}": v for k in (1, 2, 3) for p, v in (("w1", k), ("b", 0))}
+    )
+    model.save(tmp_path / "m.json")
+    assert run(capsys, "predict", "--model", str(tmp_path / "m.json"), "1")[1] == (
+        "output 1 2 3\nlabel 2\n"
+    )
+
+
+# -- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--dataset", "moon"], "invalid choice: 'moon'"),
+        (["train", "--activation", "gelu"], "invalid choice: 'gelu'"),
+        (["train", "--loss", "l3"], "invalid choice: 'l3'"),
+        (["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
+        (["train", "--hidden", "16,0"], "layer sizes must be positive, got '16,0'"),
+        (["train", "--hidden", "16,x"], "layer sizes must be whole numbers"),
+        (["train", "--hidden", ""], "layer sizes must be whole numbers"),
+        (["train", "--steps", "0"], "--steps: must be a positive whole number, got '0'"),
+        (["train", "--steps", "ten"], "--steps: not a whole number: 'ten'"),
+        (["train", "--batch-size", "-4"], "--batch-size: must be a positive whole number"),
+        (["train", "--samples", "0"], "--samples: must be a positive whole number"),
+        (["train", "--samples", "1"], "n_samples must be a ≥ 2 integer, got 1"),
+        (["train", "--lr", "fast"], "--lr: not a number: 'fast'"),
+        (["train", "--lr", "0"], "--lr: must be a number > 0"),
+        (["train", "--lr", "nan"], "--lr: not a finite number: 'nan'"),
+        (["train", "--noise", "-1"], "--noise: must be a number ≥ 0"),
+        (["train", "--test-fraction", "1"], "--test-fraction: must be a fraction between 0 and 1"),
+        (["train", "--seed", "1.5"], "--seed: not a whole number: '1.5'"),
+        (
+            ["train", "--dataset", "moons", "--classes", "3", "--loss", "cross_entropy"],
+            "the moons dataset has 2 classes, not 3",
+        ),
+        (
+            ["train", "--dataset", "blobs", "--classes", "3"],
+            "the hinge loss is for two classes; use cross_entropy for 3 classes",
+        ),
+        (["train", "--bogus"], "unrecognized arguments: --bogus"),
+        (["predict", "1", "2"], "the following arguments are required: --model"),
+        (["predict", "--model", "m.json"], "the following arguments are required: X"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_clear_line(capsys, tmp_path, argv, message):
+    code, printed, err = run(
+        capsys, *argv, *(["--out", str(tmp_path)] if argv[0] == "train" else [])
+    )
+    assert code == 2
+    assert err.startswith("chainrule: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert printed == ""
+
+
+def test_an_output_folder_that_is_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    code, _, err = run(capsys, "train", "--out", str(tmp_path / "taken"))
+    assert code == 2
+    assert "cannot use" in err and "as the output folder" in err
+
+
+def model_file(tmp_path: Path, text: str | None) -> str:
+    path = tmp_path / "model.json"
+    if text is not None:
+        path.write_text(text)
+    return str(path)
+
+
+def good_model_text() -> str:
+    return json.dumps(
+        {
+            "format": "chainrule-model",
+            "version": 1,
+            "type": "Neuron",
+            "config": {"nin": 2, "activation": "linear"},
+            "parameters": {"w1": 1.0, "w2": 2.0, "b": 0.5},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "cannot read model file"),
+        ("", "the file is empty"),
+        (good_model_text()[:40], "not valid JSON, perhaps truncated"),
+        ("[1, 2, 3]", "not a chainrule model"),
+        (good_model_text().replace('"w2"', '"w9"'), "missing w2; unexpected w9"),
+        (good_model_text().replace('"nin": 2', '"nin": 3'), "missing w3"),
+    ],
+)
+def test_broken_model_files_exit_2_naming_the_file(tmp_path, capsys, text, message):
+    path = model_file(tmp_path, text)
+    code, printed, err = run(capsys, "predict", "--model", path, "1", "2")
+    assert code == 2
+    assert message in err
+    assert path in err
+    assert printed == ""
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (["1", "2", "3"], "Neuron expects 2 inputs, got 3"),
+        (["1"], "Neuron expects 2 inputs, got 1"),
+        (["1", "two"], "not a number: 'two'"),
+        (["1", "inf"], "not a finite number: 'inf'"),
+    ],
+)
+def test_bad_model_inputs_exit_2(tmp_path, capsys, inputs, message):
+    code, _, err = run(
+        capsys, "predict", "--model", model_file(tmp_path, good_model_text()), *inputs
+    )
+    assert code == 2
+    assert message in err
+
+
+def test_the_installed_command_reports_a_mistake_without_a_traceback(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "nn.cli", "predict", "--model", str(tmp_path / "none.json"), "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("chainrule: error: cannot read model file")
