@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from autograd.errors import AnomalyError
-from autograd.modes import MODE
+from autograd.modes import MODE, paused_collector
 from autograd.value import Value, ValueMath, as_float
 
 
@@ -96,7 +96,8 @@ def backward_steps(
 
 def backward(root: Value, grad: Value | float = 1.0, *, create_graph: bool = False) -> None:
     """Accumulate ∂root/∂node · grad into ``.grad`` of every node ``root`` depends on."""
-    deque(backward_steps(root, grad, create_graph=create_graph), maxlen=0)
+    with paused_collector():
+        deque(backward_steps(root, grad, create_graph=create_graph), maxlen=0)
 
 
 def _times(derivative: Any, upstream: Any) -> Any:
