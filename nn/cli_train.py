@@ -57,25 +57,21 @@ def _number(text: str) -> float:
     return value
 
 
-def _positive_number(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
-    return value
+def _number_where(test: Callable[[float], bool], wanted: str) -> Callable[[str], float]:
+    """An argument type for a finite number that passes ``test``, described by ``wanted``."""
+
+    def parse(text: str) -> float:
+        value = _number(text)
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _non_negative_number(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number ≥ 0, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = _number(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1, got {text!r}")
-    return value
+_positive_number = _number_where(lambda value: value > 0, "a number > 0")
+_non_negative_number = _number_where(lambda value: value >= 0, "a number ≥ 0")
+_fraction = _number_where(lambda value: 0 < value < 1, "a fraction between 0 and 1")
 
 
 def _positive_int(text: str) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from nn.checks import integer, number
 from nn.choices import choose
@@ -23,6 +23,8 @@ from nn.seeding import Seed, make_rng
 Points = list[list[float]]
 Labels = list[int]
 Dataset = tuple[Points, Labels]
+#: A point, whatever its type.
+P = TypeVar("P")
 
 
 def _linspace(start: float, stop: float, n: int, *, endpoint: bool = True) -> list[float]:
@@ -183,8 +185,8 @@ def train_test_split(
 
 
 def batches(
-    x: Sequence[list[float]], y: Sequence[int], batch_size: int, seed: Seed = None
-) -> Iterator[tuple[Points, Labels]]:
+    x: Sequence[P], y: Sequence[int], batch_size: int, seed: Seed = None
+) -> Iterator[tuple[list[P], Labels]]:
     """One epoch of mini-batches ``(x_batch, y_batch)`` of ``batch_size`` points in a shuffled
     order (the last one smaller when the size does not divide the number of points)."""
     _check_pairs(x, y)

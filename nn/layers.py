@@ -16,7 +16,7 @@ from nn.checks import integer
 from nn.dropout import Dropout
 from nn.init import initial_weights
 from nn.module import Module
-from nn.scalars import Inputs, Outputs, inputs_of_width, single
+from nn.scalars import Inputs, Outputs, as_value, inputs_of_width, single
 from nn.seeding import Seed, make_rng
 
 
@@ -84,7 +84,9 @@ class Layer(Module):
             neuron.name = f"Neuron {i}"
 
     def forward(self, x: Inputs) -> Outputs:
-        xs = inputs_of_width(x, self.nin, self.name)
+        # Number inputs become Values once here, not once per neuron: fewer nodes, and a
+        # drawing shows each input once, feeding every neuron.
+        xs = [as_value(v) for v in inputs_of_width(x, self.nin, self.name)]
         # A neuron's output is always one Value.
         return single([cast(Value, neuron(xs)) for neuron in self.neurons])
 

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from tqdm import tqdm
+
 from nn.checks import integer, number
 from nn.datasets import batches
 from nn.metrics import evaluating, fraction_correct
@@ -46,7 +48,7 @@ def _batch_stream(
             yield x, y
     rng = make_rng(seed)
     while True:
-        yield from batches(x, y, batch_size, rng)  # type: ignore[arg-type]
+        yield from batches(x, y, batch_size, rng)
 
 
 def fit(
@@ -90,8 +92,6 @@ def fit(
     stream = _batch_stream(x, y, batch_size, seed)
     parameters = model.parameters()
     history = History()
-
-    from tqdm import tqdm
 
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=steps, desc="training", unit="step", disable=not show) as bar:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 from autograd import Value, gradcheck
@@ -123,6 +125,25 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot():
     nn.cross_entropy(z, 0).backward()
     p = [q.data for q in nn.softmax([0.2, -0.4, 1.1])]
     assert [v.grad for v in z] == pytest.approx([p[0] - 1, p[1], p[2]], rel=1e-12)
+
+
+@given(st.lists(st.floats(-50, 50), min_size=2, max_size=5), st.data())
+def test_for_any_logits_the_cross_entropy_gradient_is_softmax_minus_one_hot(logits, data):
+    target = data.draw(st.integers(0, len(logits) - 1))
+    z = [Value(v) for v in logits]
+    nn.cross_entropy(z, target).backward()
+    p = [q.data for q in nn.softmax(logits)]
+    one_hot = [float(i == target) for i in range(len(logits))]
+    assert [v.grad for v in z] == pytest.approx(
+        [pi - ti for pi, ti in zip(p, one_hot, strict=True)], abs=1e-12
+    )
+
+
+@given(st.lists(st.floats(-1000, 1000), min_size=1, max_size=5))
+def test_for_any_logits_softmax_sums_to_one_and_matches_exp_log_softmax(logits):
+    p = [q.data for q in nn.softmax(logits)]
+    assert sum(p) == pytest.approx(1.0)
+    assert [math.exp(q.data) for q in nn.log_softmax(logits)] == pytest.approx(p, abs=1e-12)
 
 
 def test_cross_entropy_gradient_matches_finite_differences():
