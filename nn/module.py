@@ -30,7 +30,9 @@ class Module:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        MODULE_TYPES[cls.__name__] = cls
+        # The first class of a name keeps it: a user's own class called "MLP" must not change
+        # what nn.load builds from a file that says "MLP".
+        MODULE_TYPES.setdefault(cls.__name__, cls)
 
     def __init__(self) -> None:
         #: The scope its nodes are made in; a parent renames its children ("Layer 1", …).

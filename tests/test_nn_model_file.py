@@ -51,6 +51,14 @@ def test_every_module_kind_rebuilds_from_its_file(tmp_path, model):
     assert loaded.state_dict() == model.state_dict()
 
 
+def test_a_class_of_the_same_name_does_not_change_what_a_file_rebuilds(tmp_path):
+    class MLP(nn.Module):  # a user's own class that happens to share the name
+        pass
+
+    nn.MLP(2, [3, 1]).save(tmp_path / "m.json")
+    assert type(nn.load(tmp_path / "m.json")) is nn.MLP
+
+
 def test_a_loaded_model_is_in_evaluation_mode(tmp_path):
     nn.MLP(2, [4, 1], dropout=0.5).save(tmp_path / "m.json")
     assert not nn.load(tmp_path / "m.json").training
