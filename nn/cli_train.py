@@ -74,21 +74,23 @@ _non_negative_number = _number_where(lambda value: value >= 0, "a number ≥ 0")
 _fraction = _number_where(lambda value: 0 < value < 1, "a fraction between 0 and 1")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
-    return value
+def _whole_number(low: int | None = None) -> Callable[[str], int]:
+    """An argument type for a whole number, at least ``low`` when given."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if low is not None and value < low:
+            wanted = "a positive whole number" if low == 1 else f"a whole number ≥ {low}"
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+_positive_int = _whole_number(1)
 
 
 def _sizes(text: str) -> list[int]:
@@ -118,7 +120,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     data.add_argument("--samples", type=_positive_int, default=200, help="points (default 200)")
     data.add_argument("--noise", type=_non_negative_number, default=0.1, help="default 0.1")
     data.add_argument(
-        "--classes", type=_positive_int, default=2, help="for spirals and blobs (default 2)"
+        "--classes", type=_whole_number(2), default=2, help="for spirals and blobs (default 2)"
     )
     data.add_argument(
         "--test-fraction", type=_fraction, default=0.25, help="share held out (default 0.25)"
@@ -150,7 +152,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     training.add_argument(
         "--batch-size", type=_positive_int, default=32, help="points per step (default 32)"
     )
-    training.add_argument("--seed", type=_int, default=0, help="default 0")
+    training.add_argument("--seed", type=_whole_number(), default=0, help="default 0")
     train.add_argument(
         "--out",
         type=Path,

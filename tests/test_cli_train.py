@@ -191,6 +191,7 @@ def test_predict_with_several_outputs_prints_each_and_the_largest_one_s_class(tm
         (["train", "--noise", "-1"], "--noise: must be a number ≥ 0"),
         (["train", "--test-fraction", "1"], "--test-fraction: must be a fraction between 0 and 1"),
         (["train", "--seed", "1.5"], "--seed: not a whole number: '1.5'"),
+        (["train", "--classes", "1"], "--classes: must be a whole number ≥ 2, got '1'"),
         (
             ["train", "--dataset", "moons", "--classes", "3", "--loss", "cross_entropy"],
             "the moons dataset has 2 classes, not 3",
