@@ -383,15 +383,17 @@ class Compiled:
             raise TracingError("compile: nothing traced yet; call the compiled function once")
         return self._trace.scalar_source
 
-    def __call__(self, *inputs: Any) -> float:
-        """The loss at these inputs; adds ∂loss/∂p into ``p.grad`` for every parameter.
+    def __call__(self, *inputs: Any, scale: float = 1.0) -> float:
+        """The loss at these inputs; adds scale · ∂loss/∂p into ``p.grad`` for every parameter.
 
         With sequences or arrays of equal length, the loss is the mean over the batch and the
-        gradient is the gradient of that mean.
+        gradient is the gradient of that mean. ``scale`` weighs the gradient, e.g. by a group's
+        share of a larger batch; the loss is returned unscaled.
         """
+        scale = as_float(scale, "scale")
         if inputs and all(_is_number(x) for x in inputs):
-            return self._one([as_float(x, f"input {i}") for i, x in enumerate(inputs)])
-        return self._batch(inputs)
+            return self._one([as_float(x, f"input {i}") for i, x in enumerate(inputs)], scale)
+        return self._batch(inputs, scale)
 
     def _current(self, example: Sequence[float]) -> Trace:
         if self._trace is None:
@@ -408,28 +410,29 @@ class Compiled:
         self._trace = trace(self.fn, self.params, example)
         self.traces += 1
 
-    def _one(self, example: list[float]) -> float:
+    def _one(self, example: list[float], scale: float) -> float:
         replay = self._current(example).function(scalar=True)
         data = [p.data for p in self.params]
         try:
-            value, gradients = replay(1.0, *example, *data)
+            value, gradients = replay(scale, *example, *data)
         except _Retrace:
             self._retrace(example)
-            value, gradients = self._current(example).function(scalar=True)(1.0, *example, *data)
+            replay = self._current(example).function(scalar=True)
+            value, gradients = replay(scale, *example, *data)
         if not math.isfinite(value):
-            return self._eager(example)
+            return self._eager(example, scale)
         for p, g in zip(self.params, gradients, strict=True):
             p.grad += g
         return float(value)
 
-    def _eager(self, example: Sequence[float]) -> float:
+    def _eager(self, example: Sequence[float], scale: float) -> float:
         """Run ``fn`` itself, so that domain errors and NaNs are reported exactly as without
         compile (the replay computes with IEEE floats and does not stop on them)."""
         root = self.fn(*map(Value, example))
-        root.backward()
+        root.backward(scale)
         return root.data
 
-    def _batch(self, columns: Sequence[Any]) -> float:
+    def _batch(self, columns: Sequence[Any], scale: float) -> float:
         import numpy as np
 
         arrays = [np.asarray(c, dtype=float) for c in columns]
@@ -443,7 +446,7 @@ class Compiled:
         if count == 0:
             raise ValueError("compile: the batch is empty")
         trace = self._current([float(a[0]) for a in arrays])
-        seed = np.full(count, 1.0 / count)
+        seed = np.full(count, scale / count)
         with np.errstate(all="ignore"):
             try:
                 value, gradients = trace.function(scalar=False)(

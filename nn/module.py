@@ -9,6 +9,7 @@ that rebuild it, which is what a model file stores beside the parameters.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from nn.scalars import Inputs, Outputs
 MODULE_TYPES: dict[str, type[Module]] = {}
 
 
-class Module:
+class Module(ABC):
     """Base class of everything with parameters.
 
     Subclasses implement ``forward``, ``config`` (their constructor's arguments) and list their
@@ -45,14 +46,14 @@ class Module:
         with scope(self.name):
             return self.forward(x)
 
+    @abstractmethod
     def forward(self, x: Inputs) -> Outputs:
         """The module's output for input ``x``."""
-        raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
     # -- structure ---------------------------------------------------------------------------
+    @abstractmethod
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this module (JSON-compatible)."""
-        raise NotImplementedError(f"{type(self).__name__} does not define config")
 
     def own_parameters(self) -> list[tuple[str, Value]]:
         """The parameters this module holds itself, with their short names."""
@@ -122,10 +123,7 @@ class Module:
         save(self, path)
 
     def __repr__(self) -> str:
-        try:
-            arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
-        except NotImplementedError:
-            arguments = "..."
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({arguments})"
 
 

@@ -12,6 +12,7 @@ Use: ``optimizer.zero_grad()``, ``loss.backward()``, ``optimizer.step()``.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 
 from autograd import Value
@@ -21,7 +22,7 @@ from nn.checks import number, positive
 LearningRate = float | Callable[[int], float]
 
 
-class Optimizer:
+class Optimizer(ABC):
     """What every optimizer shares: its parameters, its learning rate, its step count."""
 
     def __init__(self, params: Iterable[Value], lr: LearningRate, weight_decay: float = 0.0):
@@ -56,9 +57,9 @@ class Optimizer:
             g = float(p.grad) + self.weight_decay * p.data
             p.data -= self._update(i, g, lr)
 
+    @abstractmethod
     def _update(self, i: int, g: float, lr: float) -> float:
         """How much parameter ``i`` moves down, given its gradient g and the rate η."""
-        raise NotImplementedError
 
 
 class SGD(Optimizer):

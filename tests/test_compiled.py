@@ -256,3 +256,13 @@ def test_numpy_is_imported_only_for_a_batch():
         "c([1.0, 2.0]); assert 'numpy' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def test_scale_weighs_the_gradient_but_not_the_loss():
+    params = make_params(2.0)
+    compiled = compile(lambda x: params[0] * params[0] * x, params)
+    assert compiled(3.0, scale=0.5) == 12.0
+    assert params[0].grad == 0.5 * 12.0
+    params[0].grad = 0.0
+    assert compiled([1.0, 3.0], scale=0.25) == 8.0
+    assert params[0].grad == pytest.approx(0.25 * 8.0)
