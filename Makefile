@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo
 
-.PHONY: help install dot test lint types pytest demo notebooks clean
+.PHONY: help install dot test lint types pytest demo notebooks clean bench
 
 help:
 	@echo "make demo   set up .venv and run the demonstration (pictures in $(DEMO_DIR)/)"
@@ -53,6 +53,24 @@ demo: install
 # Re-run every notebook and store its fresh outputs (they are shipped with outputs).
 notebooks: install
 	$(BIN)/python notebooks/execute.py --write
+
+# Speed and memory side by side with micrograd (the `bench` extra), and with PyTorch when the
+# user already has it: a PyTorch found outside .venv is installed into .venv in the same version.
+# Results in benchmarks/results/; BENCH_ARGS="--quick" for a short run.
+bench: $(STAMP)
+	@$(BIN)/python -c 'import micrograd, numpy' 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet -e '.[bench]'
+	@if ! $(BIN)/python -c 'import torch' 2>/dev/null; then \
+		version=$$($(PYTHON) -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null); \
+		if [ -n "$$version" ]; then \
+			echo "PyTorch $$version found outside $(VENV): installing it into $(VENV) for the comparison"; \
+			$(BIN)/python -m pip install --quiet "torch==$$version" \
+				|| echo "could not install PyTorch $$version: the suite runs without it"; \
+		else \
+			echo "PyTorch is not installed: the suite runs without it (it is optional)"; \
+		fi; \
+	fi
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR)

@@ -1,0 +1,240 @@
+"""The results as goals met or not, Markdown tables and a bar chart.
+
+Every ratio compares two medians from the same run: for a peer, how many times longer it took
+than chainrule (above 1: chainrule is faster); for the raw-Python limit, how many times longer
+chainrule took than plain floats.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from benchmarks.peers import CHAINRULE, FLOATS, MICROGRAD, TORCH
+
+#: The timed workloads, in table order: key -> what one call does.
+WORKLOADS = {
+    "train": "training step, each library's own MLP",
+    "graph": "training step, MLP built op by op (engine alone)",
+    "chain": "long scalar chain, forward + backward",
+}
+
+#: A per-node time at the deepest chain at most this many times the one at the shallowest
+#: counts as linear growth.
+LINEAR_TOLERANCE = 1.5
+
+
+def median(results: dict[str, Any], workload: str, name: str) -> float | None:
+    entry = results.get(workload, {}).get(name)
+    return None if entry is None else entry["median"]
+
+
+def speedup(results: dict[str, Any], workload: str, peer: str) -> float | None:
+    """How many times longer ``peer`` took than chainrule on ``workload``."""
+    ours, theirs = median(results, workload, CHAINRULE), median(results, workload, peer)
+    return None if ours is None or theirs is None else theirs / ours
+
+
+def limit_ratio(results: dict[str, Any], workload: str) -> float | None:
+    """How many times longer chainrule took than plain floats on ``workload``."""
+    ours, raw = median(results, workload, CHAINRULE), median(results, workload, FLOATS)
+    return None if ours is None or raw is None else ours / raw
+
+
+def memory_ratio(results: dict[str, Any]) -> float | None:
+    memory = results.get("memory", {})
+    if CHAINRULE not in memory or MICROGRAD not in memory:
+        return None
+    ours: float = memory[CHAINRULE]["bytes_per_node"]
+    theirs: float = memory[MICROGRAD]["bytes_per_node"]
+    return ours / theirs
+
+
+def depth_growth(results: dict[str, Any]) -> float | None:
+    """Time per node at the deepest chain over time per node at the shallowest."""
+    depth = [d for d in results.get("depth", []) if d["median"] is not None]
+    if len(depth) < 2 or depth[-1]["nodes"] != results["depth"][-1]["nodes"]:
+        return None
+    per_node: list[float] = [d["median"] / d["nodes"] for d in depth]
+    return per_node[-1] / per_node[0]
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal of the suite: its target, what was measured, and whether it is met."""
+    deepest = results["depth"][-1]["nodes"] if results.get("depth") else 0
+    return [
+        _goal(
+            "training step, own MLP: faster than micrograd",
+            speedup(results, "train", MICROGRAD),
+            at_least=5.0,
+        ),
+        _goal(
+            "op-by-op graph (engine alone): faster than micrograd",
+            speedup(results, "graph", MICROGRAD),
+            at_least=3.0,
+        ),
+        _goal(
+            "long scalar chain: faster than PyTorch 0-d tensors",
+            speedup(results, "chain", TORCH),
+            at_least=20.0,
+        ),
+        _goal("memory per node: fraction of micrograd's", memory_ratio(results), at_most=1 / 3),
+        _goal(
+            f"{deepest:,}-node chain: time per node, deepest / shallowest",
+            depth_growth(results),
+            at_most=LINEAR_TOLERANCE,
+        ),
+    ]
+
+
+def _goal(
+    goal: str, measured: float | None, *, at_least: float | None = None, at_most: float = 0.0
+) -> dict[str, Any]:
+    if at_least is not None:
+        target, met = f"≥ {at_least:g}×", measured is not None and measured >= at_least
+    else:
+        target, met = f"≤ {at_most:.2g}", measured is not None and measured <= at_most
+    return {
+        "goal": goal,
+        "target": target,
+        "measured": measured,
+        "met": None if measured is None else met,
+    }
+
+
+def _times(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1f}×" if x >= 10 else f"{x:.2f}×"
+
+
+def _seconds(entry: dict[str, Any] | None) -> str:
+    if entry is None:
+        return "not installed"
+    if entry["error"]:
+        return f"fails ({entry['error'].split(':')[0]})"
+    seconds = entry["median"]
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def ratios_table(results: dict[str, Any]) -> str:
+    """Ratios only, for the README."""
+    lines = [
+        "| workload | micrograd ÷ chainrule | PyTorch 0-d ÷ chainrule | chainrule ÷ raw floats |",
+        "| --- | --- | --- | --- |",
+    ]
+    for key, title in WORKLOADS.items():
+        limit = _times(limit_ratio(results, key)) if key != "chain" else "—"
+        micro = speedup(results, key, MICROGRAD)
+        entry = results.get(key, {}).get(MICROGRAD)
+        shown = (
+            f"fails ({entry['error'].split(':')[0]})" if entry and entry["error"] else _times(micro)
+        )
+        lines.append(f"| {title} | {shown} | {_times(speedup(results, key, TORCH))} | {limit} |")
+    ratio = memory_ratio(results)
+    shown = "n/a" if ratio is None else f"{ratio:.2f} of micrograd's"
+    lines.append(f"| memory per node | {shown} | not measurable (C++) | — |")
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m, v = results["machine"], results["versions"]
+    settings = results["settings"]
+    peers_shown = ", ".join(f"{name} {v[name]}" for name in ("micrograd", "torch") if v.get(name))
+    out = [
+        "# Benchmark results",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['system']}, "
+        f"{m['implementation']} {m['python']}; chainrule {v.get('chainrule')}"
+        + (f", {peers_shown}" if peers_shown else "")
+        + f". Medians of {settings['rounds']} interleaved rounds; {results['seconds']} s in all. "
+        "Reproduce with `make bench`.",
+        "",
+        "## Ratios",
+        "",
+        "Above 1: chainrule is that many times faster than the peer; the last column is how far",
+        "chainrule is from the same step written by hand with floats.",
+        "",
+        ratios_table(results),
+        "",
+        "## Goals",
+        "",
+        "| goal | target | measured | met |",
+        "| --- | --- | --- | --- |",
+    ]
+    for goal in results["goals"]:
+        measured = goal["measured"]
+        shown = "n/a" if measured is None else f"{measured:.2f}"
+        met = {True: "yes", False: "**no**", None: "not measured"}[goal["met"]]
+        out.append(f"| {goal['goal']} | {goal['target']} | {shown} | {met} |")
+    out += [
+        "",
+        "## Times (median per call)",
+        "",
+        f"| workload | {CHAINRULE} | {MICROGRAD} | {TORCH} | {FLOATS} |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for key, title in WORKLOADS.items():
+        entries = results.get(key, {})
+        cells = [_seconds(entries.get(name)) for name in (CHAINRULE, MICROGRAD, TORCH, FLOATS)]
+        if key == "chain":
+            title += f" ({settings['chain_nodes']:,} nodes)"
+            cells[3] = "—"
+        out.append(f"| {title} | " + " | ".join(cells) + " |")
+    agree = "yes" if results.get("graph_agrees") else "**no**"
+    out += ["", f"Every library's op-by-op step computes the same loss: {agree}.", ""]
+    out += ["## Depth (chainrule)", "", "| nodes | time | per node |", "| --- | --- | --- |"]
+    for d in results.get("depth", []):
+        per_node = "—" if d["median"] is None else f"{d['median'] / d['nodes'] * 1e9:.0f} ns"
+        out.append(f"| {d['nodes']:,} | {_seconds(d)} | {per_node} |")
+    out += [
+        "",
+        "## Memory (op-by-op training graph after backward)",
+        "",
+        "| library | bytes per node | objects the collector tracks per node | nodes |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, mem in results.get("memory", {}).items():
+        out.append(
+            f"| {name} | {mem['bytes_per_node']:.0f} | {mem['tracked_per_node']:.2f} | "
+            f"{mem['nodes']:,} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def chart(results: dict[str, Any], path: Path) -> Path | None:
+    """A bar chart of the ratios (log scale), or ``None`` when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    labels, values, colours = [], [], []
+    for key, title in WORKLOADS.items():
+        for peer, colour in ((MICROGRAD, "tab:orange"), (TORCH, "tab:red")):
+            ratio = speedup(results, key, peer)
+            if ratio is not None:
+                labels.append(f"{title}\nvs {peer}")
+                values.append(ratio)
+                colours.append(colour)
+        limit = limit_ratio(results, key)
+        if limit is not None:
+            labels.append(f"{title}\nraw floats (limit)")
+            values.append(1 / limit)
+            colours.append("tab:grey")
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(labels) + 1.5))
+    positions = list(range(len(labels)))[::-1]
+    ax.barh(positions, values, color=colours)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_yticks(positions, labels, fontsize=8)
+    for y, value in zip(positions, values, strict=True):
+        ax.annotate(f"{value:.2g}×", (value, y), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8)  # fmt: skip
+    ax.set_xlabel("chainrule's speed relative to each (above 1: chainrule is faster)")
+    m = results["machine"]
+    ax.set_title(f"chainrule vs peers — {m['cpu']}, Python {m['python']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,195 @@
+"""Run the suite: ``python -m benchmarks [--quick] [--rounds N] [--no-torch] [--record]``.
+
+Workloads, each run on every library that is installed, interleaved:
+
+* **train**: one training step of each library's own ``MLP(2, [16, 16, 1])`` on 100 moons points
+  (:mod:`benchmarks.moons`), garbage collector at its defaults;
+* **graph**: the same step with the MLP built op by op from raw scalars, the engine alone
+  (:mod:`benchmarks.graph`);
+* **chain**: forward and backward through a long chain of scalar ops (:mod:`benchmarks.chain`);
+* **depth**: chainrule's chain at growing depths, up to 1,000,000 nodes;
+* **memory**: bytes and collector-tracked objects per node (:mod:`benchmarks.memory`).
+
+The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
+``benchmarks/results/`` as ``results.json``, ``results.md`` and ``results.png``; ``--record`` also
+writes the table to ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import chain, floats, graph, memory, moons, peers, report
+from benchmarks.timing import Contestant, Timing, interleaved
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int
+    chain_nodes: int
+    depths: tuple[int, ...]
+    depth_rounds: int
+
+
+FULL = Settings(rounds=5, chain_nodes=30_000, depths=(10_000, 100_000, 1_000_000), depth_rounds=3)
+QUICK = Settings(rounds=2, chain_nodes=3_000, depths=(1_000, 10_000, 100_000), depth_rounds=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    settings = QUICK if args.quick else FULL
+    if args.rounds:
+        settings = Settings(args.rounds, settings.chain_nodes, settings.depths, args.rounds)
+    libs = peers.available(include_torch=not args.no_torch)
+    by_name = {lib.name: lib for lib in libs}
+    # Importing PyTorch alone makes some 140,000 objects that every full collection would walk,
+    # slowing down whichever library collects most. Set them aside, as a long-running program's
+    # imports would be: each library then pays only for the objects it makes itself.
+    for module in ("nn", "micrograd.nn", "matplotlib.pyplot"):
+        if peers.has(module.split(".")[0]):
+            importlib.import_module(module)
+    gc.collect()
+    gc.freeze()
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "versions": peers.versions(),
+        "settings": settings.__dict__,
+        "peers": [lib.name for lib in libs],
+    }
+
+    _say(f"train: one step of each library's own MLP{moons.SIZES[1:]} on 100 moons points")
+    own_steps: dict[str, Callable[[], Callable[[], float]]] = {
+        peers.CHAINRULE: moons.chainrule_step
+    }
+    if peers.MICROGRAD in by_name:
+        own_steps[peers.MICROGRAD] = moons.micrograd_step
+    if peers.TORCH in by_name:  # PyTorch has no MLP of scalars of its own: the op-by-op one
+        own_steps[peers.TORCH] = _bind(graph.step, by_name[peers.TORCH])
+    own_steps[peers.FLOATS] = floats.step
+    results["train"] = _timed(own_steps, rounds=settings.rounds, repeat=2)
+
+    _say("graph: the same step, the MLP built op by op from raw scalars (the engine alone)")
+    op_by_op: dict[str, Callable[[], Callable[[], float]]] = {
+        lib.name: _bind(graph.step, lib) for lib in libs
+    }
+    op_by_op[peers.FLOATS] = floats.step
+    results["graph_agrees"] = _losses_agree(op_by_op)
+    results["graph"] = _timed(op_by_op, rounds=settings.rounds, repeat=2)
+
+    _say(f"chain: forward and backward through a chain of {settings.chain_nodes:,} nodes")
+    chains = {lib.name: _bind(chain.chain, lib, settings.chain_nodes) for lib in libs}
+    results["chain"] = _timed(chains, rounds=settings.rounds, repeat=2)
+
+    _say(f"depth: chainrule's chain at {', '.join(f'{d:,}' for d in settings.depths)} nodes")
+    depths = {
+        f"{nodes} nodes": _bind(chain.chain, by_name[peers.CHAINRULE], nodes)
+        for nodes in settings.depths
+    }
+    depth_timings = _timed(depths, rounds=settings.depth_rounds, repeat=1, warmup=0)
+    results["depth"] = [
+        {"nodes": nodes, **depth_timings[f"{nodes} nodes"]} for nodes in settings.depths
+    ]
+
+    _say("memory: bytes per node of the op-by-op training graph (tracemalloc)")
+    results["memory"] = {
+        lib.name: memory.per_node(lib) for lib in libs if lib.name in memory.INPUTS
+    }
+
+    results["goals"] = report.goals(results)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    table = report.markdown(results)
+    print()
+    print(table)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(table, encoding="utf-8")
+    chart = report.chart(results, out / "results.png")
+    if args.record:
+        (HERE / "RESULTS.md").write_text(table, encoding="utf-8")
+    _say(f"written: {out / 'results.json'}, {out / 'results.md'}" + (f", {chart}" if chart else ""))
+    return 0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller graphs")
+    parser.add_argument("--rounds", type=int, default=0, help="rounds per workload (median)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--out", default=str(HERE / "results"), help="where to write results")
+    parser.add_argument(
+        "--record", action="store_true", help="also write the table to benchmarks/RESULTS.md"
+    )
+    return parser.parse_args(argv)
+
+
+def _bind(function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    return lambda: function(*args)
+
+
+def _timed(
+    setups: dict[str, Callable[[], Callable[[], Any]]], *, rounds: int, repeat: int, warmup: int = 1
+) -> dict[str, dict[str, Any]]:
+    contestants = [Contestant(name, setup) for name, setup in setups.items()]
+    timings = interleaved(contestants, rounds=rounds, repeat=repeat, warmup=warmup)
+    for timing in timings.values():
+        _say("  " + _line(timing))
+    return {name: _as_json(timing) for name, timing in timings.items()}
+
+
+def _line(timing: Timing) -> str:
+    if timing.error:
+        return f"{timing.name:24} fails: {timing.error}"
+    return f"{timing.name:24} {timing.median:.4f} s (median of {len(timing.seconds)})"
+
+
+def _as_json(timing: Timing) -> dict[str, Any]:
+    return {"median": timing.median, "seconds": timing.seconds, "error": timing.error}
+
+
+def _losses_agree(steps: dict[str, Callable[[], Callable[[], float]]]) -> bool:
+    """Whether every library's op-by-op step computes the same loss (a check that the work
+    compared is the same work)."""
+    losses = [setup()() for setup in steps.values()]
+    return all(math.isclose(loss, losses[0], rel_tol=1e-9) for loss in losses)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "system": f"{platform.system()} {platform.machine()}",
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
