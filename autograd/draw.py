@@ -20,9 +20,11 @@ This is the only module that imports Graphviz, so ``import autograd`` does not n
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import graphviz
@@ -113,7 +115,7 @@ def draw_graph(
     if caption:
         graph.attr(label=caption)
     highlighted = set(_roots(highlight)) if highlight is not None else set()
-    _add_nodes(graph, layout, style, highlighted)
+    _add_nodes(graph, layout, style, highlighted, rankdir)
     _add_edges(graph, layout, style, highlighted, show_local)
     return graph
 
@@ -345,45 +347,96 @@ def _too_large_message(layout: _Layout, max_nodes: int, collapse: bool | int) ->
 Entries = dict[Path, list[tuple[str, dict[str, str]]]]
 
 
-def _add_nodes(graph: graphviz.Digraph, layout: _Layout, style: Style, lit: set[Value]) -> None:
+@dataclass
+class _Box:
+    """What one scope box holds (the box ``()`` is the graph itself)."""
+
+    cards: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    #: Runs of cards kept side by side in this order (a neuron's weights, a layer's neurons).
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def _add_nodes(
+    graph: graphviz.Digraph, layout: _Layout, style: Style, lit: set[Value], rankdir: str
+) -> None:
     """Every card and operation, each inside its (nested) scope box."""
-    members: Entries = {(): []}
+    boxes: dict[Path, _Box] = {(): _Box()}
     for node in layout.order:
         path = layout.box_of(node)
-        for depth in range(1, len(path)):
-            members.setdefault(path[:depth], [])  # outer boxes first: they number first
-        entries = members.setdefault(path, [])
+        for depth in range(1, len(path) + 1):
+            boxes.setdefault(path[:depth], _Box())  # outer boxes first: they number first
+        cards = boxes[path].cards
         key = layout.summary.get(node)
         if key is None:
-            entries.append((layout.card(node), _card(style.value_card(node, node in lit))))
+            cards.append((layout.card(node), _card(style.value_card(node, node in lit))))
             if node.inputs:
                 attributes = drawstyle.op_attributes(node.op, node in lit)
                 if not layout.has_boxes:
                     # Inputs in argument order along the op's side: x − y reads top to bottom.
                     # (Graphviz mixes this ordering up around clusters, so only without them.)
                     attributes["ordering"] = "in"
-                entries.append((f"op{layout.index[node]}", attributes))
+                cards.append((f"op{layout.index[node]}", attributes))
         elif node is layout.summaries[key][0]:
             card = style.summary_card(key[-1], layout.summaries[key], layout.outputs[key])
-            entries.append((layout.card(node), _card(card)))
-    _add_box(graph, (), members)
+            cards.append((layout.card(node), _card(card)))
+    for path, row in _rows(layout):
+        boxes[path].rows.append(row)
+    # Left to right in Graphviz's own top-to-bottom layout comes out bottom to top once it is
+    # turned for LR or RL, so there the rows are given in reverse. Sibling boxes are too: the
+    # order of clusters is Graphviz's own choice, and declared in reverse it most often comes out
+    # as Neuron 1, 2, 3 from the top for nn's networks.
+    _add_box(graph, (), boxes, reverse=rankdir in ("LR", "RL"))
+
+
+def _rows(layout: _Layout) -> Iterator[tuple[Path, list[str]]]:
+    """Runs of cards that Graphviz should keep side by side in reading order, with their box.
+
+    Left alone, Graphviz may put a neuron's w2 before its w1, or Neuron 3 before Neuron 1. The
+    runs: the leaves only one operation uses (its weights and bias), in argument order, and the
+    summary cards in one box fed by the same cards (the neurons of a layer).
+    """
+    uses = Counter(child for node in layout.order for child in set(node.inputs))
+    for node in layout.order:
+        # Without boxes, the operations' ordering="in" keeps all their inputs in order.
+        if node in layout.summary or not node.inputs or not layout.has_boxes:
+            continue
+        run: list[str] = []
+        for child in node.inputs:
+            card = layout.card(child)
+            private = not child.inputs and uses[child] == 1 and child not in layout.summary
+            if private and layout.box_of(child) == layout.box_of(node) and card not in run:
+                run.append(card)
+        if len(run) > 1:
+            yield layout.box_of(node), run
+    siblings: dict[tuple[Path, frozenset[str]], list[str]] = {}
+    for members in layout.summaries.values():
+        card = layout.card(members[0])
+        sources = frozenset(layout.card(c) for n in members for c in n.inputs) - {card}
+        siblings.setdefault((layout.box_of(members[0]), sources), []).append(card)
+    for (path, _), run in siblings.items():
+        if len(run) > 1:
+            yield path, run
 
 
 def _card(label: str) -> dict[str, str]:
     return {"label": label, "shape": "plain"}
 
 
-def _add_box(graph: graphviz.Digraph, path: Path, members: Entries) -> None:
-    for name, attributes in members[path]:
+def _add_box(graph: graphviz.Digraph, path: Path, boxes: dict[Path, _Box], reverse: bool) -> None:
+    for name, attributes in boxes[path].cards:
         graph.node(name, **attributes)
-    inner = [p for p in members if len(p) == len(path) + 1 and p[: len(path)] == path]
-    # Graphviz stacks sibling clusters from the bottom up: declared in reverse, the first
-    # (Neuron 1, Layer 1) comes out on top.
-    for child in reversed(inner):
+    for row in boxes[path].rows:
+        # Cards on one rank joined by edges are laid out in the edges' direction.
+        with graph.subgraph() as rank:
+            rank.attr(rank="same")
+            for tail, head in itertools.pairwise(reversed(row) if reverse else row):
+                rank.edge(tail, head, style="invis")
+    inner = [p for p in boxes if len(p) == len(path) + 1 and p[: len(path)] == path]
+    for child in reversed(inner) if reverse else inner:
         # Clusters are numbered in order of appearance, so the source is deterministic.
-        with graph.subgraph(name=f"cluster_{list(members).index(child)}") as box:
+        with graph.subgraph(name=f"cluster_{list(boxes).index(child)}") as box:
             box.attr(**drawstyle.scope_attributes(child))
-            _add_box(box, child, members)
+            _add_box(box, child, boxes, reverse)
 
 
 def _add_edges(

@@ -35,6 +35,9 @@ GRAPH = {
     "ranksep": "0.35",
     "pad": "0.25",
     "labelloc": "t",
+    # A second crossing minimisation around clusters would undo the reading order of the rows
+    # (w1 before w2, Neuron 1 before Neuron 2) that draw.py asks for.
+    "remincross": "false",
 }
 NODE = {"fontname": FONT, "fontsize": "12", "fontcolor": INK}
 EDGE = {"fontname": FONT, "color": MUTED, "arrowsize": "0.7", "penwidth": "1.2"}

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 
-from autograd import Value, scope, total
+from autograd import Value, linear, scope, total
 from autograd.draw import GraphTooLargeError, RenderError, draw_graph, render
 from autograd.drawstyle import HIGHLIGHT, grad_colours
 
@@ -98,17 +98,19 @@ def neuron() -> Value:
 
 
 def scoped_network() -> Value:
-    """Two neurons in a layer, each in its own scope, with parameters made outside any scope."""
+    """A layer of three neurons as ``nn`` builds it: each neuron's z = Σ wᵢxᵢ + b (one
+    ``linear`` node) and tanh inside its own scope, its parameters made outside any scope."""
     x = [Value(1.0, label="x1"), Value(-2.0, label="x2")]
+    weights = [(0.5, -0.25, 0.1), (1.5, 0.75, -0.2), (-1.0, 0.5, 0.3)]
     params = [
-        [Value(0.5, label="w1"), Value(-0.25, label="w2")],
-        [Value(1.5, label="w1"), Value(0.75, label="w2")],
+        ([Value(w1, label="w1"), Value(w2, label="w2")], Value(b, label="b"))
+        for w1, w2, b in weights
     ]
     outputs = []
     with scope("Net"), scope("Layer 1"):
-        for i, ws in enumerate(params, 1):
+        for i, (ws, b) in enumerate(params, 1):
             with scope(f"Neuron {i}"):
-                outputs.append((ws[0] * x[0] + ws[1] * x[1]).tanh())
+                outputs.append(linear(ws, x, b).tanh())
     loss = total(outputs)
     loss.label = "loss"
     loss.backward()
@@ -254,7 +256,7 @@ def test_pending_grads_are_faded() -> None:
 def test_scopes_are_drawn_as_nested_named_boxes() -> None:
     svg = svg_of(draw_graph(scoped_network()))
     clusters = {texts(g)[0]: g for g in groups(svg, "cluster").values()}
-    assert set(clusters) == {"Net", "Layer 1", "Neuron 1", "Neuron 2"}
+    assert set(clusters) == {"Net", "Layer 1", "Neuron 1", "Neuron 2", "Neuron 3"}
     assert inside(clusters["Layer 1"], clusters["Net"])
     assert inside(clusters["Neuron 1"], clusters["Layer 1"])
     assert not inside(card(svg, "loss"), clusters["Net"])
@@ -264,10 +266,42 @@ def test_a_parameter_made_outside_any_scope_is_drawn_in_the_scope_that_uses_it()
     svg = svg_of(draw_graph(scoped_network()))
     clusters = {texts(g)[0]: g for g in groups(svg, "cluster").values()}
     weights = [g for g in groups(svg, "node").values() if texts(g)[:1] == ["w1"]]
-    assert sum(inside(w, clusters["Neuron 1"]) for w in weights) == 1
-    assert sum(inside(w, clusters["Neuron 2"]) for w in weights) == 1
+    for neuron in ("Neuron 1", "Neuron 2", "Neuron 3"):
+        assert sum(inside(w, clusters[neuron]) for w in weights) == 1
     inputs = card(svg, "x1")  # used by both neurons: stays outside
     assert not inside(inputs, clusters["Net"])
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB", "RL", "BT"])
+def test_a_neurons_parameters_keep_reading_order(rankdir: str) -> None:
+    across = 1 if rankdir in ("LR", "RL") else 0  # the axis siblings are laid out along
+    svg = svg_of(draw_graph(scoped_network(), rankdir=rankdir))
+    clusters = {texts(g)[0]: g for g in groups(svg, "cluster").values()}
+    cards = list(groups(svg, "node").values())
+    for i in (1, 2, 3):
+        neuron = clusters[f"Neuron {i}"]
+        where = [
+            box(next(g for g in cards if texts(g)[0] == p and inside(g, neuron)))
+            for p in ("w1", "w2", "b")
+        ]
+        assert [w[across] for w in where] == sorted(w[across] for w in where)
+
+
+@pytest.mark.parametrize("rankdir", ["TB", "BT"])
+def test_sibling_boxes_keep_reading_order(rankdir: str) -> None:
+    # (Left to right; top to bottom for LR is Graphviz's call, usually but not always right.)
+    svg = svg_of(draw_graph(scoped_network(), rankdir=rankdir))
+    clusters = {texts(g)[0]: g for g in groups(svg, "cluster").values()}
+    neurons = [box(clusters[f"Neuron {i}"])[0] for i in (1, 2, 3)]
+    assert neurons == sorted(neurons)
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_summary_cards_of_parallel_scopes_keep_reading_order(rankdir: str) -> None:
+    across = 1 if rankdir == "LR" else 0
+    svg = svg_of(draw_graph(scoped_network(), rankdir=rankdir, collapse_scopes=True))
+    neurons = [box(card(svg, f"Neuron {i}"))[across] for i in (1, 2, 3)]
+    assert neurons == sorted(neurons)
 
 
 def test_clusters_can_be_turned_off() -> None:
@@ -278,13 +312,13 @@ def test_clusters_can_be_turned_off() -> None:
 def test_collapsed_scopes_are_one_summary_card_each() -> None:
     svg = svg_of(draw_graph(scoped_network(), collapse_scopes=True))
     summaries = [g for g in groups(svg, "node").values() if texts(g)[0].startswith("Neuron")]
-    assert len(summaries) == 2
-    first = texts(summaries[0])
-    assert first[1] == "6 values, 4 operations"  # w1 w2, two products, their sum, tanh
+    assert len(summaries) == 3
+    first = texts(card(svg, "Neuron 1"))
+    assert first[1] == "5 values, 2 operations"  # w1 w2 b, z = Σ wᵢxᵢ + b, tanh z
     assert first[2:] == [
         "output",
         "data",
-        f"{math.tanh(0.5 * 1 - 0.25 * -2):.4f}",
+        f"{math.tanh(0.5 - 0.25 * -2 + 0.1):.4f}",
         "grad",
         "1.0000",
     ]
@@ -295,8 +329,8 @@ def test_collapsed_scopes_are_one_summary_card_each() -> None:
 def test_collapsing_to_a_level_summarises_bigger_scopes() -> None:
     svg = svg_of(draw_graph(scoped_network(), collapse_scopes=2))
     summary = card(svg, "Layer 1")
-    assert texts(summary)[1] == "12 values, 8 operations"
-    assert texts(summary).count("data") == 2  # both neurons' outputs leave the layer
+    assert texts(summary)[1] == "15 values, 6 operations"
+    assert texts(summary).count("data") == 3  # all three neurons' outputs leave the layer
     assert len(groups(svg, "node")) == 2 + 1 + 2  # x1 x2, the layer, loss and its Σ
 
 
