@@ -331,9 +331,9 @@ def _collapse_depth(collapse: bool | int) -> int | None:
 
 def _too_large_message(layout: _Layout, max_nodes: int, collapse: bool | int) -> str:
     ways = ["draw_graph(node) draws only what one inner node depends on"]
-    if layout.scope_count and collapse is not True and collapse != 1:
+    if layout.scope_count and collapse is False:
         ways.append("collapse_scopes=True draws each scope as one summary card")
-    elif layout.scope_count and collapse is True:
+    elif layout.scope_count and (collapse is True or collapse > 1):
         ways.append("collapse_scopes=1 draws each outermost scope as one summary card")
     ways.append(f"max_nodes={layout.card_count} draws everything, slowly")
     return (
