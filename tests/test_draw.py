@@ -486,6 +486,12 @@ def test_a_big_scoped_graph_is_told_to_collapse_and_then_draws() -> None:
     assert len(groups(svg, "node")) == 60 + 1 + 2  # the neurons, x, Σ and its card
 
 
+def test_a_collapsed_graph_still_too_large_is_told_to_collapse_further() -> None:
+    with pytest.raises(GraphTooLargeError, match="collapse_scopes=1 draws each outermost scope"):
+        draw_graph(scoped_network(), collapse_scopes=True, max_nodes=4)
+    assert draw_graph(scoped_network(), collapse_scopes=1, max_nodes=4).source
+
+
 def chain_from(x: Value, length: int) -> Value:
     for _ in range(length):
         x = (x * 1.0).tanh()
