@@ -234,19 +234,35 @@ class _Recorder:
 
 @dataclass
 class Trace:
-    """One traced graph, as source code for floats and for arrays (compiled on first use)."""
+    """One traced graph, and the replays written from it (each compiled on first use).
 
-    n_inputs: int
-    scalar_source: str
-    array_source: str
-    _functions: dict[bool, Callable[..., Any]] = field(default_factory=dict)
+    A replay for floats (``scalar``) or arrays, with gradients of the first output or without
+    (``gradients=False``, for evaluating several outputs).
+    """
 
-    def function(self, scalar: bool) -> Callable[..., Any]:
-        if scalar not in self._functions:
+    outputs: list[Value]
+    inputs: list[Value]
+    params: list[Value]
+    guards: list[_Guard]
+    #: Whether ``fn`` returned a list of Values rather than one Value.
+    returns_list: bool = False
+    _sources: dict[tuple[bool, bool], str] = field(default_factory=dict)
+    _functions: dict[tuple[bool, bool], Callable[..., Any]] = field(default_factory=dict)
+
+    def source(self, *, scalar: bool = True, gradients: bool = True) -> str:
+        key = (scalar, gradients)
+        if key not in self._sources:
+            self._sources[key] = _write(self, scalar=scalar, gradients=gradients)
+        return self._sources[key]
+
+    def function(self, *, scalar: bool, gradients: bool = True) -> Callable[..., Any]:
+        key = (scalar, gradients)
+        if key not in self._functions:
             namespace = _float_namespace() if scalar else _array_namespace()
-            source = self.scalar_source if scalar else self.array_source
-            self._functions[scalar] = _define(source, namespace)
-        return self._functions[scalar]
+            self._functions[key] = _define(
+                self.source(scalar=scalar, gradients=gradients), namespace
+            )
+        return self._functions[key]
 
 
 def _define(source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
@@ -258,14 +274,11 @@ def _define(source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
     return function
 
 
-def _write(
-    root: Value,
-    inputs: Sequence[Value],
-    params: Sequence[Value],
-    guards: list[_Guard],
-    scalar: bool,
-) -> str:
-    """The replay's source: ``replay(seed, x0 … xn, p0 … pm) -> (value, (∂/∂p0 … ∂/∂pm))``."""
+def _write(trace: Trace, *, scalar: bool, gradients: bool) -> str:
+    """The replay's source: ``replay(seed, x0 … xn, p0 … pm)`` returns the first output and
+    its gradients ``(∂/∂p0 … ∂/∂pm)``, or, without gradients, the tuple of all outputs.
+    """
+    inputs, params, guards, root = trace.inputs, trace.params, trace.guards, trace.outputs[0]
     m = SymbolMath(scalar)
     names: dict[Value, Symbol] = {}
     for i, x in enumerate(inputs):
@@ -273,7 +286,11 @@ def _write(
     for j, p in enumerate(params):
         names[p] = Symbol(f"p{j}")
     order = _order(
-        [root, *(g.left for g in guards), *(g.right for g in guards if isinstance(g.right, Value))]
+        [
+            *trace.outputs,
+            *(g.left for g in guards),
+            *(g.right for g in guards if isinstance(g.right, Value)),
+        ]
     )
     lines: list[str] = []
     computed: list[tuple[Value, Op]] = []
@@ -293,11 +310,19 @@ def _write(
         test = f"{names[guard.left].code} {guard.symbol} {right.code}"
         lines.append(f"if {'not ' if guard.outcome else ''}holds({test}): raise retrace")
 
+    arguments = ", ".join(
+        ["seed", *(f"x{i}" for i in range(len(inputs))), *(f"p{j}" for j in range(len(params)))]
+    )
+    if not gradients:
+        body = "".join(f"    {line}\n" for line in lines)
+        values = ", ".join(names[output].code for output in trace.outputs)
+        return f"def replay({arguments}):\n{body}    return ({values},)\n"
+
     # Backward: reverse topological order; each gradient is complete before it is passed on.
     needs_grad = _depends_on(order, set(params))
-    gradients: dict[Value, Symbol] = {root: Symbol("seed")}
+    grads: dict[Value, Symbol] = {root: Symbol("seed")}
     for node, rule in reversed(computed):
-        upstream = gradients.get(node)
+        upstream = grads.get(node)
         if upstream is None:
             continue
         local = rule.derivatives(m, names[node], *(names[i] for i in node.inputs))
@@ -305,18 +330,15 @@ def _write(
             if child not in needs_grad:
                 continue
             term = _symbol(derivative) * upstream
-            if child in gradients:
+            if child in grads:
                 # Not +=, which would change a NumPy array that another gradient shares.
-                total = gradients[child]
+                total = grads[child]
                 lines.append(f"{total.code} = {total.code} + {_wrap(term, ADD + 1)}")
             else:
-                gradients[child] = Symbol(f"g{len(gradients)}")
-                lines.append(f"{gradients[child].code} = {term.code}")
+                grads[child] = Symbol(f"g{len(grads)}")
+                lines.append(f"{grads[child].code} = {term.code}")
     value = names[root].code
-    results = ", ".join(gradients[p].code if p in gradients else "0.0" for p in params)
-    arguments = ", ".join(
-        ["seed", *(f"x{i}" for i in range(len(inputs))), *(f"p{j}" for j in range(len(params)))]
-    )
+    results = ", ".join(grads[p].code if p in grads else "0.0" for p in params)
     body = "".join(f"    {line}\n" for line in lines)
     trailing_comma = "," if params else ""
     return f"def replay({arguments}):\n{body}    return {value}, ({results}{trailing_comma})\n"
@@ -343,30 +365,28 @@ def _depends_on(order: Sequence[Value], sources: set[Value]) -> set[Value]:
     return reached
 
 
-def trace(fn: Callable[..., Value], params: Sequence[Value], example: Sequence[float]) -> Trace:
-    """Call ``fn`` on ``Value`` inputs holding ``example`` and write out the graph it builds."""
+def trace(fn: Callable[..., Any], params: Sequence[Value], example: Sequence[float]) -> Trace:
+    """Call ``fn`` on ``Value`` inputs holding ``example`` and record the graph it builds."""
     inputs = [Value(x, label=f"x{i}") for i, x in enumerate(example)]
     recorder = _Recorder()
     token = TRACER.set(recorder)
     try:
-        root = fn(*inputs)
+        result = fn(*inputs)
     finally:
         TRACER.reset(token)
-    if not isinstance(root, Value):
+    outputs = [result] if isinstance(result, Value) else list(result) if _is_list(result) else []
+    if not outputs or not all(isinstance(output, Value) for output in outputs):
         raise TracingError(
-            f"compile: fn must return a Value, but it returned {type(root).__name__}"
+            "compile: fn must return a Value (or a list of Values), "
+            f"but it returned {type(result).__name__}"
         )
-    return Trace(
-        n_inputs=len(inputs),
-        scalar_source=_write(root, inputs, params, recorder.guards, scalar=True),
-        array_source=_write(root, inputs, params, recorder.guards, scalar=False),
-    )
+    return Trace(outputs, inputs, list(params), recorder.guards, returns_list=_is_list(result))
 
 
 class Compiled:
     """``fn`` traced once and replayed; see :func:`compile`."""
 
-    def __init__(self, fn: Callable[..., Value], params: Iterable[Value]):
+    def __init__(self, fn: Callable[..., Value | Sequence[Value]], params: Iterable[Value]):
         self.fn = fn
         self.params = list(params)
         for index, p in enumerate(self.params):
@@ -381,7 +401,7 @@ class Compiled:
         """The generated Python source of the one-example replay (after the first call)."""
         if self._trace is None:
             raise TracingError("compile: nothing traced yet; call the compiled function once")
-        return self._trace.scalar_source
+        return self._trace.source(scalar=True, gradients=len(self._trace.outputs) == 1)
 
     def __call__(self, *inputs: Any, scale: float = 1.0) -> float:
         """The loss at these inputs; adds scale · ∂loss/∂p into ``p.grad`` for every parameter.
@@ -391,17 +411,89 @@ class Compiled:
         share of a larger batch; the loss is returned unscaled.
         """
         scale = as_float(scale, "scale")
-        if inputs and all(_is_number(x) for x in inputs):
-            return self._one([as_float(x, f"input {i}") for i, x in enumerate(inputs)], scale)
-        return self._batch(inputs, scale)
+        if _is_example(inputs):
+            example = [as_float(x, f"input {i}") for i, x in enumerate(inputs)]
+            value, gradients = self._replay(example, example, scale, gradients=True)
+            if not math.isfinite(value):
+                return self._eager(example, scale)
+        else:
+            import numpy as np
+
+            columns = _columns(inputs)
+            count = len(columns[0])
+            seed = np.full(count, scale / count)
+            value, gradients = self._replay(
+                columns, [float(c[0]) for c in columns], seed, gradients=True
+            )
+            value = float(np.mean(np.broadcast_to(value, (count,))))
+            gradients = [float(np.sum(g)) for g in gradients]
+        for p, g in zip(self.params, gradients, strict=True):
+            p.grad += g
+        return float(value)
+
+    def evaluate(self, *inputs: Any) -> Any:
+        """``fn``'s output(s) at these inputs, without gradients.
+
+        For one example: a float, or a list of floats when ``fn`` returns a list. For a batch
+        (equal-length sequences or arrays): a list with one such result per example.
+        """
+        if _is_example(inputs):
+            example = [as_float(x, f"input {i}") for i, x in enumerate(inputs)]
+            outputs = self._replay(example, example, 1.0, gradients=False)
+            return _shaped([float(v) for v in outputs], self._returns_list)
+        import numpy as np
+
+        columns = _columns(inputs)
+        count = len(columns[0])
+        outputs = self._replay(columns, [float(c[0]) for c in columns], 1.0, gradients=False)
+        rows = np.stack([np.broadcast_to(v, (count,)) for v in outputs], axis=1)
+        return [_shaped(row.tolist(), self._returns_list) for row in rows]
+
+    @property
+    def _returns_list(self) -> bool:
+        assert self._trace is not None
+        return self._trace.returns_list
+
+    def _replay(
+        self, arguments: Sequence[Any], first: Sequence[float], seed: Any, *, gradients: bool
+    ) -> Any:
+        """Run the replay on one example (floats) or a batch (arrays), tracing when needed."""
+        scalar = all(isinstance(a, float) for a in arguments)
+        trace = self._current(first)
+        if gradients and len(trace.outputs) != 1:
+            raise TracingError(
+                f"compile: fn returned {len(trace.outputs)} Values; gradients need one (a loss); "
+                "use evaluate() for several outputs"
+            )
+        data = [p.data for p in self.params]
+        if scalar:
+            try:
+                return trace.function(scalar=True, gradients=gradients)(seed, *arguments, *data)
+            except _Retrace:
+                self._retrace(first := list(arguments))
+                return self._current(first).function(scalar=True, gradients=gradients)(
+                    seed, *arguments, *data
+                )
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            try:
+                return trace.function(scalar=False, gradients=gradients)(seed, *arguments, *data)
+            except _Retrace:
+                raise StructureError(
+                    "compile: the traced graph depends on a comparison of Values that comes out "
+                    "differently for some examples of this batch; a batch replay needs one graph "
+                    "for all examples (use an op with the branch inside it, such as relu or abs, "
+                    "or call the compiled function one example at a time)"
+                ) from None
 
     def _current(self, example: Sequence[float]) -> Trace:
         if self._trace is None:
             self._retrace(example)
         assert self._trace is not None
-        if self._trace.n_inputs != len(example):
+        if len(self._trace.inputs) != len(example):
             raise TracingError(
-                f"compile: fn was traced with {self._trace.n_inputs} inputs, "
+                f"compile: fn was traced with {len(self._trace.inputs)} inputs, "
                 f"called with {len(example)}"
             )
         return self._trace
@@ -410,65 +502,48 @@ class Compiled:
         self._trace = trace(self.fn, self.params, example)
         self.traces += 1
 
-    def _one(self, example: list[float], scale: float) -> float:
-        replay = self._current(example).function(scalar=True)
-        data = [p.data for p in self.params]
-        try:
-            value, gradients = replay(scale, *example, *data)
-        except _Retrace:
-            self._retrace(example)
-            replay = self._current(example).function(scalar=True)
-            value, gradients = replay(scale, *example, *data)
-        if not math.isfinite(value):
-            return self._eager(example, scale)
-        for p, g in zip(self.params, gradients, strict=True):
-            p.grad += g
-        return float(value)
-
     def _eager(self, example: Sequence[float], scale: float) -> float:
         """Run ``fn`` itself, so that domain errors and NaNs are reported exactly as without
         compile (the replay computes with IEEE floats and does not stop on them)."""
         root = self.fn(*map(Value, example))
+        assert isinstance(root, Value)  # _replay checked that there is one output
         root.backward(scale)
-        return root.data
+        return float(root.data)
 
-    def _batch(self, columns: Sequence[Any], scale: float) -> float:
-        import numpy as np
 
-        arrays = [np.asarray(c, dtype=float) for c in columns]
-        if not arrays or any(a.ndim != 1 for a in arrays) or len({len(a) for a in arrays}) != 1:
-            shapes = [a.shape for a in arrays]
-            raise ValueError(
-                "compile: a batch is one equal-length sequence (or 1-D array) per input, "
-                f"got shapes {shapes}"
-            )
-        count = len(arrays[0])
-        if count == 0:
-            raise ValueError("compile: the batch is empty")
-        trace = self._current([float(a[0]) for a in arrays])
-        seed = np.full(count, scale / count)
-        with np.errstate(all="ignore"):
-            try:
-                value, gradients = trace.function(scalar=False)(
-                    seed, *arrays, *(p.data for p in self.params)
-                )
-            except _Retrace:
-                raise StructureError(
-                    "compile: the traced graph depends on a comparison of Values that comes out "
-                    "differently for some examples of this batch; a batch replay needs one graph "
-                    "for all examples (use an op with the branch inside it, such as relu or abs, "
-                    "or call the compiled function one example at a time)"
-                ) from None
-        for p, g in zip(self.params, gradients, strict=True):
-            p.grad += float(np.sum(g))
-        return float(np.mean(np.broadcast_to(value, (count,))))
+def _is_list(x: Any) -> bool:
+    return isinstance(x, (list, tuple))
+
+
+def _shaped(values: list[float], as_list: bool) -> Any:
+    return values if as_list else values[0]
+
+
+def _is_example(inputs: Sequence[Any]) -> bool:
+    return bool(inputs) and all(_is_number(x) for x in inputs)
+
+
+def _columns(inputs: Sequence[Any]) -> list[Any]:
+    """A batch as one float array per input, checked to be 1-D, non-empty and of equal length."""
+    import numpy as np
+
+    arrays = [np.asarray(c, dtype=float) for c in inputs]
+    if not arrays or any(a.ndim != 1 for a in arrays) or len({len(a) for a in arrays}) != 1:
+        shapes = [a.shape for a in arrays]
+        raise ValueError(
+            "compile: a batch is one equal-length sequence (or 1-D array) per input, "
+            f"got shapes {shapes}"
+        )
+    if len(arrays[0]) == 0:
+        raise ValueError("compile: the batch is empty")
+    return arrays
 
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) or (hasattr(x, "ndim") and x.ndim == 0)
 
 
-def compile(fn: Callable[..., Value], params: Iterable[Value]) -> Compiled:
+def compile(fn: Callable[..., Value | Sequence[Value]], params: Iterable[Value]) -> Compiled:
     """Trace ``fn`` (a function of Values returning one Value) and replay it at raw-Python speed.
 
     ``compiled(x1, x2, ...)`` with numbers returns ``fn``'s value as a float and adds

@@ -153,6 +153,11 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "--batch-size", type=_positive_int, default=32, help="points per step (default 32)"
     )
     training.add_argument("--seed", type=_whole_number(), default=0, help="default 0")
+    training.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the loss once and replay it on whole batches with NumPy (much faster)",
+    )
     train.add_argument(
         "--out",
         type=Path,
@@ -233,6 +238,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=show_bar,
         callback=None if show_bar else _progress_printer(args.steps),
+        compile=args.compile,
     )
     train_accuracy = accuracy(model, split.x_train, split.y_train)
     test_accuracy = accuracy(model, split.x_test, split.y_test)

@@ -13,17 +13,24 @@ from autograd import Value, no_grad
 from nn.module import Module
 from nn.scalars import Inputs, Outputs
 
+#: Outputs as Values, or as the plain numbers a compiled replay gives.
+AnyOutputs = Outputs | float | Sequence[float]
 
-def label_of(output: Outputs) -> int:
+
+def label_of(output: AnyOutputs) -> int:
     """The predicted class: 1 if the one score is positive (else 0), or the index of the largest
     of several outputs (the first one on a tie)."""
-    if isinstance(output, Value):
-        return int(output.data > 0)
-    scores = [o.data for o in output]
+    if isinstance(output, Value | int | float):
+        return int(_number(output) > 0)
+    scores = [_number(o) for o in output]
     return scores.index(max(scores))
 
 
-def fraction_correct(outputs: Sequence[Outputs], labels: Sequence[int]) -> float:
+def _number(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def fraction_correct(outputs: Sequence[AnyOutputs], labels: Sequence[int]) -> float:
     """The share of outputs whose predicted class is the label."""
     if len(outputs) != len(labels) or not labels:
         raise ValueError(f"need one label per output, got {len(outputs)} and {len(labels)}")

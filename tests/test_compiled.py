@@ -215,7 +215,9 @@ def test_float_of_a_traced_value_is_refused():
 
 
 def test_fn_must_return_a_value():
-    with pytest.raises(TracingError, match="must return a Value, but it returned float"):
+    with pytest.raises(
+        TracingError, match=r"must return a Value \(or a list of Values\), but it returned float"
+    ):
         compile(lambda x: 1.0, [])(2.0)
 
 
@@ -266,3 +268,20 @@ def test_scale_weighs_the_gradient_but_not_the_loss():
     params[0].grad = 0.0
     assert compiled([1.0, 3.0], scale=0.25) == 8.0
     assert params[0].grad == pytest.approx(0.25 * 8.0)
+
+
+def test_evaluate_gives_outputs_without_gradients():
+    params = make_params(2.0, -1.0)
+    compiled = compile(lambda x: [params[0] * x, (params[1] * x).relu()], params)
+    assert compiled.evaluate(3.0) == [6.0, 0.0]
+    assert compiled.evaluate([1.0, -2.0]) == [[2.0, 0.0], [-4.0, 2.0]]
+    assert all(p.grad == 0.0 for p in params)
+    with pytest.raises(TracingError, match="gradients need one"):
+        compiled(1.0)
+
+
+def test_evaluate_of_one_output_gives_numbers():
+    params = make_params(2.0)
+    compiled = compile(lambda x: params[0] * x, params)
+    assert compiled.evaluate(3.0) == 6.0
+    assert compiled.evaluate([1.0, 2.0]) == [2.0, 4.0]
