@@ -60,22 +60,33 @@ def chain_rule(
         node._upstream = 0.0
     root._upstream = seed
     anomaly = MODE.get().detect_anomaly
+    if not create_graph:
+        # Floats are passed on through the whole graph first, in one plain loop: half the time
+        # of passing each node's on between the steps of this generator.
+        _pass_on_floats(order, anomaly)
     for node in reversed(order):
         upstream = node._upstream
         node._upstream = 0.0
-        if node._op is not None:
-            if create_graph:
-                local = node._op.derivatives(ValueMath, node, *node._inputs)
-                for child, derivative in zip(node._inputs, local, strict=True):
-                    child._upstream = _plus(child._upstream, _times(derivative, upstream))
-            else:
-                # A plain zip: every rule gives one derivative per input, and passing `strict`
-                # (True or False) takes zip's slow keyword path, a third of this loop.
-                for child, derivative in zip(node._inputs, node._local):  # noqa: B905
-                    child._upstream += derivative * upstream
+        if create_graph and node._op is not None:
+            local = node._op.derivatives(ValueMath, node, *node._inputs)
+            for child, derivative in zip(node._inputs, local, strict=True):
+                child._upstream = _plus(child._upstream, _times(derivative, upstream))
             if anomaly:
                 _check_gradients(node, upstream)
         yield node, upstream
+
+
+def _pass_on_floats(order: list[Value], anomaly: bool) -> None:
+    """The chain rule with the local derivatives stored in the nodes: from the root down, each
+    node's gradient, complete when its turn comes, is passed on to its inputs."""
+    for node in reversed(order):
+        upstream = node._upstream
+        # A plain zip: every rule gives one derivative per input, and passing `strict` (True or
+        # False) takes zip's slow keyword path, a third of this loop. A leaf has no inputs.
+        for child, derivative in zip(node._inputs, node._local):  # noqa: B905
+            child._upstream += derivative * upstream
+        if anomaly:
+            _check_gradients(node, upstream)
 
 
 def backward_steps(

@@ -16,7 +16,7 @@ from typing import Any, SupportsFloat
 
 from autograd import floatmath, ops
 from autograd.errors import AnomalyError, DomainError
-from autograd.modes import MODE, TRACER, Mode
+from autograd.modes import MODE, TRACER
 
 #: What arithmetic accepts beside a ``Value``.
 Number = int | float
@@ -122,86 +122,86 @@ class Value:
 
     # -- arithmetic, with numbers on either side ---------------------------------------------
     def __add__(self, other: Value | Number) -> Value:
-        return _binary(ops.ADD, self, other)
+        return _apply(ops.ADD, self, _lift(other))
 
     def __radd__(self, other: Number) -> Value:
-        return _binary(ops.ADD, _lift(other), self)
+        return _apply(ops.ADD, _lift(other), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _binary(ops.SUB, self, other)
+        return _apply(ops.SUB, self, _lift(other))
 
     def __rsub__(self, other: Number) -> Value:
-        return _binary(ops.SUB, _lift(other), self)
+        return _apply(ops.SUB, _lift(other), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _binary(ops.MUL, self, other)
+        return _apply(ops.MUL, self, _lift(other))
 
     def __rmul__(self, other: Number) -> Value:
-        return _binary(ops.MUL, _lift(other), self)
+        return _apply(ops.MUL, _lift(other), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _binary(ops.DIV, self, other)
+        return _apply(ops.DIV, self, _lift(other))
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _binary(ops.DIV, _lift(other), self)
+        return _apply(ops.DIV, _lift(other), self)
 
     def __pow__(self, exponent: Value | Number) -> Value:
         if isinstance(exponent, Value):
-            return _binary(ops.POW, self, exponent)
-        return _unary(_power_rule(as_float(exponent, "the exponent")), self)
+            return _apply(ops.POW, self, exponent)
+        return _apply(_power_rule(as_float(exponent, "the exponent")), self)
 
     def __rpow__(self, base: Number) -> Value:
-        return _binary(ops.POW, _lift(base), self)
+        return _apply(ops.POW, _lift(base), self)
 
     def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+        return _apply(ops.NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _unary(ops.ABS, self)
+        return _apply(ops.ABS, self)
 
     # -- functions ---------------------------------------------------------------------------
     def exp(self) -> Value:
         """eˣ."""
-        return _unary(ops.EXP, self)
+        return _apply(ops.EXP, self)
 
     def log(self) -> Value:
         """ln x (x > 0)."""
-        return _unary(ops.LOG, self)
+        return _apply(ops.LOG, self)
 
     def sqrt(self) -> Value:
         """√x (x ≥ 0)."""
-        return _unary(ops.SQRT, self)
+        return _apply(ops.SQRT, self)
 
     def tanh(self) -> Value:
         """tanh x."""
-        return _unary(ops.TANH, self)
+        return _apply(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1 + e⁻ˣ)."""
-        return _unary(ops.SIGMOID, self)
+        return _apply(ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x)."""
-        return _unary(ops.RELU, self)
+        return _apply(ops.RELU, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, slope·x otherwise."""
-        return _unary(_leaky_relu_rule(as_float(slope, "slope")), self)
+        return _apply(_leaky_relu_rule(as_float(slope, "slope")), self)
 
     def softplus(self) -> Value:
         """ln(1 + eˣ)."""
-        return _unary(ops.SOFTPLUS, self)
+        return _apply(ops.SOFTPLUS, self)
 
     def sin(self) -> Value:
         """sin x."""
-        return _unary(ops.SIN, self)
+        return _apply(ops.SIN, self)
 
     def cos(self) -> Value:
         """cos x."""
-        return _unary(ops.COS, self)
+        return _apply(ops.COS, self)
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients do not flow through it."""
@@ -243,59 +243,50 @@ def _lift(x: Value | Number) -> Value:
 
 def _apply(op: ops.Op, *inputs: Value) -> Value:
     """Evaluate ``op``'s rule on the inputs' data and record the result as a new node."""
-    xs = [node.data for node in inputs]
-    if op.has_domain and (problem := op.domain(*xs)) is not None:
-        raise DomainError(f"{op.name}: {problem}")
-    out = op.forward(floatmath, *xs)
     mode = MODE.get()
-    if not mode.recording:
-        return Value(out)
-    return _node(op, inputs, out, op.derivatives(floatmath, out, *xs), mode)
-
-
-# _apply for one and for two inputs, which make almost every node. They call the rule with plain
-# arguments: in CPython, building the list of data and calling with *xs costs as much again as
-# the operation itself.
-def _unary(op: ops.Op, x: Value) -> Value:
-    a = x.data
-    if op.has_domain and (problem := op.domain(a)) is not None:
-        raise DomainError(f"{op.name}: {problem}")
-    out = op.forward(floatmath, a)
-    mode = MODE.get()
-    if not mode.recording:
-        return Value(out)
-    return _node(op, (x,), out, op.derivatives(floatmath, out, a), mode)
-
-
-def _binary(op: ops.Op, x: Value, y: Value | Number) -> Value:
-    if not isinstance(y, Value):
-        y = _lift(y)
-    a, b = x.data, y.data
-    if op.has_domain and (problem := op.domain(a, b)) is not None:
-        raise DomainError(f"{op.name}: {problem}")
-    out = op.forward(floatmath, a, b)
-    mode = MODE.get()
-    if not mode.recording:
-        return Value(out)
-    return _node(op, (x, y), out, op.derivatives(floatmath, out, a, b), mode)
-
-
-def _node(
-    op: ops.Op, inputs: tuple[Value, ...], out: float, local: tuple[float, ...], mode: Mode
-) -> Value:
-    """A new node holding ``out``, made by ``op`` from ``inputs`` with these local derivatives."""
+    # One or two inputs make almost every node: their rule is called with plain arguments, as
+    # building a list of the data and calling with *xs costs as much again as the operation.
+    if len(inputs) == 2:
+        a, b = inputs[0].data, inputs[1].data
+        if op.has_domain:
+            _check_domain(op, a, b)
+        out = op.forward(floatmath, a, b)
+        local = op.derivatives(floatmath, out, a, b) if mode.recording else ()
+    elif len(inputs) == 1:
+        a = inputs[0].data
+        if op.has_domain:
+            _check_domain(op, a)
+        out = op.forward(floatmath, a)
+        local = op.derivatives(floatmath, out, a) if mode.recording else ()
+    else:
+        xs = [node.data for node in inputs]
+        if op.has_domain:
+            _check_domain(op, *xs)
+        out = op.forward(floatmath, *xs)
+        local = op.derivatives(floatmath, out, *xs) if mode.recording else ()
     node = _new_value(Value)
     node.data = out
     node.grad = 0.0
     node.label = ""
     node.scope = mode.scope
-    node._inputs = inputs
-    node._local = local
-    node._op = op
     node._upstream = 0.0
-    if mode.detect_anomaly:
-        _check_finite(op, [x.data for x in inputs], out, local)
+    if mode.recording:
+        node._inputs = inputs
+        node._local = local
+        node._op = op
+        if mode.detect_anomaly:
+            _check_finite(op, [x.data for x in inputs], out, local)
+    else:
+        node._inputs = ()
+        node._local = ()
+        node._op = None
     return node
+
+
+def _check_domain(op: ops.Op, *xs: float) -> None:
+    problem = op.domain(*xs)
+    if problem is not None:
+        raise DomainError(f"{op.name}: {problem}")
 
 
 #: A node is made without ``Value.__init__``, whose checks its data needs only from users.
