@@ -11,9 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from autograd import cli_draw
 from autograd.errors import UsageError
-from nn import cli_train
+from nn import cli_draw, cli_train
 
 EXIT_USAGE = 2
 

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from autograd import GradcheckError, Value, central_difference, gradcheck
+from autograd.gradcheck import derivative_checks
 from autograd.ops import Op
 from autograd.value import _apply
 
@@ -71,7 +72,7 @@ def test_a_wrong_second_derivative_is_caught_only_at_order_two():
     assert gradcheck(f, [0.3], order=1)
     with pytest.raises(GradcheckError) as caught:
         gradcheck(f, [0.3], order=2)
-    assert caught.value.order == 2 and "∂(∂f/∂x)/∂x" in str(caught.value)
+    assert caught.value.order == 2 and "∂²f/∂x²" in str(caught.value)
 
 
 def test_inputs_without_parameter_names_are_called_x0_x1():
@@ -82,9 +83,31 @@ def test_inputs_without_parameter_names_are_called_x0_x1():
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="order must be a positive integer"):
         gradcheck(lambda x: x, [1.0], order=0)
-    with pytest.raises(ValueError, match="at least one input"):
+    with pytest.raises(ValueError, match="needs at least one input"):
         gradcheck(lambda: Value(1.0), [])
     with pytest.raises(TypeError, match="input 0 must be a real number"):
         gradcheck(lambda x: x, ["a"])
     with pytest.raises(ValueError, match="not finite"):
         gradcheck(lambda x: x.exp(), [1000.0])
+
+
+def test_derivative_checks_list_every_derivative_with_its_name():
+    checks = list(derivative_checks(lambda x, y: x * x * y, [3.0, 2.0], order=2))
+    assert [c.name for c in checks] == [
+        "∂f/∂x",
+        "∂f/∂y",
+        "∂²f/∂x²",
+        "∂²f/∂y∂x",
+        "∂²f/∂x∂y",
+        "∂²f/∂y²",
+    ]
+    assert [c.analytic for c in checks] == [12.0, 9.0, 4.0, 6.0, 6.0, 0.0]
+    assert all(c.agrees() for c in checks)
+    assert checks[3].input == "y" and checks[3].order == 2
+
+
+def test_a_third_derivative_is_named_and_checked():
+    checks = list(derivative_checks(lambda x: x**4, [1.5], order=3))
+    assert checks[-1].name == "∂³f/∂x³"
+    assert checks[-1].analytic == pytest.approx(24 * 1.5)
+    assert checks[-1].agrees()

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from autograd.errors import DomainError, UsageError
-from autograd.expression import Expression, finite_arithmetic, parse_expression
-from autograd.functional import grad
-from autograd.gradcheck import central_difference
+from autograd.expression import finite_arithmetic, parse_expression
+from autograd.gradcheck import derivative_checks
 
 #: Output formats by file extension; .html pages through backprop one step at a time.
 FORMATS = {
@@ -150,75 +149,36 @@ def run_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{expression.text!r} has no variables: there is nothing to check")
     expression.evaluate(values)  # names every unbound or unused variable before any work
     point = [values[name] for name in expression.names]
-    rows = list(_derivatives(expression, point, args.order, args.eps))
+    try:
+        with finite_arithmetic():
+            checks = list(
+                derivative_checks(
+                    expression, point, eps=args.eps, order=args.order, names=expression.names
+                )
+            )
+    except DomainError as error:
+        raise UsageError(
+            f"the finite difference steps {args.eps:g} away from the point, out of the domain: "
+            f"{error}"
+        ) from None
     atol: float = args.atol
     rtol: float = args.rtol
 
     shown_point = ", ".join(f"{name}={values[name]:g}" for name in expression.names)
     print(f"f = {expression.text}   at {shown_point}")
-    width = max(len(name) for name, _, _ in rows)
+    width = max(len(check.name) for check in checks)
     print(f"{'':{width}}  {'autograd':>22}  {'finite difference':>22}  {'difference':>10}")
     disagreements = 0
-    for name, analytic, numeric in rows:
-        ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
+    for check in checks:
+        ok = check.agrees(atol, rtol)
         disagreements += not ok
         print(
-            f"{name:{width}}  {analytic:>22.15g}  {numeric:>22.15g}  "
-            f"{abs(analytic - numeric):>10.2e}  {'ok' if ok else 'DIFFERENT'}"
+            f"{check.name:{width}}  {check.analytic:>22.15g}  {check.numeric:>22.15g}  "
+            f"{check.difference:>10.2e}  {'ok' if ok else 'DIFFERENT'}"
         )
     tolerance = f"|difference| ≤ {atol:g} + {rtol:g}·|finite difference|"
     if disagreements:
-        print(f"{disagreements} of {len(rows)} derivatives disagree ({tolerance} fails)")
+        print(f"{disagreements} of {len(checks)} derivatives disagree ({tolerance} fails)")
         return EXIT_DISAGREE
-    print(f"all {len(rows)} derivatives agree ({tolerance})")
+    print(f"all {len(checks)} derivatives agree ({tolerance})")
     return EXIT_OK
-
-
-Function = Callable[..., Any]
-
-
-def _derivatives(
-    f: Expression, point: list[float], order: int, eps: float
-) -> Iterator[tuple[str, float, float]]:
-    """(name, autograd, finite difference) for each first, and for order 2 second, derivative.
-
-    A second derivative ∂²f/∂xⱼ∂xᵢ is checked as the finite difference in xⱼ of autograd's
-    ∂f/∂xᵢ, as :func:`autograd.gradcheck` does.
-    """
-    everything = tuple(range(len(point)))
-    gradient = grad(f, everything)
-    first = _at(gradient, point)
-    for i, name in enumerate(f.names):
-        numeric = _finite_difference(f, point, i, eps)
-        yield f"∂f/∂{name}", first[i], numeric
-    if order < 2:
-        return
-    for i, name_i in enumerate(f.names):
-        partial = _component(gradient, i)
-        second = _at(grad(partial, everything), point)
-        for j, name_j in enumerate(f.names):
-            numeric = _finite_difference(partial, point, j, eps)
-            wrt = f"∂{name_i}²" if i == j else f"∂{name_j}∂{name_i}"
-            yield f"∂²f/{wrt}", second[j], numeric
-
-
-def _component(gradient: Function, index: int) -> Function:
-    def partial(*args: Any) -> Any:
-        return gradient(*args)[index]
-
-    return partial
-
-
-def _at(gradient: Function, point: list[float]) -> list[float]:
-    with finite_arithmetic():
-        return [float(g) for g in gradient(*point)]
-
-
-def _finite_difference(f: Function, point: list[float], index: int, eps: float) -> float:
-    try:
-        with finite_arithmetic():
-            return central_difference(f, point, index, eps)
-    except DomainError as error:
-        raise UsageError(
-            f"the finite difference steps {eps:g} away from the point, out of the domain: {error}"
-        ) from None
