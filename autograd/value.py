@@ -330,13 +330,18 @@ def linear(
             f"linear needs as many weights as inputs, got {len(weights)} weights "
             f"and {len(inputs)} inputs"
         )
-    return _apply(ops.LINEAR, *map(_lift, weights), *map(_lift, inputs), _lift(bias))
+    return _apply(ops.LINEAR, *_lift_all(weights), *_lift_all(inputs), _lift(bias))
 
 
 def total(values: Iterable[Value | Number]) -> Value:
     """The sum Σ xᵢ of many values, recorded as one node (0 for no values)."""
-    terms = [_lift(v) for v in values]
+    terms = _lift_all(values)
     return _apply(ops.TOTAL, *terms) if terms else Value(0.0)
+
+
+def _lift_all(xs: Iterable[Value | Number]) -> list[Value]:
+    # Mostly Values already: testing each here costs a third of a call to _lift per item.
+    return [x if isinstance(x, Value) else _lift(x) for x in xs]
 
 
 class ValueMath:
