@@ -7,7 +7,8 @@ Workloads, each run on every library that is installed, interleaved:
 * **graph**: the same step with the MLP built op by op from raw scalars, the engine alone
   (:mod:`benchmarks.graph`);
 * **chain**: forward and backward through a long chain of scalar ops (:mod:`benchmarks.chain`);
-* **depth**: chainrule's chain at growing depths, up to 1,000,000 nodes;
+* **depth**: chainrule's chain at growing depths, up to 1,000,000 nodes, with the garbage
+  collector at its defaults and paused (the engine's own cost);
 * **memory**: bytes and collector-tracked objects per node (:mod:`benchmarks.memory`).
 
 The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograd.modes import paused_collector
 from benchmarks import chain, floats, graph, memory, moons, peers, report
 from benchmarks.timing import Contestant, Timing, interleaved
 
@@ -96,13 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     results["chain"] = _timed(chains, rounds=settings.rounds, repeat=2)
 
     _say(f"depth: chainrule's chain at {', '.join(f'{d:,}' for d in settings.depths)} nodes")
-    depths = {
-        f"{nodes} nodes": _bind(chain.chain, by_name[peers.CHAINRULE], nodes)
-        for nodes in settings.depths
-    }
+    chainrule = by_name[peers.CHAINRULE]
+    depths: dict[str, Callable[[], Callable[[], float]]] = {}
+    for nodes in settings.depths:
+        depths[f"{nodes:,} nodes"] = _bind(chain.chain, chainrule, nodes)
+        depths[f"{nodes:,} nodes, paused"] = _bind(_collector_paused, chain.chain, chainrule, nodes)
     depth_timings = _timed(depths, rounds=settings.depth_rounds, repeat=1, warmup=0)
     results["depth"] = [
-        {"nodes": nodes, **depth_timings[f"{nodes} nodes"]} for nodes in settings.depths
+        {
+            "nodes": nodes,
+            "defaults": depth_timings[f"{nodes:,} nodes"],
+            "paused": depth_timings[f"{nodes:,} nodes, paused"],
+        }
+        for nodes in settings.depths
     ]
 
     _say("memory: bytes per node of the op-by-op training graph (tracemalloc)")
@@ -142,6 +150,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def _bind(function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     return lambda: function(*args)
+
+
+def _collector_paused(make: Callable[..., Callable[[], float]], *args: Any) -> Callable[[], float]:
+    """``make(*args)``, whose call runs with the garbage collector paused: the engine's own
+    cost, without the collector's passes over the growing graph."""
+    call = make(*args)
+
+    def paused() -> float:
+        with paused_collector():
+            return call()
+
+    return paused
 
 
 def _timed(
