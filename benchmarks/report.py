@@ -129,16 +129,21 @@ def ratios_table(results: dict[str, Any]) -> str:
     ]
     for key, title in WORKLOADS.items():
         limit = _times(limit_ratio(results, key)) if key != "chain" else "—"
-        micro = speedup(results, key, MICROGRAD)
-        entry = results.get(key, {}).get(MICROGRAD)
-        shown = (
-            f"fails ({entry['error'].split(':')[0]})" if entry and entry["error"] else _times(micro)
-        )
-        lines.append(f"| {title} | {shown} | {_times(speedup(results, key, TORCH))} | {limit} |")
+        peers = [_ratio_cell(results, key, peer) for peer in (MICROGRAD, TORCH)]
+        lines.append(f"| {title} | {peers[0]} | {peers[1]} | {limit} |")
     ratio = memory_ratio(results)
     shown = "n/a" if ratio is None else f"{ratio:.2f} of micrograd's"
     lines.append(f"| memory per node | {shown} | not measurable (C++) | — |")
     return "\n".join(lines)
+
+
+def _ratio_cell(results: dict[str, Any], workload: str, peer: str) -> str:
+    entry = results.get(workload, {}).get(peer)
+    if entry is None:
+        return "not installed"
+    if entry["error"]:
+        return f"fails ({entry['error'].split(':')[0]})"
+    return _times(speedup(results, workload, peer))
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -246,6 +251,7 @@ def chart(results: dict[str, Any], path: Path) -> Path | None:
     positions = list(range(len(labels)))[::-1]
     ax.barh(positions, values, color=colours)
     ax.set_xscale("log")
+    ax.set_xlim(min(values) / 2, max(values) * 3)  # room for the labels
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_yticks(positions, labels, fontsize=8)
     for y, value in zip(positions, values, strict=True):
