@@ -25,6 +25,7 @@ What a replay can follow, and what it cannot:
 from __future__ import annotations
 
 import builtins
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -294,17 +295,20 @@ def _write(trace: Trace, *, scalar: bool, gradients: bool) -> str:
     )
     lines: list[str] = []
     computed: list[tuple[Value, Op]] = []
+    values = (Symbol(f"v{k}") for k in itertools.count())
     for node in order:
         if node in names:
             continue
         if node.rule is None:  # a leaf that is neither input nor parameter: a constant
             names[node] = constant(node.data)
             continue
-        name = Symbol(f"v{len(computed)}")
         forward = node.rule.forward(m, *(names[i] for i in node.inputs))
-        lines.append(f"{name.code} = {forward.code}")
-        names[node] = name
         computed.append((node, node.rule))
+        if _is_name(forward):  # e.g. a sum of one term: the same number, no new line
+            names[node] = forward
+            continue
+        names[node] = next(values)
+        lines.append(f"{names[node].code} = {forward.code}")
     for guard in guards:
         right = names[guard.right] if isinstance(guard.right, Value) else constant(guard.right)
         test = f"{names[guard.left].code} {guard.symbol} {right.code}"
@@ -315,12 +319,13 @@ def _write(trace: Trace, *, scalar: bool, gradients: bool) -> str:
     )
     if not gradients:
         body = "".join(f"    {line}\n" for line in lines)
-        values = ", ".join(names[output].code for output in trace.outputs)
-        return f"def replay({arguments}):\n{body}    return ({values},)\n"
+        returned = ", ".join(names[output].code for output in trace.outputs)
+        return f"def replay({arguments}):\n{body}    return ({returned},)\n"
 
     # Backward: reverse topological order; each gradient is complete before it is passed on.
     needs_grad = _depends_on(order, set(params))
     grads: dict[Value, Symbol] = {root: Symbol("seed")}
+    fresh = (Symbol(f"g{k}") for k in itertools.count())
     for node, rule in reversed(computed):
         upstream = grads.get(node)
         if upstream is None:
@@ -331,17 +336,24 @@ def _write(trace: Trace, *, scalar: bool, gradients: bool) -> str:
                 continue
             term = _symbol(derivative) * upstream
             if child in grads:
-                # Not +=, which would change a NumPy array that another gradient shares.
-                total = grads[child]
-                lines.append(f"{total.code} = {total.code} + {_wrap(term, ADD + 1)}")
+                # A new name rather than +=: names may be shared (below), and += would change a
+                # NumPy array in place for every name it has.
+                total, grads[child] = grads[child], next(fresh)
+                lines.append(f"{grads[child].code} = {total.code} + {_wrap(term, ADD + 1)}")
+            elif _is_name(term):  # ∂L/∂child is a gradient already computed: share its name
+                grads[child] = term
             else:
-                grads[child] = Symbol(f"g{len(grads)}")
+                grads[child] = next(fresh)
                 lines.append(f"{grads[child].code} = {term.code}")
     value = names[root].code
     results = ", ".join(grads[p].code if p in grads else "0.0" for p in params)
     body = "".join(f"    {line}\n" for line in lines)
     trailing_comma = "," if params else ""
     return f"def replay({arguments}):\n{body}    return {value}, ({results}{trailing_comma})\n"
+
+
+def _is_name(symbol: Symbol) -> bool:
+    return symbol.code.isidentifier()
 
 
 def _order(roots: Iterable[Value]) -> list[Value]:
