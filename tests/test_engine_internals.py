@@ -61,12 +61,13 @@ def test_nested_pauses_restore_the_collector_only_at_the_outermost_end():
 @pytest.mark.usefixtures("collector_enabled")
 def test_overlapping_pauses_in_two_threads_restore_the_collector_when_the_last_ends():
     first_inside, second_done = threading.Event(), threading.Event()
+    seen_by_first = []
 
     def first():
         with paused_collector():
             first_inside.set()
             second_done.wait(timeout=10)
-            assert not gc.isenabled()
+            seen_by_first.append(gc.isenabled())
 
     thread = threading.Thread(target=first)
     thread.start()
@@ -76,6 +77,7 @@ def test_overlapping_pauses_in_two_threads_restore_the_collector_when_the_last_e
     second_done.set()
     assert not gc.isenabled()  # the first thread is still inside its pause
     thread.join(timeout=10)
+    assert seen_by_first == [False]  # the second pause ending did not restore it early
     assert gc.isenabled()
 
 
