@@ -61,10 +61,11 @@ bench: $(STAMP)
 	@$(BIN)/python -c 'import micrograd, numpy' 2>/dev/null \
 		|| $(BIN)/python -m pip install --quiet -e '.[bench]'
 	@if ! $(BIN)/python -c 'import torch' 2>/dev/null; then \
-		version=$$($(PYTHON) -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null); \
+		version=$$($(PYTHON) -c 'import torch; print(torch.__version__)' 2>/dev/null); \
+		case "$$version" in *+*) index="--extra-index-url https://download.pytorch.org/whl/$${version#*+}";; *) index="";; esac; \
 		if [ -n "$$version" ]; then \
 			echo "PyTorch $$version found outside $(VENV): installing it into $(VENV) for the comparison"; \
-			$(BIN)/python -m pip install --quiet "torch==$$version" \
+			$(BIN)/python -m pip install --quiet "torch==$$version" $$index \
 				|| echo "could not install PyTorch $$version: the suite runs without it"; \
 		else \
 			echo "PyTorch is not installed: the suite runs without it (it is optional)"; \
