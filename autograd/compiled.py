@@ -438,7 +438,7 @@ class Compiled:
                 columns, [float(c[0]) for c in columns], seed, gradients=True
             )
             value = float(np.mean(np.broadcast_to(value, (count,))))
-            gradients = [float(np.sum(g)) for g in gradients]
+            gradients = _batch_sums(np, gradients, count)
         for p, g in zip(self.params, gradients, strict=True):
             p.grad += g
         return float(value)
@@ -521,6 +521,18 @@ class Compiled:
         assert isinstance(root, Value)  # _replay checked that there is one output
         root.backward(scale)
         return float(root.data)
+
+
+def _batch_sums(np: Any, gradients: Sequence[Any], count: int) -> list[float]:
+    """Each gradient summed over the batch, the per-example arrays in one stacked sum (one NumPy
+    call rather than one per parameter). A plain number is the same for every example."""
+    sums = [0.0 if np.shape(g) == (count,) else float(g) * count for g in gradients]
+    per_example = [i for i, g in enumerate(gradients) if np.shape(g) == (count,)]
+    if per_example:
+        totals = np.stack([gradients[i] for i in per_example]).sum(axis=1)
+        for i, total in zip(per_example, totals.tolist(), strict=True):
+            sums[i] = total
+    return sums
 
 
 def _is_list(x: Any) -> bool:

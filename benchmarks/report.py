@@ -19,6 +19,10 @@ WORKLOADS = {
     "chain": "long scalar chain, forward + backward",
 }
 
+#: The compiled replay's two ways of running the training step (the "replay" workload).
+REPLAY_FLOATS = "compiled replay, floats, one example at a time"
+REPLAY_BATCH = "compiled replay, NumPy, whole batch"
+
 #: A per-node time at the deepest chain at most this many times the one at the shallowest
 #: counts as linear growth.
 LINEAR_TOLERANCE = 1.5
@@ -60,6 +64,12 @@ def depth_growth(results: dict[str, Any], collector: str) -> float | None:
     return per_node[-1] / per_node[0]
 
 
+def ratio(results: dict[str, Any], workload: str, slower: str, faster: str) -> float | None:
+    """How many times longer ``slower`` took than ``faster`` on ``workload``."""
+    a, b = median(results, workload, slower), median(results, workload, faster)
+    return None if a is None or b is None else a / b
+
+
 def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each goal of the suite: its target, what was measured, and whether it is met."""
     deepest = results["depth"][-1]["nodes"] if results.get("depth") else 0
@@ -89,6 +99,16 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             "the same, collector at its defaults",
             depth_growth(results, "defaults"),
             at_most=LINEAR_TOLERANCE,
+        ),
+        _goal(
+            "compiled replay with floats: time over the same step by hand with floats",
+            ratio(results, "replay", REPLAY_FLOATS, FLOATS),
+            at_most=2.0,
+        ),
+        _goal(
+            "compiled batch replay of the moons step: faster than micrograd's eager step",
+            ratio(results, "replay", MICROGRAD, REPLAY_BATCH),
+            at_least=500.0,
         ),
     ]
 
@@ -192,6 +212,18 @@ def markdown(results: dict[str, Any]) -> str:
         out.append(f"| {title} | " + " | ".join(cells) + " |")
     agree = "yes" if results.get("graph_agrees") else "**no**"
     out += ["", f"Every library's op-by-op step computes the same loss: {agree}.", ""]
+    out += [
+        "## Compiled replay (the training step, traced once)",
+        "",
+        "| how | median per step | micrograd ÷ it | it ÷ raw floats |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name in (REPLAY_FLOATS, REPLAY_BATCH, FLOATS, MICROGRAD):
+        entry = results.get("replay", {}).get(name)
+        against_micrograd = _times(ratio(results, "replay", MICROGRAD, name))
+        against_floats = _times(ratio(results, "replay", name, FLOATS))
+        out.append(f"| {name} | {_seconds(entry)} | {against_micrograd} | {against_floats} |")
+    out.append("")
     out += [
         "## Depth (chainrule)",
         "",

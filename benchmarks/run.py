@@ -9,7 +9,10 @@ Workloads, each run on every library that is installed, interleaved:
 * **chain**: forward and backward through a long chain of scalar ops (:mod:`benchmarks.chain`);
 * **depth**: chainrule's chain at growing depths, up to 1,000,000 nodes, with the garbage
   collector at its defaults and paused (the engine's own cost);
-* **memory**: bytes and collector-tracked objects per node (:mod:`benchmarks.memory`).
+* **memory**: bytes and collector-tracked objects per node (:mod:`benchmarks.memory`);
+* **replay**: the training step by the compiled replay, one example at a time with floats and
+  the whole batch with NumPy (:mod:`benchmarks.replay`), beside the raw-Python limit and
+  micrograd's eager step.
 
 The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
 ``benchmarks/results/`` as ``results.json``, ``results.md`` and ``results.png``; ``--record`` also
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.modes import paused_collector
-from benchmarks import chain, floats, graph, memory, moons, peers, report
+from benchmarks import chain, floats, graph, memory, moons, peers, replay, report
 from benchmarks.timing import Contestant, Timing, interleaved
 
 HERE = Path(__file__).resolve().parent
@@ -112,6 +115,16 @@ def main(argv: list[str] | None = None) -> int:
         }
         for nodes in settings.depths
     ]
+
+    _say("replay: the training step replayed by autograd.compile, floats and NumPy batch")
+    replays: dict[str, Callable[[], Callable[[], float]]] = {
+        report.REPLAY_FLOATS: replay.one_at_a_time,
+        report.REPLAY_BATCH: replay.whole_batch,
+        peers.FLOATS: floats.step,
+    }
+    if peers.MICROGRAD in by_name:
+        replays[peers.MICROGRAD] = moons.micrograd_step
+    results["replay"] = _timed(replays, rounds=settings.rounds, repeat=2)
 
     _say("memory: bytes per node of the op-by-op training graph (tracemalloc)")
     results["memory"] = {
