@@ -286,7 +286,7 @@ def _write(trace: Trace, *, scalar: bool, gradients: bool) -> str:
         names[x] = Symbol(f"x{i}")
     for j, p in enumerate(params):
         names[p] = Symbol(f"p{j}")
-    order = _order(
+    order = topological_order(
         [
             *trace.outputs,
             *(g.left for g in guards),
@@ -354,18 +354,6 @@ def _write(trace: Trace, *, scalar: bool, gradients: bool) -> str:
 
 def _is_name(symbol: Symbol) -> bool:
     return symbol.code.isidentifier()
-
-
-def _order(roots: Iterable[Value]) -> list[Value]:
-    """Topological order of everything the roots depend on, inputs first."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for root in roots:
-        for node in topological_order(root):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return order
 
 
 def _depends_on(order: Sequence[Value], sources: set[Value]) -> set[Value]:

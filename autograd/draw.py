@@ -93,7 +93,7 @@ def draw_graph(
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 12:
         raise ValueError(f"precision must be an int from 0 to 12, got {precision!r}")
-    order = _union_order(roots)
+    order = topological_order(roots)
     layout = _Layout(order, roots, _collapse_depth(collapse_scopes), clusters)
     if layout.card_count > max_nodes:
         raise GraphTooLargeError(_too_large_message(layout, max_nodes, collapse_scopes))
@@ -487,17 +487,3 @@ def _roots(root: object) -> list[Value]:
         else ""
     )
     raise TypeError(f"draw a Value or a list of Values, not {type(root).__name__}{hint}")
-
-
-def _union_order(roots: list[Value]) -> list[Value]:
-    """The topological orders of the roots, joined: each node once, after its inputs."""
-    if len(roots) == 1:
-        return topological_order(roots[0])
-    seen: set[Value] = set()
-    order: list[Value] = []
-    for root in roots:
-        for node in topological_order(root):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return order

@@ -199,3 +199,11 @@ def test_create_graph_gives_the_same_first_derivatives_as_eager(a, b):
     f(x2, y2).backward(create_graph=True)
     assert x2.grad.data == pytest.approx(x1.grad, rel=1e-12, abs=1e-12)
     assert y2.grad.data == pytest.approx(y1.grad, rel=1e-12, abs=1e-12)
+
+
+def test_topological_order_of_several_roots_lists_shared_nodes_once():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    first, second = a * b, a + b
+    order = topological_order([first, second])
+    assert [n.label or n.op for n in order] == ["a", "b", "*", "+"]
+    assert topological_order([first, first]) == topological_order(first)
