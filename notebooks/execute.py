@@ -38,6 +38,9 @@ def execute(path: Path, *, write: bool = False, timeout: int = 600) -> float:
     client.execute()
     elapsed = time.perf_counter() - started
     if write:
+        for cell in notebook.cells:
+            # Execution timestamps would change every stored notebook on every run.
+            cell.metadata.pop("execution", None)
         # Same folder, then rename: a crash never leaves a half-written notebook.
         temporary = path.with_suffix(".ipynb.tmp")
         nbformat.write(notebook, temporary)
