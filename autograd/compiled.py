@@ -411,20 +411,16 @@ class Compiled:
         share of a larger batch; the loss is returned unscaled.
         """
         scale = as_float(scale, "scale")
-        if _is_example(inputs):
-            example = [as_float(x, f"input {i}") for i, x in enumerate(inputs)]
-            value, gradients = self._replay(example, example, scale, gradients=True)
+        arguments, count = _arguments(inputs)
+        if count is None:
+            value, gradients = self._replay(arguments, scale, gradients=True)
             if not math.isfinite(value):
-                return self._eager(example, scale)
+                return self._eager(arguments, scale)
         else:
             import numpy as np
 
-            columns = _columns(inputs)
-            count = len(columns[0])
             seed = np.full(count, scale / count)
-            value, gradients = self._replay(
-                columns, [float(c[0]) for c in columns], seed, gradients=True
-            )
+            value, gradients = self._replay(arguments, seed, gradients=True)
             value = float(np.mean(np.broadcast_to(value, (count,))))
             gradients = _batch_sums(np, gradients, count)
         for p, g in zip(self.params, gradients, strict=True):
@@ -437,15 +433,12 @@ class Compiled:
         For one example: a float, or a list of floats when ``fn`` returns a list. For a batch
         (equal-length sequences or arrays): a list with one such result per example.
         """
-        if _is_example(inputs):
-            example = [as_float(x, f"input {i}") for i, x in enumerate(inputs)]
-            outputs = self._replay(example, example, 1.0, gradients=False)
+        arguments, count = _arguments(inputs)
+        outputs = self._replay(arguments, 1.0, gradients=False)
+        if count is None:
             return _shaped([float(v) for v in outputs], self._returns_list)
         import numpy as np
 
-        columns = _columns(inputs)
-        count = len(columns[0])
-        outputs = self._replay(columns, [float(c[0]) for c in columns], 1.0, gradients=False)
         rows = np.stack([np.broadcast_to(v, (count,)) for v in outputs], axis=1)
         return [_shaped(row.tolist(), self._returns_list) for row in rows]
 
@@ -454,11 +447,11 @@ class Compiled:
         assert self._trace is not None
         return self._trace.returns_list
 
-    def _replay(
-        self, arguments: Sequence[Any], first: Sequence[float], seed: Any, *, gradients: bool
-    ) -> Any:
-        """Run the replay on one example (floats) or a batch (arrays), tracing when needed."""
+    def _replay(self, arguments: Sequence[Any], seed: Any, *, gradients: bool) -> Any:
+        """Run the replay on one example (floats) or a batch (arrays), tracing when needed; a
+        batch is traced on its first example."""
         scalar = all(isinstance(a, float) for a in arguments)
+        first = list(arguments) if scalar else [float(a[0]) for a in arguments]
         trace = self._current(first)
         if gradients and len(trace.outputs) != 1:
             raise TracingError(
@@ -470,7 +463,7 @@ class Compiled:
             try:
                 return trace.function(scalar=True, gradients=gradients)(seed, *arguments, *data)
             except _Retrace:
-                self._retrace(first := list(arguments))
+                self._retrace(first)
                 return self._current(first).function(scalar=True, gradients=gradients)(
                     seed, *arguments, *data
                 )
@@ -531,12 +524,11 @@ def _shaped(values: list[float], as_list: bool) -> Any:
     return values if as_list else values[0]
 
 
-def _is_example(inputs: Sequence[Any]) -> bool:
-    return bool(inputs) and all(_is_number(x) for x in inputs)
-
-
-def _columns(inputs: Sequence[Any]) -> list[Any]:
-    """A batch as one float array per input, checked to be 1-D, non-empty and of equal length."""
+def _arguments(inputs: Sequence[Any]) -> tuple[list[Any], int | None]:
+    """One example as floats (and no batch size), or a batch as one float array per input,
+    checked to be 1-D, non-empty and of equal length (and its size)."""
+    if inputs and all(_is_number(x) for x in inputs):
+        return [as_float(x, f"input {i}") for i, x in enumerate(inputs)], None
     import numpy as np
 
     arrays = [np.asarray(c, dtype=float) for c in inputs]
@@ -548,7 +540,7 @@ def _columns(inputs: Sequence[Any]) -> list[Any]:
         )
     if len(arrays[0]) == 0:
         raise ValueError("compile: the batch is empty")
-    return arrays
+    return arrays, len(arrays[0])
 
 
 def _is_number(x: Any) -> bool:

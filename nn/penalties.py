@@ -23,3 +23,13 @@ def l2_penalty(parameters: Iterable[Value], strength: float = 1.0) -> Value:
     """λ Σ w² over ``parameters``."""
     lam = number(strength, "the strength λ", low=0.0)
     return lam * total([w * w for w in parameters])
+
+
+def penalised(loss: Value, parameters: Iterable[Value], l1: float = 0.0, l2: float = 0.0) -> Value:
+    """L + λ₁ Σ |w| + λ₂ Σ w², leaving out a penalty whose λ is 0."""
+    parameters = list(parameters)
+    if l1:
+        loss = loss + l1_penalty(parameters, l1)
+    if l2:
+        loss = loss + l2_penalty(parameters, l2)
+    return loss

@@ -20,7 +20,7 @@ from autograd import Compiled, Value, compile
 from nn.dropout import Dropout
 from nn.module import Module
 from nn.objectives import Objective
-from nn.penalties import l1_penalty, l2_penalty
+from nn.penalties import penalised
 from nn.scalars import Inputs, as_list
 
 
@@ -64,11 +64,7 @@ class CompiledLoss:
 
             def example_loss(*inputs: Value) -> Value:
                 loss = self.judge([self.model(list(inputs))], [label])
-                if self.l1:
-                    loss = loss + l1_penalty(self.parameters, self.l1)
-                if self.l2:
-                    loss = loss + l2_penalty(self.parameters, self.l2)
-                return loss
+                return penalised(loss, self.parameters, self.l1, self.l2)
 
             self._by_label[label] = compile(example_loss, self.parameters)
         return self._by_label[label]

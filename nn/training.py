@@ -19,7 +19,7 @@ from nn.metrics import evaluating, fraction_correct
 from nn.module import Module
 from nn.objectives import Objective, objective
 from nn.optim import Optimizer
-from nn.penalties import l1_penalty, l2_penalty
+from nn.penalties import penalised
 from nn.replay import CompiledLoss, CompiledOutputs
 from nn.scalars import Inputs
 from nn.seeding import Seed, make_rng
@@ -106,11 +106,7 @@ def fit(
             optimizer.zero_grad()
             if compiled is None:
                 outputs = [model(point) for point in xb]
-                total_loss = judge(outputs, yb)
-                if l1:
-                    total_loss = total_loss + l1_penalty(parameters, l1)
-                if l2:
-                    total_loss = total_loss + l2_penalty(parameters, l2)
+                total_loss = penalised(judge(outputs, yb), parameters, l1, l2)
                 total_loss.backward()
                 history.loss.append(total_loss.data)
             else:
@@ -123,7 +119,8 @@ def fit(
                     with evaluating(model):
                         test_outputs = [model(point) for point in test[0]]
                 else:
-                    test_outputs = compiled[1](test[0])
+                    _, replayed_outputs = compiled
+                    test_outputs = replayed_outputs(test[0])
                 history.test_accuracy.append(fraction_correct(test_outputs, test[1]))
                 history.test_steps.append(step)
             optimizer.step()
