@@ -7,6 +7,19 @@
 >>> x.grad          # dy/dx = 2x + 3
 7.0
 
+Reading the engine, in this order:
+
+1. :mod:`autograd.value`: a node. ``Value.__init__`` makes a leaf; ``_apply`` makes every other
+   node, computing its value and its local derivatives from the op's rule.
+2. :mod:`autograd.ops`: the rules, one class per op: ``Tanh.forward`` gives tanh x and
+   ``Tanh.derivatives`` gives 1 − tanh² x, over the namespace :class:`~autograd.ops.Math`.
+3. :mod:`autograd.backprop`: the loop. ``topological_order`` sorts the graph, ``chain_rule``
+   passes each gradient on (∂L/∂v += ∂L/∂u · ∂u/∂v) and ``backward`` runs it from the root.
+
+Then, as needed: :mod:`autograd.functional` (``grad``, composable), :mod:`autograd.gradcheck`
+(finite differences), :mod:`autograd.modes` (``no_grad``, anomaly detection, scopes),
+:mod:`autograd.draw` (Graphviz drawings) and :mod:`autograd.replay` (the compiled replay).
+
 ``import autograd`` imports no third-party module: Graphviz is imported by ``draw_graph`` and
 Hypothesis by ``autograd.strategies``, each only when used.
 """
@@ -17,11 +30,11 @@ import importlib
 from typing import Any
 
 from autograd.backprop import backward, backward_steps, chain_rule, topological_order
-from autograd.compiled import Compiled, StructureError, TracingError, compile
-from autograd.errors import AnomalyError, DomainError, GradcheckError
+from autograd.errors import AnomalyError, DomainError, GradcheckError, StructureError, TracingError
 from autograd.functional import detach, grad, value_and_grad
 from autograd.gradcheck import central_difference, gradcheck
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from autograd.replay import Compiled, compile
 from autograd.value import Value, linear, total
 
 __all__ = [

@@ -1,36 +1,68 @@
-"""The graph walk: topological order and the chain rule. It knows no op.
+"""Backpropagation: the topological order of a graph, and the chain rule applied along it.
 
 For a root L and a node v, the chain rule sums over the nodes u that use v:
 
     ∂L/∂v = Σᵤ ∂L/∂u · ∂u/∂v
 
-Visiting nodes in reverse topological order guarantees that every ∂L/∂u is complete before it
-is passed on. Each node carries its local derivatives ∂u/∂v (computed with its value, see
-:mod:`autograd.ops`); with ``create_graph=True`` they are evaluated again on ``Value`` nodes, so
-the gradients get a graph of their own and can be differentiated again.
+Every node stores its local derivatives ∂u/∂v, computed with its value (:mod:`autograd.ops`),
+so :func:`chain_rule` only multiplies and adds. Visiting the nodes in reverse topological order
+guarantees that every ∂L/∂u is complete before it is passed on. The loop knows no op: it reads
+what :class:`Node` declares, and :class:`autograd.Value` provides.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import Any
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from autograd.collector import paused_collector
 from autograd.errors import AnomalyError
-from autograd.modes import MODE, paused_collector
-from autograd.value import Value, ValueMath, as_float
+from autograd.modes import MODE
+from autograd.numbers import as_float
+from autograd.ops import Op
+from autograd.valuemath import VALUES
 
 
-def topological_order(root: Value | Iterable[Value]) -> list[Value]:
+@runtime_checkable
+class Node(Protocol):
+    """What backprop needs of a node of the graph (``Value`` is the one implementation)."""
+
+    #: ∂root/∂node: a float, or a ``Node`` with ``create_graph=True``.
+    grad: Any
+    data: float
+
+    @property
+    def _inputs(self) -> tuple[Node, ...]:
+        """The nodes this one was computed from, in argument order (empty for a leaf)."""
+
+    @property
+    def _local(self) -> tuple[float, ...]:
+        """∂self/∂input for each input, as floats, computed with the node's value."""
+
+    @property
+    def _rule(self) -> Op | None:
+        """The op that made the node (``None`` for a leaf)."""
+
+    @property
+    def op(self) -> str:
+        """How the op reads ('' for a leaf)."""
+
+
+#: Any kind of node: the functions below give back the kind they are given.
+N = TypeVar("N", bound=Node)
+
+
+def topological_order(root: N | Iterable[N]) -> list[N]:
     """Every node ``root`` depends on, each after all of its inputs, ending with ``root``.
 
     Several roots give one order for all of them, each node once. Iterative depth-first
     search, so a graph of any depth works at the default recursion limit. The order is
     deterministic: roots and inputs are visited in the order given.
     """
-    roots = [root] if isinstance(root, Value) else list(root)
-    order: list[Value] = []
-    visited: set[Value] = set()
+    roots = list(root) if isinstance(root, Iterable) else [root]
+    order: list[Any] = []
+    visited: set[Any] = set()
     for start in roots:
         if start in visited:
             continue
@@ -39,7 +71,7 @@ def topological_order(root: Value | Iterable[Value]) -> list[Value]:
         # where it stopped, and appends the node once it runs out, that is after all of its
         # inputs. (One entry per node, pushed once: about twice as fast as pushing every node
         # twice.)
-        stack = [(start, iter(start._inputs))]
+        stack: list[tuple[Any, Iterator[Any]]] = [(start, iter(start._inputs))]
         while stack:
             node, inputs = stack[-1]
             for child in inputs:
@@ -53,113 +85,135 @@ def topological_order(root: Value | Iterable[Value]) -> list[Value]:
     return order
 
 
-def chain_rule(
-    root: Value, seed: Any = 1.0, *, create_graph: bool = False
-) -> Iterator[tuple[Value, Any]]:
-    """Yield ``(node, ∂root/∂node · seed)`` for every node, root first, in reverse topological
-    order; each node's gradient has been passed on to its inputs when it is yielded.
+def chain_rule(nodes: Sequence[Node], *, create_graph: bool = False) -> None:
+    """Pass each node's gradient on to its inputs, the last node first.
 
-    The node's ``.grad`` is not touched: :func:`backward` accumulates, :func:`autograd.grad`
-    only reads.
+    For each input v of a node u, the share of ∂L/∂v that flows through u is added in:
+
+        ∂L/∂v += ∂L/∂u · ∂u/∂v
+
+    Given a topological order (:func:`topological_order`), every node's gradient is complete
+    when its turn comes. With ``create_graph=True`` the local derivatives ∂u/∂v are computed
+    again on ``Value`` nodes, so that the gradients get a graph of their own.
     """
-    order = _seeded_order(root, seed)
     anomaly = MODE.get().detect_anomaly
-    if not create_graph:
-        # Floats are passed on through the whole graph first, in one plain loop: half the time
-        # of passing on each node's gradient between the steps of this generator.
-        _pass_on_floats(order, anomaly)
-    for node in reversed(order):
-        upstream = node._upstream
-        node._upstream = 0.0
-        if create_graph and node._op is not None:
-            local = node._op.derivatives(ValueMath, node, *node._inputs)
-            for child, derivative in zip(node._inputs, local, strict=True):
-                child._upstream = _plus(child._upstream, _times(derivative, upstream))
-            if anomaly:
-                _check_gradients(node, upstream)
-        yield node, upstream
-
-
-def _seeded_order(root: Value, seed: Any) -> list[Value]:
-    """The topological order, every gradient so far at 0 but the root's, which is ``seed``."""
-    order = topological_order(root)
-    for node in order:
-        node._upstream = 0.0
-    root._upstream = seed
-    return order
-
-
-def _pass_on_floats(order: list[Value], anomaly: bool) -> None:
-    """The chain rule with the local derivatives stored in the nodes: from the root down, each
-    node's gradient, complete when its turn comes, is passed on to its inputs."""
-    for node in reversed(order):
-        upstream = node._upstream
-        # A plain zip: every rule gives one derivative per input, and passing `strict` (True or
-        # False) takes zip's slow keyword path, a third of this loop. A leaf has no inputs.
-        for child, derivative in zip(node._inputs, node._local):  # noqa: B905
-            child._upstream += derivative * upstream
+    for node in reversed(nodes):
+        local = node._local if not create_graph else differentiable_local_derivatives(node)
+        for child, derivative in zip(node._inputs, local):  # noqa: B905 (one term per input)
+            child.grad += derivative * node.grad
         if anomaly:
-            _check_gradients(node, upstream)
+            _check_gradients(node)
 
 
-def backward_steps(
-    root: Value, grad: Value | float = 1.0, *, create_graph: bool = False
-) -> Iterator[Value]:
+def backward(root: Node, grad: Any = 1.0, *, create_graph: bool = False) -> None:
+    """Add ∂root/∂node · grad into ``.grad`` of every node ``root`` depends on.
+
+    Calling it twice adds twice, as in PyTorch. With ``create_graph=True`` the gradients are
+    ``Value`` nodes with a graph of their own, which can be differentiated again.
+    """
+    order = topological_order(root)
+    with paused_collector(), _fresh_gradients(order, _seed(grad), create_graph, keep=True):
+        chain_rule(order, create_graph=create_graph)
+
+
+def backward_steps(root: N, grad: Any = 1.0, *, create_graph: bool = False) -> Iterator[N]:
     """Backprop one chain-rule application at a time.
 
-    Each step takes the next node in reverse topological order, adds its gradient into its
-    ``.grad`` and passes it on to its inputs; then the node is yielded, so that a notebook can
-    draw the graph between steps. Exhausting the iterator leaves exactly what ``backward()``
-    leaves.
+    Each step takes the next node in reverse topological order and passes its gradient, now
+    complete, on to its inputs; then the node is yielded, so that a notebook can draw the graph
+    between steps. While it runs, each ``.grad`` holds the sum so far of this backward pass;
+    exhausting the iterator leaves exactly what ``backward()`` leaves.
     """
-    for node, gradient in chain_rule(root, _seed(grad), create_graph=create_graph):
-        node.grad = _plus(node.grad, gradient) if create_graph else node.grad + gradient
-        yield node
+    order = topological_order(root)
+    with _fresh_gradients(order, _seed(grad), create_graph, keep=True):
+        for node in reversed(order):
+            chain_rule([node], create_graph=create_graph)
+            yield node
 
 
-def backward(root: Value, grad: Value | float = 1.0, *, create_graph: bool = False) -> None:
-    """Accumulate ∂root/∂node · grad into ``.grad`` of every node ``root`` depends on."""
-    with paused_collector():
-        if create_graph:
-            deque(backward_steps(root, grad, create_graph=True), maxlen=0)
-            return
-        # What backward_steps does, all at once: without two generator steps per node, the
-        # whole backward pass takes a tenth less time.
-        order = _seeded_order(root, _seed(grad))
-        _pass_on_floats(order, MODE.get().detect_anomaly)
-        for node in order:
-            node.grad += node._upstream
-            node._upstream = 0.0
+def gradients(root: N, nodes: Sequence[N], *, create_graph: bool = False) -> list[Any]:
+    """∂root/∂node for each of ``nodes`` (0.0 for a node ``root`` does not depend on); every
+    ``.grad`` is left as it was."""
+    order = topological_order(root)
+    reached = set(order)
+    with paused_collector(), _fresh_gradients(order, 1.0, create_graph, keep=False):
+        chain_rule(order, create_graph=create_graph)
+        return [node.grad if node in reached else 0.0 for node in nodes]
 
 
-def _seed(grad: Value | float) -> Value | float:
-    return grad if isinstance(grad, Value) else as_float(grad, "grad")
+def differentiable_local_derivatives(node: Node) -> tuple[Any, ...]:
+    """The node's local derivatives computed again from its rule, on ``Value`` nodes."""
+    if node._rule is None:
+        return ()
+    local = node._rule.derivatives(VALUES, node, *node._inputs)
+    # An optimisation: ONE * g is g itself, so a gradient that flows through a sum is not
+    # multiplied by the constant 1 in the gradient's graph.
+    return tuple(ONE if type(d) is float and d == 1.0 else d for d in local)
 
 
-def _times(derivative: Any, upstream: Any) -> Any:
-    """derivative · upstream, without recording a multiplication by the constant 1."""
-    if isinstance(derivative, float) and derivative == 1.0:
-        return upstream
-    if isinstance(upstream, float) and upstream == 1.0:
-        return derivative
-    return derivative * upstream
+@contextlib.contextmanager
+def _fresh_gradients(
+    order: Sequence[Node], seed: Any, create_graph: bool, *, keep: bool
+) -> Iterator[None]:
+    """Run one backward pass on gradients of its own, started at 0 and at ``seed`` for the root.
+
+    Afterwards each node's earlier ``.grad`` comes back, with this pass's gradient added when
+    ``keep`` (``backward`` accumulates, as in PyTorch); if the pass fails, it comes back alone.
+    """
+    earlier = [node.grad for node in order]
+    zero = ZERO if create_graph else 0.0
+    for node in order:
+        node.grad = zero
+    order[-1].grad = seed
+    try:
+        yield
+    except BaseException:
+        for node, before in zip(order, earlier, strict=True):
+            node.grad = before
+        raise
+    for node, before in zip(order, earlier, strict=True):
+        if not keep:
+            node.grad = before
+        elif not (create_graph and type(before) is float and before == 0.0):
+            # (With create_graph, adding 0 would only add a node to the gradient's graph.)
+            node.grad = before + node.grad
 
 
-def _plus(total: Any, term: Any) -> Any:
-    """total + term, without recording an addition to the constant 0."""
-    if isinstance(total, float) and total == 0.0:
-        return term
-    return total + term
+class _One(float):
+    """The constant 1 (an optimisation for ``create_graph``): ``ONE * x`` is ``x`` itself."""
+
+    def __mul__(self, other: Any) -> Any:
+        return other
+
+    __rmul__ = __mul__
 
 
-def _check_gradients(node: Value, upstream: Any) -> None:
-    if not _finite(upstream):
+class _Zero(float):
+    """The constant 0 (an optimisation for ``create_graph``): ``ZERO + x`` is ``x`` itself, so
+    a gradient's graph does not start with an addition to 0."""
+
+    def __add__(self, other: Any) -> Any:
+        return other
+
+    __radd__ = __add__
+
+
+ONE, ZERO = _One(1.0), _Zero(0.0)
+
+
+def _seed(grad: Any) -> Any:
+    return grad if isinstance(grad, Node) else as_float(grad, "grad")
+
+
+def _check_gradients(node: Node) -> None:
+    """Anomaly mode: the node passed a non-finite gradient on from a finite one."""
+    if not _finite(node.grad):
         return
     for index, child in enumerate(node._inputs):
-        if not _finite(child._upstream):
+        if not _finite(child.grad):
             raise AnomalyError(
                 f"backward of {node.op!r} made the gradient of its input {index} "
-                f"{float(child._upstream)!r} from a finite upstream gradient {float(upstream)!r}"
+                f"{float(child.grad)!r} from a finite upstream gradient {float(node.grad)!r}"
             )
 
 

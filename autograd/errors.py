@@ -26,9 +26,10 @@ class GradcheckError(AssertionError):
         self.order = order
 
 
-class UsageError(Exception):
-    """An expected mistake on the command line (a bad number, an unknown name, a missing file).
+class TracingError(ValueError):
+    """``compile``: the function did something while traced that a replay could not repeat."""
 
-    The ``chainrule`` command prints its message on one line and exits with code 2, without a
-    traceback.
-    """
+
+class StructureError(TracingError):
+    """``compile``: the traced graph does not apply to these inputs (a guard came out
+    differently)."""

@@ -6,108 +6,99 @@ promises float rules instead (inf and NaN propagate, anomaly mode can report the
 function here returns the IEEE answer. Domain checks (log of −1, …) are not made here: each op
 states its own domain next to its formula in :mod:`autograd.ops`.
 
-This module is one of the arithmetic namespaces the op table is evaluated in (``m`` in
-:mod:`autograd.ops`); the others work on ``Value`` graphs and on generated source code.
+:class:`FloatMath` is one of the three namespaces the op table is evaluated in (``m`` in
+:mod:`autograd.ops`, declared there as :class:`~autograd.ops.Math`); the others work on ``Value``
+graphs (:mod:`autograd.valuemath`) and on generated source code (:mod:`autograd.replay.symbols`).
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = [
-    "abs",
-    "cos",
-    "exp",
-    "log",
-    "power",
-    "relu",
-    "sigmoid",
-    "sign",
-    "sin",
-    "softplus",
-    "sqrt",
-    "step",
-    "tanh",
-]
 
-_abs = abs
+class FloatMath:
+    """The op table's namespace on floats: IEEE answers where ``math`` would raise."""
 
+    @staticmethod
+    def abs(x: float) -> float:
+        """|x|."""
+        return math.fabs(x)
 
-def abs(x: float) -> float:
-    """|x|."""
-    return _abs(x)
+    @staticmethod
+    def exp(x: float) -> float:
+        """eˣ, which overflows to inf rather than raising."""
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
 
+    @staticmethod
+    def log(x: float) -> float:
+        """ln x; ln 0 = −inf and ln of a negative number is NaN, as in IEEE arithmetic."""
+        if x > 0 or x != x:
+            return math.log(x)
+        return -math.inf if x == 0 else math.nan
 
-def exp(x: float) -> float:
-    """eˣ, which overflows to inf rather than raising."""
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
+    @staticmethod
+    def sqrt(x: float) -> float:
+        """√x; NaN for negative x."""
+        return math.sqrt(x) if x >= 0 or x != x else math.nan
 
+    @staticmethod
+    def power(x: float, y: float) -> float:
+        """xʸ with IEEE answers: 0 ** −1 = inf, overflow to ±inf, (−8) ** (1/3) = NaN."""
+        try:
+            result = x**y
+        except ZeroDivisionError:
+            return math.inf
+        except OverflowError:
+            odd_integer = float(y).is_integer() and int(y) % 2 == 1
+            return math.copysign(math.inf, x) if odd_integer else math.inf
+        return math.nan if isinstance(result, complex) else result
 
-def log(x: float) -> float:
-    """ln x; ln 0 = −inf and ln of a negative number is NaN, as in IEEE arithmetic."""
-    if x > 0 or x != x:
-        return math.log(x)
-    return -math.inf if x == 0 else math.nan
+    @staticmethod
+    def tanh(x: float) -> float:
+        """tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ); ``math.tanh`` is already stable at ±1000."""
+        return math.tanh(x)
 
+    @staticmethod
+    def sigmoid(x: float) -> float:
+        """σ(x) = 1/(1 + e⁻ˣ), computed from e^(−|x|) so that it never overflows."""
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
 
-def sqrt(x: float) -> float:
-    """√x; NaN for negative x."""
-    return math.sqrt(x) if x >= 0 or x != x else math.nan
+    @staticmethod
+    def softplus(x: float) -> float:
+        """softplus(x) = ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|)), stable for large |x|."""
+        return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x))) if x == x else x
 
+    @staticmethod
+    def sin(x: float) -> float:
+        """sin x; NaN at ±inf."""
+        return math.sin(x) if math.isfinite(x) else math.nan
 
-def power(x: float, y: float) -> float:
-    """xʸ with IEEE answers: 0 ** −1 = inf, overflow to ±inf, (−8) ** (1/3) = NaN."""
-    try:
-        result = x**y
-    except ZeroDivisionError:
-        return math.inf
-    except OverflowError:
-        odd_integer = float(y).is_integer() and int(y) % 2 == 1
-        return math.copysign(math.inf, x) if odd_integer else math.inf
-    return math.nan if isinstance(result, complex) else result
+    @staticmethod
+    def cos(x: float) -> float:
+        """cos x; NaN at ±inf."""
+        return math.cos(x) if math.isfinite(x) else math.nan
 
+    @staticmethod
+    def relu(x: float) -> float:
+        """max(x, 0)."""
+        return x if x > 0 else 0.0
 
-def tanh(x: float) -> float:
-    """tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ); ``math.tanh`` is already stable at ±1000."""
-    return math.tanh(x)
+    @staticmethod
+    def step(x: float) -> float:
+        """The Heaviside step: 1 for x > 0, else 0 (the derivative of relu, taken as 0 at 0)."""
+        return 1.0 if x > 0 else 0.0
 
-
-def sigmoid(x: float) -> float:
-    """σ(x) = 1/(1 + e⁻ˣ), computed from e^(−|x|) so that it never overflows."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = exp(x)
-    return e / (1.0 + e)
-
-
-def softplus(x: float) -> float:
-    """softplus(x) = ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|)), stable for large |x|."""
-    return max(x, 0.0) + math.log1p(exp(-_abs(x))) if x == x else x
-
-
-def sin(x: float) -> float:
-    """sin x; NaN at ±inf."""
-    return math.sin(x) if math.isfinite(x) else math.nan
-
-
-def cos(x: float) -> float:
-    """cos x; NaN at ±inf."""
-    return math.cos(x) if math.isfinite(x) else math.nan
-
-
-def relu(x: float) -> float:
-    """max(x, 0)."""
-    return x if x > 0 else 0.0
+    @staticmethod
+    def sign(x: float) -> float:
+        """sign x ∈ {−1, 0, 1} (the derivative of |x|, taken as 0 at 0)."""
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
-def step(x: float) -> float:
-    """The Heaviside step: 1 for x > 0, else 0 (the derivative of relu, taken as 0 at 0)."""
-    return 1.0 if x > 0 else 0.0
-
-
-def sign(x: float) -> float:
-    """sign x ∈ {−1, 0, 1} (the derivative of |x|, taken as 0 at 0)."""
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+#: The namespace eager ``backward()`` and every new node's value are computed in.
+FLOATS = FloatMath()

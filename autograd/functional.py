@@ -13,8 +13,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from autograd import ops
-from autograd.backprop import chain_rule
-from autograd.value import Value, _apply, as_float
+from autograd.backprop import gradients
+from autograd.numbers import as_float
+from autograd.value import Value, _apply
 
 #: How many ``grad`` transforms are tracing the current call.
 _DEPTH: ContextVar[int] = ContextVar("chainrule_transform_depth", default=0)
@@ -80,10 +81,5 @@ def _gradients(out: Any, variables: list[Value], traced: bool) -> list[Any]:
     if not isinstance(out, Value):
         as_float(out, "the function's result")
         return [0.0] * len(variables)
-    wanted = {v: i for i, v in enumerate(variables)}
-    gradients: list[Any] = [0.0] * len(variables)
-    for node, gradient in chain_rule(out, create_graph=traced):
-        index = wanted.get(node)
-        if index is not None:
-            gradients[index] = gradient if traced else float(gradient)
-    return gradients
+    found = gradients(out, variables, create_graph=traced)
+    return found if traced else [float(g) for g in found]

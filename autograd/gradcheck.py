@@ -19,7 +19,8 @@ from typing import Any
 
 from autograd.errors import GradcheckError
 from autograd.functional import grad
-from autograd.value import Value, as_float
+from autograd.numbers import as_float
+from autograd.value import Value
 
 Function = Callable[..., Any]
 

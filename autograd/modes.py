@@ -1,19 +1,15 @@
-"""Modes that change what the engine records: ``no_grad`` and anomaly detection.
+"""Modes that change what the engine records: ``no_grad``, anomaly detection and scopes.
 
-Both live in one ``ContextVar``, so they are local to a thread and to an asyncio task, and every
-operation reads them with a single lookup. Also here: pausing Python's cyclic garbage collector
-while the engine does its own work, and restoring it after.
+All three live in one ``ContextVar``, so they are local to a thread and to an asyncio task, and
+every operation reads them with a single lookup.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar, Token
-from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,20 +25,6 @@ class Mode(NamedTuple):
 
 
 MODE: ContextVar[Mode] = ContextVar("chainrule_mode", default=Mode())  # noqa: B039 (immutable)
-
-
-class Tracer(Protocol):
-    """Watches a function being traced for replay (see :mod:`autograd.compile`)."""
-
-    def compared(self, left: Any, symbol: str, right: Any, outcome: bool) -> None:
-        """A comparison of a ``Value``: the replay is valid only while it comes out the same."""
-
-    def converted(self, value: Any) -> None:
-        """``float(value)``: the number leaves the graph, which a replay cannot follow."""
-
-
-#: The tracer watching the current call, if a function is being compiled.
-TRACER: ContextVar[Tracer | None] = ContextVar("chainrule_tracer", default=None)
 
 
 def is_grad_enabled() -> bool:
@@ -104,35 +86,3 @@ def scope(name: str) -> _ModeSwitch:
         raise ValueError(f"a scope needs a non-empty name, got {name!r}")
     outer = MODE.get().scope
     return _ModeSwitch(scope=f"{outer}/{name}" if outer else name)
-
-
-class _Collector:
-    """Who has paused the garbage collector, so that it comes back as it was after the last."""
-
-    lock = threading.Lock()
-    pauses = 0
-    was_enabled = False
-
-
-@contextlib.contextmanager
-def paused_collector() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector inside the block, then restore it as it was.
-
-    A graph of ``Value`` nodes holds no reference cycles (a node refers only to older nodes), so
-    the collector finds nothing in it; but each full collection walks every live node, which can
-    double the time of a backward pass through a large graph. The engine pauses it only around
-    its own work (``backward``), never beyond. Pauses may nest and overlap across threads: the
-    collector is restored when the last one ends, also when the block raises.
-    """
-    with _Collector.lock:
-        if _Collector.pauses == 0:
-            _Collector.was_enabled = gc.isenabled()
-            gc.disable()
-        _Collector.pauses += 1
-    try:
-        yield
-    finally:
-        with _Collector.lock:
-            _Collector.pauses -= 1
-            if _Collector.pauses == 0 and _Collector.was_enabled:
-                gc.enable()

@@ -7,14 +7,17 @@ Each op is written once, as a rule over an arithmetic namespace ``m``:
   with ordinary arithmetic on the inputs ``xs`` and the output ``out``;
 * ``domain(*xs)``, when the op has one, returns what is wrong with the inputs (or ``None``).
 
-The same rule serves three uses. Eager ``backward()`` evaluates it on floats
-(:mod:`autograd.floatmath`), when the node is created. ``backward(create_graph=True)`` evaluates
-``derivatives`` on ``Value`` nodes, so that gradients get a graph of their own and can be
-differentiated again. The compiled replay evaluates it on symbols and so writes it as source code.
-A learner finds each derivative in exactly one place below; the graph walk in
-:mod:`autograd.backprop` knows no op.
+``m`` is a namespace of functions, declared below as the protocol :class:`Math`. The same rule
+serves every use through it. Every new node's value and local derivatives are computed on
+floats (:class:`autograd.floatmath.FloatMath`), which eager ``backward()`` then multiplies and
+adds. ``backward(create_graph=True)`` evaluates ``derivatives`` on ``Value`` nodes
+(:class:`autograd.valuemath.ValueMath`), so that gradients get a graph of their own and can be
+differentiated again. The compiled replay evaluates it on symbols
+(:class:`autograd.replay.symbols.SymbolMath`) and so writes it as source code. A learner finds
+each derivative in exactly one place below; the graph walk in :mod:`autograd.backprop` knows no
+op.
 
-The notation is that of the seeds: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and so on.
+The notation is the usual one: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and so on.
 """
 
 from __future__ import annotations
@@ -22,10 +25,59 @@ from __future__ import annotations
 import math
 import operator
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Protocol
 
 #: An operand of a rule: a float, a ``Value`` or a symbol, depending on the namespace.
 Operand = Any
+
+
+class Math(Protocol):
+    """What a rule may call on its namespace ``m``, beside ``+ − × ÷`` and unary ``−`` on its
+    operands and numbers. Each namespace computes these its own way: on floats, on ``Value``
+    nodes (recording a graph) or on symbols (writing code)."""
+
+    def abs(self, x: Operand) -> Operand:
+        """|x|."""
+
+    def exp(self, x: Operand) -> Operand:
+        """eˣ."""
+
+    def log(self, x: Operand) -> Operand:
+        """ln x."""
+
+    def sqrt(self, x: Operand) -> Operand:
+        """√x."""
+
+    def power(self, x: Operand, y: Operand) -> Operand:
+        """xʸ."""
+
+    def tanh(self, x: Operand) -> Operand:
+        """tanh x."""
+
+    def sigmoid(self, x: Operand) -> Operand:
+        """σ(x) = 1/(1 + e⁻ˣ)."""
+
+    def softplus(self, x: Operand) -> Operand:
+        """ln(1 + eˣ)."""
+
+    def sin(self, x: Operand) -> Operand:
+        """sin x."""
+
+    def cos(self, x: Operand) -> Operand:
+        """cos x."""
+
+    def relu(self, x: Operand) -> Operand:
+        """max(0, x)."""
+
+    def step(self, x: Operand) -> Operand:
+        """1 for x > 0, else 0: a constant wherever it is differentiated (a float)."""
+
+    def sign(self, x: Operand) -> Operand:
+        """−1, 0 or 1 by the sign of x: a constant wherever it is differentiated (a float)."""
+
+
+#: The names of the functions of :class:`Math`, which every namespace provides.
+MATH_FUNCTIONS = tuple(name for name in vars(Math) if not name.startswith("_"))
 
 
 class Op(ABC):
@@ -43,11 +95,11 @@ class Op(ABC):
         cls.has_domain = cls.domain is not Op.domain
 
     @abstractmethod
-    def forward(self, m: Any, *xs: Operand) -> Operand:
+    def forward(self, m: Math, *xs: Operand) -> Operand:
         """The op's value at ``xs``."""
 
     @abstractmethod
-    def derivatives(self, m: Any, out: Operand, *xs: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, *xs: Operand) -> tuple[Operand, ...]:
         """The local derivatives ∂out/∂xᵢ, one per input."""
 
     def domain(self, *xs: float) -> str | None:
@@ -70,10 +122,10 @@ class Add(Op):
 
     name = symbol = "+"
 
-    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand, y: Operand) -> Operand:
         return x + y
 
-    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
         return (1.0, 1.0)
 
 
@@ -82,10 +134,10 @@ class Sub(Op):
 
     name = symbol = "-"
 
-    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand, y: Operand) -> Operand:
         return x - y
 
-    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
         return (1.0, -1.0)
 
 
@@ -94,10 +146,10 @@ class Mul(Op):
 
     name = symbol = "*"
 
-    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand, y: Operand) -> Operand:
         return x * y
 
-    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
         return (y, x)
 
 
@@ -106,10 +158,10 @@ class Div(Op):
 
     name = symbol = "/"
 
-    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand, y: Operand) -> Operand:
         return x / y
 
-    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
         return (1.0 / y, -out / y)
 
     def domain(self, x: float, y: float) -> str | None:
@@ -125,10 +177,10 @@ class Neg(Op):
     name = "neg"
     symbol = "-"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return -x
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (-1.0,)
 
 
@@ -138,10 +190,10 @@ class Identity(Op):
     name = "identity"
     symbol = "id"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return x
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (1.0,)
 
 
@@ -157,10 +209,10 @@ class PowConst(Op):
         self.exponent = exponent
         self.symbol = f"**{exponent:g}"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.power(x, self.exponent)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         c = self.exponent
         return (c * m.power(x, c - 1.0),)
 
@@ -181,10 +233,10 @@ class Pow(Op):
 
     name = symbol = "**"
 
-    def forward(self, m: Any, x: Operand, y: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand, y: Operand) -> Operand:
         return m.power(x, y)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand, y: Operand) -> tuple[Operand, ...]:
         return (y * m.power(x, y - 1.0), out * m.log(x))
 
     def domain(self, x: float, y: float) -> str | None:
@@ -204,10 +256,10 @@ class Abs(Op):
 
     name = symbol = "abs"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.abs(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (m.sign(x),)
 
     def margin(self, x: float) -> float:
@@ -219,10 +271,10 @@ class Exp(Op):
 
     name = symbol = "exp"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.exp(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (out,)
 
 
@@ -231,10 +283,10 @@ class Log(Op):
 
     name = symbol = "log"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.log(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (1.0 / x,)
 
     def domain(self, x: float) -> str | None:
@@ -249,10 +301,10 @@ class Sqrt(Op):
 
     name = symbol = "sqrt"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.sqrt(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (0.5 * m.power(x, -0.5),)
 
     def domain(self, x: float) -> str | None:
@@ -267,10 +319,10 @@ class Tanh(Op):
 
     name = symbol = "tanh"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.tanh(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (1.0 - out * out,)
 
 
@@ -279,10 +331,10 @@ class Sigmoid(Op):
 
     name = symbol = "sigmoid"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.sigmoid(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (out * (1.0 - out),)
 
 
@@ -291,10 +343,10 @@ class Relu(Op):
 
     name = symbol = "relu"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.relu(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (m.step(x),)
 
     def margin(self, x: float) -> float:
@@ -310,10 +362,10 @@ class LeakyRelu(Op):
         self.slope = slope
         self.symbol = f"leaky_relu({slope:g})"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.relu(x) - self.slope * m.relu(-x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (self.slope + (1.0 - self.slope) * m.step(x),)
 
     def margin(self, x: float) -> float:
@@ -325,10 +377,10 @@ class Softplus(Op):
 
     name = symbol = "softplus"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.softplus(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (m.sigmoid(x),)
 
 
@@ -337,10 +389,10 @@ class Sin(Op):
 
     name = symbol = "sin"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.sin(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (m.cos(x),)
 
 
@@ -349,10 +401,10 @@ class Cos(Op):
 
     name = symbol = "cos"
 
-    def forward(self, m: Any, x: Operand) -> Operand:
+    def forward(self, m: Math, x: Operand) -> Operand:
         return m.cos(x)
 
-    def derivatives(self, m: Any, out: Operand, x: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         return (-m.sin(x),)
 
 
@@ -365,11 +417,11 @@ class Linear(Op):
 
     name = symbol = "linear"
 
-    def forward(self, m: Any, *wxb: Operand) -> Operand:
+    def forward(self, m: Math, *wxb: Operand) -> Operand:
         n = len(wxb) // 2
         return sum(map(operator.mul, wxb[:n], wxb[n : 2 * n]), wxb[-1])
 
-    def derivatives(self, m: Any, out: Operand, *wxb: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, *wxb: Operand) -> tuple[Operand, ...]:
         n = len(wxb) // 2
         return (*wxb[n : 2 * n], *wxb[:n], 1.0)
 
@@ -380,10 +432,10 @@ class Total(Op):
     name = "total"
     symbol = "Σ"
 
-    def forward(self, m: Any, *xs: Operand) -> Operand:
+    def forward(self, m: Math, *xs: Operand) -> Operand:
         return sum(xs[1:], xs[0])
 
-    def derivatives(self, m: Any, out: Operand, *xs: Operand) -> tuple[Operand, ...]:
+    def derivatives(self, m: Math, out: Operand, *xs: Operand) -> tuple[Operand, ...]:
         return (1.0,) * len(xs)
 
 

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from autograd.backprop import topological_order
 from autograd.errors import DomainError
-from autograd.value import Value, as_float
+from autograd.numbers import as_float
+from autograd.value import Value
 
 __all__ = [
     "BINARY",

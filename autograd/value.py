@@ -9,34 +9,20 @@ multiply and add (:mod:`autograd.backprop`).
 from __future__ import annotations
 
 import functools
-import numbers
 import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, SupportsFloat
 
-from autograd import floatmath, ops
+from autograd import ops
+from autograd.backprop import backward, chain_rule
 from autograd.errors import AnomalyError, DomainError
-from autograd.modes import MODE, TRACER
+from autograd.floatmath import FLOATS
+from autograd.modes import MODE
+from autograd.numbers import as_float
+from autograd.tracer import TRACER
 
 #: What arithmetic accepts beside a ``Value``.
 Number = int | float
-
-
-def as_float(x: object, what: str = "data") -> float:
-    """``x`` as a float when it is a real number (int, float, bool, NumPy scalar, Fraction).
-
-    Anything else (str, None, complex, containers, ``Value``) is a ``TypeError`` naming ``what``.
-    """
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real):
-        return float(x)
-    shown = repr(x)
-    shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    raise TypeError(
-        f"{what} must be a real number (int, float, bool or a NumPy scalar), "
-        f"not {type(x).__name__}: {shown}"
-    )
 
 
 class Value:
@@ -47,7 +33,7 @@ class Value:
     nodes can live in sets and dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data``.
     """
 
-    __slots__ = ("_inputs", "_local", "_op", "_upstream", "data", "grad", "label", "scope")
+    __slots__ = ("_inputs", "_local", "_rule", "data", "grad", "label", "scope")
 
     data: float
     grad: Any
@@ -55,27 +41,38 @@ class Value:
     #: The scope the node was made in (see :func:`autograd.scope`), '' outside any.
     scope: str
     _inputs: tuple[Value, ...]
-    _local: tuple[Any, ...]
-    _op: ops.Op | None
-    _upstream: Any
+    _local: tuple[float, ...]
+    _rule: ops.Op | None
 
     def __init__(self, data: SupportsFloat, label: str = ""):
+        """A leaf: a number that was not computed from other nodes."""
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
-        self.data = as_float(data)
+        self._fill(as_float(data), label, MODE.get().scope, (), (), None)
+
+    def _fill(
+        self,
+        data: float,
+        label: str,
+        scope: str,
+        inputs: tuple[Value, ...],
+        local: tuple[float, ...],
+        rule: ops.Op | None,
+    ) -> None:
+        """Set every field of a new node: a leaf (no inputs) or the result of ``rule``."""
+        self.data = data
         self.grad = 0.0
         self.label = label
-        self.scope = MODE.get().scope
-        self._inputs = ()
-        self._local = ()
-        self._op = None
-        self._upstream = 0.0
+        self.scope = scope
+        self._inputs = inputs
+        self._local = local
+        self._rule = rule
 
     # -- what the node is -------------------------------------------------------------------
     @property
     def op(self) -> str:
         """The operation that made this node ('' for a leaf)."""
-        return "" if self._op is None else repr(self._op)
+        return "" if self._rule is None else repr(self._rule)
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -90,7 +87,23 @@ class Value:
     @property
     def rule(self) -> ops.Op | None:
         """The op-table entry that made this node (``None`` for a leaf)."""
-        return self._op
+        return self._rule
+
+    # -- micrograd's names, so that code written for micrograd runs unchanged -----------------
+    @property
+    def _prev(self) -> set[Value]:
+        """The set of this node's inputs (micrograd's name; :attr:`inputs` keeps their order)."""
+        return set(self._inputs)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for :attr:`op`."""
+        return self.op
+
+    def _backward(self) -> None:
+        """One step of the chain rule by hand: add ∂self/∂input · ``self.grad`` into each
+        input's ``.grad`` (nothing for a leaf), as micrograd's ``_backward`` does."""
+        chain_rule([self])
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -213,10 +226,9 @@ class Value:
 
         Gradients accumulate (calling twice adds, as in PyTorch); reset them with ``zero_grad``
         or ``node.grad = 0.0``. With ``create_graph=True`` the gradients are ``Value`` nodes with
-        a graph of their own, so they can be differentiated again.
+        a graph of their own, so they can be differentiated again. The chain rule itself is
+        :func:`autograd.backprop.chain_rule`.
         """
-        from autograd.backprop import backward
-
         backward(self, grad, create_graph=create_graph)
 
 
@@ -246,40 +258,32 @@ def _apply(op: ops.Op, *inputs: Value) -> Value:
     mode = MODE.get()
     # One or two inputs make almost every node: their rule is called with plain arguments, as
     # building a list of the data and calling with *xs costs as much again as the operation.
+    # (An optimisation; the general case below does the same.)
     if len(inputs) == 2:
         a, b = inputs[0].data, inputs[1].data
         if op.has_domain:
             _check_domain(op, a, b)
-        out = op.forward(floatmath, a, b)
-        local = op.derivatives(floatmath, out, a, b) if mode.recording else ()
+        out = op.forward(FLOATS, a, b)
+        local = op.derivatives(FLOATS, out, a, b) if mode.recording else ()
     elif len(inputs) == 1:
         a = inputs[0].data
         if op.has_domain:
             _check_domain(op, a)
-        out = op.forward(floatmath, a)
-        local = op.derivatives(floatmath, out, a) if mode.recording else ()
+        out = op.forward(FLOATS, a)
+        local = op.derivatives(FLOATS, out, a) if mode.recording else ()
     else:
         xs = [node.data for node in inputs]
         if op.has_domain:
             _check_domain(op, *xs)
-        out = op.forward(floatmath, *xs)
-        local = op.derivatives(floatmath, out, *xs) if mode.recording else ()
+        out = op.forward(FLOATS, *xs)
+        local = op.derivatives(FLOATS, out, *xs) if mode.recording else ()
     node = _new_value(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node.scope = mode.scope
-    node._upstream = 0.0
     if mode.recording:
-        node._inputs = inputs
-        node._local = local
-        node._op = op
+        node._fill(out, "", mode.scope, inputs, local, op)
         if mode.detect_anomaly:
             _check_finite(op, [x.data for x in inputs], out, local)
     else:
-        node._inputs = ()
-        node._local = ()
-        node._op = None
+        node._fill(out, "", mode.scope, (), (), None)
     return node
 
 
@@ -290,6 +294,7 @@ def _check_domain(op: ops.Op, *xs: float) -> None:
 
 
 #: A node is made without ``Value.__init__``, whose checks its data needs only from users.
+#: (An optimisation: both fill the node with ``Value._fill``.)
 _new_value = object.__new__
 
 
@@ -342,64 +347,3 @@ def total(values: Iterable[Value | Number]) -> Value:
 def _lift_all(xs: Iterable[Value | Number]) -> list[Value]:
     # Mostly Values already: testing each here costs a third of a call to _lift per item.
     return [x if isinstance(x, Value) else _lift(x) for x in xs]
-
-
-class ValueMath:
-    """The op table's namespace on ``Value`` nodes: evaluating a rule here records a graph.
-
-    ``backward(create_graph=True)`` evaluates each op's ``derivatives`` in this namespace, so the
-    gradients it produces can be differentiated again. Steps and signs are constants (their own
-    derivative is zero almost everywhere), so they come back as floats.
-    """
-
-    @staticmethod
-    def abs(x: Value) -> Value:
-        return abs(x)
-
-    @staticmethod
-    def exp(x: Value) -> Value:
-        return x.exp()
-
-    @staticmethod
-    def log(x: Value) -> Value:
-        return x.log()
-
-    @staticmethod
-    def sqrt(x: Value) -> Value:
-        return x.sqrt()
-
-    @staticmethod
-    def power(x: Value, y: Value | float) -> Value:
-        return x**y
-
-    @staticmethod
-    def tanh(x: Value) -> Value:
-        return x.tanh()
-
-    @staticmethod
-    def sigmoid(x: Value) -> Value:
-        return x.sigmoid()
-
-    @staticmethod
-    def softplus(x: Value) -> Value:
-        return x.softplus()
-
-    @staticmethod
-    def sin(x: Value) -> Value:
-        return x.sin()
-
-    @staticmethod
-    def cos(x: Value) -> Value:
-        return x.cos()
-
-    @staticmethod
-    def relu(x: Value) -> Value:
-        return x.relu()
-
-    @staticmethod
-    def step(x: Value) -> float:
-        return floatmath.step(x.data)
-
-    @staticmethod
-    def sign(x: Value) -> float:
-        return floatmath.sign(x.data)

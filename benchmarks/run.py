@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd.modes import paused_collector
+from autograd.collector import paused_collector
 from benchmarks import chain, floats, graph, memory, moons, peers, replay, report
 from benchmarks.timing import Contestant, Timing, interleaved
 

@@ -23,7 +23,7 @@ from nn.losses import (
     softmax,
 )
 from nn.metrics import accuracy, label_of, predict
-from nn.model_file import ModelFileError, load
+from nn.model_file import ModelFileError, load, save
 from nn.module import Module
 from nn.objectives import OBJECTIVES
 from nn.optim import SGD, Adam, Optimizer, RMSprop
@@ -62,5 +62,6 @@ __all__ = [
     "log_softmax",
     "mse_loss",
     "predict",
+    "save",
     "softmax",
 ]

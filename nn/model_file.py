@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from nn.atomic import write_atomically
-from nn.module import MODULE_TYPES, Module
+from nn.module import Module
+from nn.registry import MODULE_TYPES
 
 FORMAT = "chainrule-model"
 VERSION = 1
@@ -30,7 +31,9 @@ class ModelFileError(ValueError):
 
 
 def save(model: Module, path: str | Path) -> None:
-    """Write ``model`` to ``path`` atomically (see :func:`nn.atomic.write_atomically`)."""
+    """Write ``model`` to ``path`` as JSON, atomically: the file is either the old one or the
+    complete new one, never half written (:func:`nn.atomic.write_atomically`). :func:`load`
+    rebuilds it."""
     if not isinstance(model, Module):
         raise TypeError(f"only a Module can be saved, not {type(model).__name__}")
     state = model.state_dict()
@@ -80,6 +83,6 @@ def _rebuild(text: str) -> Module:
     parameters: Any = document.get("parameters")
     if not isinstance(config, dict) or not isinstance(parameters, dict):
         raise ValueError('"config" and "parameters" must both be JSON objects')
-    model = cls(**config)
+    model: Module = cls(**config)
     model.load_state_dict(parameters)
     return model.eval()

@@ -11,14 +11,11 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from autograd import Value, scope
+from nn.registry import register
 from nn.scalars import Inputs, Outputs
-
-#: Every Module subclass by its class name, so that a model file can name the class to rebuild.
-MODULE_TYPES: dict[str, type[Module]] = {}
 
 
 class Module(ABC):
@@ -31,9 +28,7 @@ class Module(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The first class of a name keeps it: a user's own class called "MLP" must not change
-        # what nn.load builds from a file that says "MLP".
-        MODULE_TYPES.setdefault(cls.__name__, cls)
+        register(cls)
 
     def __init__(self) -> None:
         #: The scope its nodes are made in; a parent renames its children ("Layer 1", …).
@@ -114,13 +109,6 @@ class Module(ABC):
         for name, p in named.items():
             p.data = values[name]
             p.grad = 0.0
-
-    def save(self, path: str | Path) -> None:
-        """Write the model to ``path`` as JSON, atomically: the file is either the old one or
-        the complete new one, never half written. :func:`nn.load` rebuilds it."""
-        from nn.model_file import save
-
-        save(self, path)
 
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())

@@ -135,7 +135,11 @@ def test_backward_steps_process_one_node_at_a_time_and_end_where_backward_does()
     a, b, out = build()
     steps = backward_steps(out)
     first = next(steps)
-    assert first is out and out.grad == 1.0 and a.grad == 0.0
+    # The root passed its gradient on: a holds the share of the direct path out = (...) · a,
+    # b nothing yet (its paths go through nodes not visited yet).
+    inner = (a * b).tanh() + a.exp() * b
+    assert first is out and out.grad == 1.0
+    assert a.grad == inner.data and b.grad == 0.0
     rest = list(steps)
     assert len(rest) + 1 == len(topological_order(out))
     assert rest[-1].inputs == () or rest[-1] in (a, b)

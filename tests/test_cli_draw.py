@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nn.cli import main
+from chainrule.cli import main
 
 SVG = "{http://www.w3.org/2000/svg}"
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]

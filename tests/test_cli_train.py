@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import nn
+from chainrule.cli import main
 from nn import datasets
-from nn.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -149,7 +149,7 @@ def test_predict_prints_the_output_and_its_label(trained, capsys):
 def test_a_positive_score_means_label_1(tmp_path, capsys):
     model = nn.Neuron(2, activation="linear")
     model.load_state_dict({"w1": 1.0, "w2": 0.0, "b": 0.0})
-    model.save(tmp_path / "m.json")
+    nn.save(model, tmp_path / "m.json")
     assert run(capsys, "predict", "--model", str(tmp_path / "m.json"), "2", "0")[1].endswith(
         "label 1\n"
     )
@@ -163,7 +163,7 @@ def test_predict_with_several_outputs_prints_each_and_the_largest_one_s_class(tm
     model.load_state_dict(
         {f"neuron{k}.{p}": v for k in (1, 2, 3) for p, v in (("w1", k), ("b", 0))}
     )
-    model.save(tmp_path / "m.json")
+    nn.save(model, tmp_path / "m.json")
     assert run(capsys, "predict", "--model", str(tmp_path / "m.json"), "1")[1] == (
         "output 1 2 3\nlabel 2\n"
     )
@@ -281,7 +281,7 @@ def test_bad_model_inputs_exit_2(tmp_path, capsys, inputs, message):
 
 def test_the_installed_command_reports_a_mistake_without_a_traceback(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "nn.cli", "predict", "--model", str(tmp_path / "none.json"), "1"],
+        [sys.executable, "-m", "chainrule", "predict", "--model", str(tmp_path / "none.json"), "1"],
         capture_output=True,
         text=True,
         check=False,

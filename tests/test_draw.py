@@ -11,7 +11,7 @@ import pytest
 
 from autograd import Value, linear, scope, total
 from autograd.draw import GraphTooLargeError, RenderError, draw_graph, render
-from autograd.drawstyle import HIGHLIGHT, grad_colours
+from autograd.draw.style import HIGHLIGHT, grad_colours
 
 SVG = "{http://www.w3.org/2000/svg}"
 

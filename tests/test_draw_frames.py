@@ -9,8 +9,8 @@ import pytest
 
 from autograd import Value, backward_steps, topological_order
 from autograd.draw import GraphTooLargeError, backprop_frames
-from autograd.drawstyle import HIGHLIGHT
-from autograd.pager import html_document, html_pager
+from autograd.draw.pager import html_document, html_pager
+from autograd.draw.style import HIGHLIGHT
 
 SVG = "{http://www.w3.org/2000/svg}"
 

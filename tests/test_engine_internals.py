@@ -10,7 +10,7 @@ import pytest
 
 from autograd import Value, ops
 from autograd.backprop import backward
-from autograd.modes import paused_collector
+from autograd.collector import paused_collector
 from autograd.value import _apply
 
 

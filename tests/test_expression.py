@@ -8,7 +8,7 @@ import math
 import pytest
 
 from autograd import Value
-from autograd.expression import (
+from chainrule.expression import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,

@@ -28,7 +28,7 @@ def test_save_then_load_gives_identical_outputs(nin, nouts, activation, seed, po
     model = nn.MLP(nin, nouts, activation=activation, seed=seed)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.json"
-        model.save(path)
+        nn.save(model, path)
         loaded = nn.load(path)
     outputs = model(point[:nin])
     again = loaded(point[:nin])
@@ -44,7 +44,7 @@ def test_save_then_load_gives_identical_outputs(nin, nouts, activation, seed, po
     "model", [nn.Neuron(3, "tanh"), nn.Layer(2, 3, "sigmoid"), nn.MLP(2, [4, 1], dropout=0.3)]
 )
 def test_every_module_kind_rebuilds_from_its_file(tmp_path, model):
-    model.save(tmp_path / "m.json")
+    nn.save(model, tmp_path / "m.json")
     loaded = nn.load(tmp_path / "m.json")
     assert type(loaded) is type(model)
     assert repr(loaded) == repr(model)
@@ -55,17 +55,17 @@ def test_a_class_of_the_same_name_does_not_change_what_a_file_rebuilds(tmp_path)
     class MLP(nn.Module):  # a user's own class that happens to share the name
         pass
 
-    nn.MLP(2, [3, 1]).save(tmp_path / "m.json")
+    nn.save(nn.MLP(2, [3, 1]), tmp_path / "m.json")
     assert type(nn.load(tmp_path / "m.json")) is nn.MLP
 
 
 def test_a_loaded_model_is_in_evaluation_mode(tmp_path):
-    nn.MLP(2, [4, 1], dropout=0.5).save(tmp_path / "m.json")
+    nn.save(nn.MLP(2, [4, 1], dropout=0.5), tmp_path / "m.json")
     assert not nn.load(tmp_path / "m.json").training
 
 
 def test_the_file_is_json_naming_the_class_its_arguments_and_parameters(tmp_path):
-    nn.MLP(2, [3, 1], seed=0).save(tmp_path / "m.json")
+    nn.save(nn.MLP(2, [3, 1], seed=0), tmp_path / "m.json")
     document = json.loads((tmp_path / "m.json").read_text())
     assert document["format"] == "chainrule-model"
     assert document["type"] == "MLP"
@@ -74,14 +74,14 @@ def test_the_file_is_json_naming_the_class_its_arguments_and_parameters(tmp_path
 
 
 def test_saving_leaves_only_the_model_file(tmp_path):
-    nn.MLP(2, [3, 1]).save(tmp_path / "m.json")
-    nn.MLP(2, [3, 1]).save(tmp_path / "m.json")
+    nn.save(nn.MLP(2, [3, 1]), tmp_path / "m.json")
+    nn.save(nn.MLP(2, [3, 1]), tmp_path / "m.json")
     assert os.listdir(tmp_path) == ["m.json"]
 
 
 def test_a_failed_save_keeps_the_old_file_and_leaves_nothing_behind(tmp_path, monkeypatch):
     path = tmp_path / "m.json"
-    nn.MLP(2, [3, 1], seed=1).save(path)
+    nn.save(nn.MLP(2, [3, 1], seed=1), path)
     before = path.read_bytes()
 
     def crash(*args):
@@ -89,7 +89,7 @@ def test_a_failed_save_keeps_the_old_file_and_leaves_nothing_behind(tmp_path, mo
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        nn.MLP(2, [3, 1], seed=2).save(path)
+        nn.save(nn.MLP(2, [3, 1], seed=2), path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.json"]
 
@@ -98,13 +98,13 @@ def test_a_model_with_nan_parameters_is_not_saved(tmp_path):
     model = nn.Neuron(1)
     model.b.data = float("nan")
     with pytest.raises(ValueError, match="parameter b is nan"):
-        model.save(tmp_path / "m.json")
+        nn.save(model, tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
 
 
 # -- broken files ------------------------------------------------------------------------------
 def saved(tmp_path: Path) -> dict:
-    nn.MLP(2, [3, 1], seed=0).save(tmp_path / "good.json")
+    nn.save(nn.MLP(2, [3, 1], seed=0), tmp_path / "good.json")
     return json.loads((tmp_path / "good.json").read_text())
 
 

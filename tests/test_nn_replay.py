@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import nn
-from nn.cli import main
+from chainrule.cli import main
 from nn.replay import CompiledLoss, CompiledOutputs
 
 

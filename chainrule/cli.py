@@ -1,7 +1,7 @@
 """The ``chainrule`` command: train a model, predict with it, draw an expression, check one.
 
 Each sub-command lives in its own module and registers itself here. Expected mistakes raise
-:class:`autograd.errors.UsageError` (or ``ValueError`` from the library with a clear message):
+:class:`chainrule.errors.UsageError` (or ``ValueError`` from the library with a clear message):
 they are reported on one line with exit code 2 and no traceback.
 """
 
@@ -11,8 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from autograd.errors import UsageError
-from nn import cli_draw, cli_train
+from chainrule import draw, train
+from chainrule.errors import UsageError
 
 EXIT_USAGE = 2
 
@@ -31,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    cli_train.register(commands)
-    cli_draw.register(commands)
+    train.register(commands)
+    draw.register(commands)
     return parser
 
 
@@ -48,7 +48,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("chainrule: interrupted", file=sys.stderr)
         return 130
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from autograd.errors import DomainError, UsageError
-from autograd.expression import finite_arithmetic, parse_expression
+from autograd.errors import DomainError
 from autograd.gradcheck import derivative_checks
+from chainrule.errors import UsageError
+from chainrule.expression import finite_arithmetic, parse_expression
 
 #: Output formats by file extension; .html pages through backprop one step at a time.
 FORMATS = {
@@ -104,7 +105,7 @@ def run_draw(args: argparse.Namespace) -> int:
     """``chainrule draw``: evaluate, backpropagate, render and write the picture atomically."""
     # Graphviz is imported here, only when something is drawn.
     from autograd import draw
-    from autograd.pager import html_document
+    from autograd.draw.pager import html_document
     from nn.atomic import write_atomically
 
     output: Path = args.output

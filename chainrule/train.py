@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value
-from autograd.errors import UsageError
+from chainrule.errors import UsageError
 from nn.activations import ACTIVATIONS
 from nn.datasets import DATASETS, make, train_test_split
 from nn.init import SCHEMES
 from nn.layers import MLP
 from nn.metrics import accuracy, evaluating, label_of
-from nn.model_file import load
+from nn.model_file import load, save
 from nn.objectives import OBJECTIVES, outputs_needed
 from nn.optim import SGD, Adam, LearningRate, Optimizer, RMSprop
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
@@ -249,7 +249,7 @@ def run_train(args: argparse.Namespace) -> int:
     )
 
     files = [out / "model.json", out / "curves.png", out / "decision_boundary.png"]
-    model.save(files[0])
+    save(model, files[0])
     pictures.save_curves(history, files[1])
     pictures.save_decision_boundary(
         model, split.x_train, split.y_train, files[2], x_test=split.x_test, y_test=split.y_test

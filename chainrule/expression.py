@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import SupportsFloat
 
+from autograd import detect_anomaly
 from autograd.errors import AnomalyError
-from autograd.modes import detect_anomaly
 from autograd.value import Value
 
 #: The functions an expression may call, each with exactly one argument.
