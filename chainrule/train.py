@@ -2,7 +2,7 @@
 line, with pictures, and use the saved model.
 
 The defaults train ``MLP(2, [16, 16, 1])`` on noisy moons with the hinge loss and plain SGD, as
-the minimal engines' demonstration does, and classify held-out moons at 95% or better.
+micrograd's demonstration does, and classify held-out moons at 95% or better.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How a neuron's first weights are drawn (its bias starts at 0).
 
-* ``uniform``: wᵢ ~ U(−1, 1), as the minimal engines do;
+* ``uniform``: wᵢ ~ U(−1, 1), as micrograd does;
 * ``xavier`` (Glorot): wᵢ ~ U(−a, a) with a = √(6 / (n_in + n_out)), which keeps the variance of
   z = Σ wᵢxᵢ + b about the same from layer to layer for tanh and sigmoid;
 * ``he`` (Kaiming): wᵢ ~ N(0, 2 / n_in), which does the same for ReLU, that zeroes half of its

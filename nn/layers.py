@@ -20,26 +20,41 @@ from nn.scalars import Inputs, Outputs, as_value, inputs_of_width, single
 from nn.seeding import Seed, make_rng
 
 
+def _activation_name(activation: str | bool, nonlin: bool | None) -> str:
+    """The activation's name. micrograd's ``nonlin`` (a keyword, or a bool in the place of the
+    activation) means relu for True and linear for False."""
+    if isinstance(activation, bool):  # micrograd's Neuron(nin, False)
+        nonlin = activation if nonlin is None else nonlin
+        activation = "relu"
+    if nonlin is None:
+        return activation
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin must be True or False, not {type(nonlin).__name__}: {nonlin!r}")
+    return "relu" if nonlin else "linear"
+
+
 class Neuron(Module):
     """o = f(z), z = Σ wᵢxᵢ + b: ``nin`` weights, a bias starting at 0, and an activation f.
 
     ``init`` draws the weights (see :mod:`nn.init`); ``fan_out`` is the width of the layer the
-    neuron belongs to, which Xavier initialisation takes into account.
+    neuron belongs to, which Xavier initialisation takes into account. ``nonlin=True`` (relu)
+    and ``nonlin=False`` (linear) are micrograd's way of choosing the activation.
     """
 
     def __init__(
         self,
         nin: int,
-        activation: str = "relu",
+        activation: str | bool = "relu",
         *,
+        nonlin: bool | None = None,
         init: str = "uniform",
         seed: Seed = None,
         fan_out: int = 1,
     ):
         super().__init__()
         self.nin = integer(nin, "nin")
-        self.activation = activation
-        self._activate = activation_named(activation)
+        self.activation = _activation_name(activation, nonlin)
+        self._activate = activation_named(self.activation)
         self.init = init
         weights = initial_weights(init, self.nin, fan_out, make_rng(seed))
         self.w = [Value(w, label=f"w{i}") for i, w in enumerate(weights, 1)]
@@ -50,7 +65,9 @@ class Neuron(Module):
         return self._activate(linear(self.w, xs, self.b))
 
     def own_parameters(self) -> list[tuple[str, Value]]:
-        return [(w.label, w) for w in self.w] + [("b", self.b)]
+        # Names of their own, not the labels: relabelling a weight for a drawing must not change
+        # the names a model file stores.
+        return [(f"w{i}", w) for i, w in enumerate(self.w, 1)] + [("b", self.b)]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation, "init": self.init}
@@ -59,26 +76,28 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that all see the same ``nin`` inputs: oⱼ = f(Σᵢ wⱼᵢxᵢ + bⱼ).
 
-    Returns a single ``Value`` when ``nout`` is 1, else a list of ``nout`` values.
+    Returns a single ``Value`` when ``nout`` is 1, else a list of ``nout`` values. ``nonlin`` is
+    micrograd's choice of activation, as for :class:`Neuron`.
     """
 
     def __init__(
         self,
         nin: int,
         nout: int,
-        activation: str = "relu",
+        activation: str | bool = "relu",
         *,
+        nonlin: bool | None = None,
         init: str = "uniform",
         seed: Seed = None,
     ):
         super().__init__()
         self.nin = integer(nin, "nin")
         self.nout = integer(nout, "nout")
-        self.activation = activation
+        self.activation = _activation_name(activation, nonlin)
         self.init = init
         rng = make_rng(seed)
         self.neurons = [
-            Neuron(nin, activation, init=init, seed=rng, fan_out=nout) for _ in range(nout)
+            Neuron(nin, self.activation, init=init, seed=rng, fan_out=nout) for _ in range(nout)
         ]
         for i, neuron in enumerate(self.neurons, 1):
             neuron.name = f"Neuron {i}"

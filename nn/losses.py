@@ -31,7 +31,7 @@ def _mean(terms: list[Value]) -> Value:
 def mse_loss(preds: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Scalar]) -> Value:
     """Mean squared error L = (1/n) Σ (tᵢ − oᵢ)².
 
-    For two outputs this is the error ½Σ(t − o)² of the seeds' worked example.
+    For two outputs this is the error ½Σ(t − o)² of Mazur's worked example.
     """
     return _mean([(t - o) ** 2 for o, t in _pairs(preds, targets, "mse_loss")])
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd import Value, total
+from nn import losses
 from nn.choices import choose
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.scalars import Outputs
 
 Objective = Callable[[Sequence[Outputs], Sequence[int]], Value]
@@ -39,20 +39,22 @@ def _signs(labels: Sequence[int]) -> list[float]:
 
 def hinge(outputs: Sequence[Outputs], labels: Sequence[int]) -> Value:
     """(1/n) Σ max(0, 1 − t·s) with t = 2y − 1."""
-    return hinge_loss(_scores(outputs, labels, "hinge"), _signs(labels))
+    return losses.hinge_loss(_scores(outputs, labels, "hinge"), _signs(labels))
 
 
 def mse(outputs: Sequence[Outputs], labels: Sequence[int]) -> Value:
     """(1/n) Σ (t − s)² with t = 2y − 1."""
-    return mse_loss(_scores(outputs, labels, "mse"), _signs(labels))
+    return losses.mse_loss(_scores(outputs, labels, "mse"), _signs(labels))
 
 
-def logistic(outputs: Sequence[Outputs], labels: Sequence[int]) -> Value:
+def binary_cross_entropy(outputs: Sequence[Outputs], labels: Sequence[int]) -> Value:
     """Binary cross-entropy (1/n) Σ [softplus(s) − y·s] on logits s."""
-    return binary_cross_entropy(_scores(outputs, labels, "binary_cross_entropy"), list(labels))
+    return losses.binary_cross_entropy(
+        _scores(outputs, labels, "binary_cross_entropy"), list(labels)
+    )
 
 
-def multiclass(outputs: Sequence[Outputs], labels: Sequence[int]) -> Value:
+def cross_entropy(outputs: Sequence[Outputs], labels: Sequence[int]) -> Value:
     """Mean cross-entropy (1/n) Σ −log softmax(z)_y over the examples' logits z."""
     terms = []
     for logits, label in zip(outputs, labels, strict=True):
@@ -60,16 +62,13 @@ def multiclass(outputs: Sequence[Outputs], labels: Sequence[int]) -> Value:
             raise ValueError(
                 "the cross_entropy loss needs a model with one output per class (logits), got 1"
             )
-        terms.append(cross_entropy(logits, label))
+        terms.append(losses.cross_entropy(logits, label))
     return total(terms) / len(terms)
 
 
-#: The objectives by the name the command line and :func:`nn.fit` use.
+#: The objectives by the name the command line and :func:`nn.fit` use: their own.
 OBJECTIVES: dict[str, Objective] = {
-    "hinge": hinge,
-    "binary_cross_entropy": logistic,
-    "mse": mse,
-    "cross_entropy": multiclass,
+    f.__name__: f for f in (hinge, binary_cross_entropy, mse, cross_entropy)
 }
 
 
@@ -80,7 +79,7 @@ def objective(name: str) -> Objective:
 
 def outputs_needed(name: str, classes: int) -> int:
     """How many outputs a model needs for the objective ``name`` on ``classes`` classes."""
-    if objective(name) is multiclass:
+    if objective(name) is cross_entropy:
         return classes
     if classes != 2:
         raise ValueError(

@@ -2,7 +2,7 @@
 
 A model's input may be plain floats or ``Value`` nodes (so that a model can be fed another model's
 output, or differentiated with respect to its input). A layer with one output returns a single
-``Value``; a wider one returns a list, as in the minimal engines.
+``Value``; a wider one returns a list, as in micrograd.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The seeds' worked example (seed 003, after Matt Mazur's step-by-step backpropagation
-walkthrough), reproduced with the ``nn`` API.
+"""Mazur's worked example (Matt Mazur's step-by-step backpropagation walkthrough, as the maths
+this project teaches presents it), reproduced with the ``nn`` API.
 
 A 2-2-2 network with sigmoid hidden and output neurons: inputs i₁ = 0.05, i₂ = 0.10, targets
 0.01 and 0.99, error E = ½Σ(t − o)², learning rate η = 0.5. The weights w1…w8 are trained with

@@ -1,4 +1,4 @@
-"""The package: what ``import autograd`` costs, and code written for the minimal engines."""
+"""The package: what ``import autograd`` costs, and code written for micrograd."""
 
 from __future__ import annotations
 
