@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 import os
+import random
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -24,3 +27,11 @@ settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture
+def global_random_state() -> Iterator[None]:
+    """Let a test seed Python's module-level generator, as micrograd's demo does; restore it."""
+    state = random.getstate()
+    yield
+    random.setstate(state)

@@ -190,7 +190,7 @@ def test_micrograds_sanity_check():
 
 
 # -- micrograd's nn -------------------------------------------------------------------------------
-def test_neuron_nonlin_chooses_relu_or_linear():
+def test_neuron_nonlin_chooses_relu_or_linear(global_random_state):
     assert Neuron(3, nonlin=True).activation == "relu"
     assert Neuron(3, nonlin=False).activation == "linear"
     assert Neuron(3, False).activation == "linear"
@@ -201,7 +201,7 @@ def test_neuron_nonlin_chooses_relu_or_linear():
     assert relu([-5.0, 1.0]).data == 0.0  # max(0, z)
 
 
-def test_layer_passes_micrograds_keyword_arguments_to_its_neurons():
+def test_layer_passes_micrograds_keyword_arguments_to_its_neurons(global_random_state):
     layer = Layer(2, 3, nonlin=False)
     assert [neuron.activation for neuron in layer.neurons] == ["linear"] * 3
     assert len(layer([1.0, 2.0])) == 3
@@ -213,7 +213,9 @@ def test_a_wrong_nonlin_is_refused():
         Neuron(2, nonlin="yes")  # type: ignore[arg-type]
 
 
-def test_after_random_seed_an_mlp_draws_micrograds_weights_in_micrograds_order():
+def test_after_random_seed_an_mlp_draws_micrograds_weights_in_micrograds_order(
+    global_random_state,
+):
     random.seed(1337)
     model = MLP(2, [16, 16, 1])
     random.seed(1337)
@@ -258,12 +260,12 @@ def demo_losses(value: type, mlp: type, steps: int) -> list[float]:
     return losses
 
 
-def test_micrograds_demonstration_loop_trains():
+def test_micrograds_demonstration_loop_trains(global_random_state):
     losses = demo_losses(Value, MLP, steps=12)
     assert losses[-1] < 0.5 * losses[0]
 
 
-def test_micrograds_demonstration_gives_micrograds_losses_step_for_step():
+def test_micrograds_demonstration_gives_micrograds_losses_step_for_step(global_random_state):
     engine = pytest.importorskip("micrograd.engine")
     micrograd_nn = pytest.importorskip("micrograd.nn")
     theirs = demo_losses(engine.Value, micrograd_nn.MLP, steps=8)

@@ -173,38 +173,8 @@ def test_every_point_needs_a_label():
         nn.fit(model, [[0.0, 1.0]], [0, 1], optimizer=nn.SGD(model.parameters(), lr=0.1))
 
 
-@pytest.fixture
-def global_random_state():
-    """Let a test seed Python's module-level generator, as micrograd's demo does; restore it."""
-    state = random.getstate()
-    yield
-    random.setstate(state)
-
-
 def test_the_global_seed_makes_unseeded_models_reproducible(global_random_state):
     random.seed(1337)
     first = nn.MLP(2, [4, 1]).state_dict()
     random.seed(1337)
     assert nn.MLP(2, [4, 1]).state_dict() == first
-
-
-def test_micrograd_style_training_code_runs_unchanged(global_random_state):
-    x, labels = datasets.make_moons(20, noise=0.1, seed=0)
-    y = [2 * k - 1 for k in labels]
-    random.seed(1337)
-    model = nn.MLP(2, [16, 16, 1])
-    first = None
-    for k in range(3):
-        inputs = [list(map(Value, xrow)) for xrow in x]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-        total_loss = data_loss + reg_loss
-        first = total_loss.data if first is None else first
-        model.zero_grad()
-        total_loss.backward()
-        learning_rate = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= learning_rate * p.grad
-    assert total_loss.data < first
