@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+from autograd.ops import Math
+
 
 class FloatMath:
     """The op table's namespace on floats: IEEE answers where ``math`` would raise."""
@@ -101,4 +103,4 @@ class FloatMath:
 
 
 #: The namespace eager ``backward()`` and every new node's value are computed in.
-FLOATS = FloatMath()
+FLOATS: Math = FloatMath()

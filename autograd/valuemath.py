@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from autograd.floatmath import FLOATS
+from autograd.floatmath import FloatMath
+from autograd.ops import Math
 
 if TYPE_CHECKING:
     from autograd.value import Value
@@ -65,12 +66,12 @@ class ValueMath:
 
     @staticmethod
     def step(x: Value) -> float:
-        return FLOATS.step(x.data)
+        return FloatMath.step(x.data)
 
     @staticmethod
     def sign(x: Value) -> float:
-        return FLOATS.sign(x.data)
+        return FloatMath.sign(x.data)
 
 
 #: The namespace ``backward(create_graph=True)`` evaluates local derivatives in.
-VALUES = ValueMath()
+VALUES: Math = ValueMath()

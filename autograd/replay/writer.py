@@ -14,7 +14,7 @@ from typing import Any
 
 from autograd.backprop import topological_order
 from autograd.errors import TracingError
-from autograd.ops import Op
+from autograd.ops import Math, Op
 from autograd.replay.symbols import (
     ADD,
     Symbol,
@@ -101,7 +101,7 @@ def _write(trace: Trace, *, scalar: bool, gradients: bool) -> str:
     its gradients ``(∂/∂p0 … ∂/∂pm)``, or, without gradients, the tuple of all outputs.
     """
     inputs, params, guards, root = trace.inputs, trace.params, trace.guards, trace.outputs[0]
-    m = SymbolMath(scalar)
+    m: Math = SymbolMath(scalar)
     names: dict[Value, Symbol] = {}
     for i, x in enumerate(inputs):
         names[x] = Symbol(f"x{i}")
