@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import re
 import subprocess
 import sys
 import textwrap
@@ -217,21 +218,21 @@ def test_links_to_existing_pages_and_ids_pass(tmp_path):
     docs.check_links(tmp_path)
 
 
-def test_a_link_to_a_missing_page_fails(tmp_path):
-    page(tmp_path, "a.html", '<a href="missing.html">gone</a>')
-    with pytest.raises(docs.DocsError, match=r"a\.html -> missing\.html"):
-        docs.check_links(tmp_path)
-
-
-def test_a_link_to_a_missing_anchor_fails(tmp_path):
-    page(tmp_path, "a.html", '<a href="#nowhere">gone</a> <p id="somewhere"></p>')
-    with pytest.raises(docs.DocsError, match="#nowhere"):
-        docs.check_links(tmp_path)
-
-
-def test_a_missing_image_fails(tmp_path):
-    page(tmp_path, "a.html", '<img src="picture.png" alt="">')
-    with pytest.raises(docs.DocsError, match=r"a\.html -> picture\.png"):
+@pytest.mark.parametrize(
+    ("body", "dead"),
+    [
+        ('<a href="missing.html">gone</a>', "missing.html"),
+        ('<a href="#nowhere">gone</a> <p id="somewhere"></p>', "#nowhere"),
+        ('<a href="b.html#nowhere">gone</a>', "b.html#nowhere"),
+        ('<img src="picture.png" alt="">', "picture.png"),
+        ('<link rel="stylesheet" href="style.css">', "style.css"),
+    ],
+    ids=["page", "anchor", "anchor-on-another-page", "image", "stylesheet"],
+)
+def test_a_local_link_to_nowhere_fails(tmp_path, body, dead):
+    page(tmp_path, "a.html", body)
+    page(tmp_path, "b.html", '<p id="here"></p>')
+    with pytest.raises(docs.DocsError, match=re.escape(f"1 dead links: a.html -> {dead}") + "$"):
         docs.check_links(tmp_path)
 
 
