@@ -159,8 +159,14 @@ def to_markdown(context: Context, docstring: str) -> str:
     The marker goes after the conversion: "text:" before an indented block would be taken for
     a Google-style section heading.
     """
-    markdown = pdoc.render_helpers.to_markdown_with_context(context, docstring)
-    return LITERAL_MARKER.sub(lambda m: (m[1] or "") + (":" if m[1] and not m[2] else ""), markdown)
+
+    def read(marker: re.Match[str]) -> str:
+        text, spaced = marker[1] or "", marker[2]
+        return f"{text}:" if text and not spaced else text
+
+    return LITERAL_MARKER.sub(
+        read, pdoc.render_helpers.to_markdown_with_context(context, docstring)
+    )
 
 
 @pass_context
