@@ -5,12 +5,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo
+SITE_DIR ?= site
 
-.PHONY: help install dot test lint types pytest demo notebooks clean bench
+.PHONY: help install dot test lint types pytest demo docs notebooks clean bench
 
 help:
 	@echo "make demo   set up .venv and run the demonstration (pictures in $(DEMO_DIR)/)"
 	@echo "make test   set up .venv and run lint, types and the whole test suite"
+	@echo "make docs   set up .venv and build the API reference and the notebooks as HTML in $(SITE_DIR)/"
 
 # The virtual environment, with the project and its dev extra installed (editable).
 $(STAMP): pyproject.toml
@@ -50,6 +52,11 @@ test: lint types pytest
 demo: install
 	$(BIN)/chainrule train --out $(DEMO_DIR)
 
+# The API reference from the docstrings (pdoc) and the notebooks with their stored outputs, as HTML;
+# fails on a pdoc warning, a cross-reference that is no link or a dead link.
+docs: $(STAMP)
+	$(BIN)/python docs/build.py --out $(SITE_DIR)
+
 # Re-run every notebook and store its fresh outputs (they are shipped with outputs).
 notebooks: install
 	$(BIN)/python notebooks/execute.py --write
@@ -74,4 +81,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR) $(SITE_DIR)

@@ -12,7 +12,7 @@ Reading the engine, in this order:
 1. :mod:`autograd.value`: a node. ``Value.__init__`` makes a leaf; ``_apply`` makes every other
    node, computing its value and its local derivatives from the op's rule.
 2. :mod:`autograd.ops`: the rules, one class per op: ``Tanh.forward`` gives tanh x and
-   ``Tanh.derivatives`` gives 1 − tanh² x, over the namespace :class:`~autograd.ops.Math`.
+   ``Tanh.derivatives`` gives 1 − tanh² x, over the namespace :class:`autograd.ops.Math`.
 3. :mod:`autograd.backprop`: the loop. ``topological_order`` sorts the graph, ``chain_rule``
    passes each gradient on (∂L/∂v += ∂L/∂u · ∂u/∂v) and ``backward`` runs it from the root.
 

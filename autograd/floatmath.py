@@ -7,7 +7,7 @@ function here returns the IEEE answer. Domain checks (log of −1, …) are not 
 states its own domain next to its formula in :mod:`autograd.ops`.
 
 :class:`FloatMath` is one of the three namespaces the op table is evaluated in (``m`` in
-:mod:`autograd.ops`, declared there as :class:`~autograd.ops.Math`); the others work on ``Value``
+:mod:`autograd.ops`, declared there as :class:`autograd.ops.Math`); the others work on ``Value``
 graphs (:mod:`autograd.valuemath`) and on generated source code (:mod:`autograd.replay.symbols`).
 """
 

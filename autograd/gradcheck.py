@@ -115,7 +115,7 @@ def gradcheck(
     """Compare every derivative of ``f`` up to ``order`` at ``inputs`` with finite differences.
 
     Passes when |analytic − numeric| ≤ atol + rtol·|numeric| for every derivative; otherwise
-    raises :class:`~autograd.errors.GradcheckError` naming the derivative and input, the analytic
+    raises :class:`autograd.errors.GradcheckError` naming the derivative and input, the analytic
     and the numeric value. Returns ``True`` when everything agrees, so it can stand in an
     ``assert``.
     """

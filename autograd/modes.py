@@ -72,7 +72,7 @@ def enable_grad() -> _ModeSwitch:
 
 
 def detect_anomaly() -> _ModeSwitch:
-    """Raise :class:`~autograd.errors.AnomalyError` at the first op whose value or local gradient
+    """Raise :class:`autograd.errors.AnomalyError` at the first op whose value or local gradient
     is NaN or infinite while its inputs were finite, naming the op (context manager and decorator).
     """
     return _ModeSwitch(detect_anomaly=True)

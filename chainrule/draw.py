@@ -4,7 +4,7 @@ its gradients or its derivatives checked against finite differences.
     chainrule draw "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88 -o neuron.svg
     chainrule check "x*y + sin(x)" x=0.5 y=2 --order 2
 
-The expression is parsed by :mod:`autograd.expression` (a whitelist, never ``eval``); every
+The expression is parsed by :mod:`chainrule.expression` (a whitelist, never ``eval``); every
 expected mistake is a ``UsageError`` or ``ValueError`` with a one-line message, which the
 ``chainrule`` command reports with exit code 2.
 """

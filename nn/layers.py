@@ -127,7 +127,7 @@ class MLP(Module):
     Hidden layers apply ``activation``; the last applies ``output_activation``, linear by default,
     so that its output is a score (or logits) for a loss to judge: ``MLP(2, [16, 16, 1])`` has
     (2·16 + 16) + (16·16 + 16) + (16·1 + 1) = 337 parameters. With ``dropout`` p > 0 each hidden
-    layer's outputs pass through :class:`~nn.Dropout` (p) in training.
+    layer's outputs pass through :class:`nn.Dropout` (p) in training.
     """
 
     def __init__(

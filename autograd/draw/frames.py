@@ -62,8 +62,8 @@ def backprop_frames(
     Each step of :func:`autograd.backward_steps` completes one node's gradient and passes it on
     to the node's inputs; the frame drawn after it highlights that node, shows the gradients
     completed so far and fades the others. There is one frame per node of the graph.
-    ``draw_options`` go to :func:`draw_graph` (``highlight``, ``pending`` and ``grad_scale``
-    are set per frame; a ``title`` is put before each step's caption).
+    ``draw_options`` go to :func:`autograd.draw_graph` (``highlight``, ``pending`` and
+    ``grad_scale`` are set per frame; a ``title`` is put before each step's caption).
     """
     fixed = {"highlight", "pending", "grad_scale"} & draw_options.keys()
     if fixed:

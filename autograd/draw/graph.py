@@ -74,14 +74,15 @@ def draw_graph(
         clusters: group the nodes made inside :func:`autograd.scope` in named boxes.
         collapse_scopes: draw each scope as one summary card: ``True`` for the innermost scope
             (each neuron), an int n for the first n levels (1: the whole model, 2: each layer).
-        max_nodes: refuse (:class:`GraphTooLargeError`) to draw more cards than this.
+        max_nodes: refuse (:class:`autograd.draw.GraphTooLargeError`) to draw more cards than this.
         precision: digits after the decimal point.
         grad_scale: the |grad| drawn in the deepest colour (default: the largest drawn).
         title: a caption above the drawing.
         legend: explain the colours (and edge labels) under the title.
 
     Returns a ``graphviz.Digraph``: it shows as SVG in Jupyter, ``.source`` is the DOT text (the
-    same for the same graph, run after run) and :func:`render` turns it into SVG, PNG or PDF.
+    same for the same graph, run after run) and :func:`autograd.draw.render` turns it into SVG,
+    PNG or PDF.
     """
     roots = _roots(root)
     if rankdir not in RANKDIRS:
