@@ -183,10 +183,12 @@ def test_the_reading_guide_names_what_is_there(where):
 
 
 def _is_module(name: str) -> bool:
+    """Whether ``name`` is a module of the project, or a name defined in one."""
+    module, _, attribute = name.rpartition(".")
     try:
         importlib.import_module(name)
     except ImportError:
-        return False
+        return hasattr(importlib.import_module(module), attribute)
     return True
 
 
