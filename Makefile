@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo
 
-.PHONY: help install dot test lint types pytest demo notebooks clean bench
+.PHONY: help install dot chromium test lint types pytest demo notebooks clean bench
 
 help:
 	@echo "make demo   set up .venv and run the demonstration (pictures in $(DEMO_DIR)/)"
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) dot
+install: $(STAMP) dot chromium
 
 # Graphviz's `dot` program draws the graphs; install it when it is missing.
 dot:
@@ -32,6 +32,21 @@ dot:
 		sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
 	else \
 		echo "Graphviz's dot program is missing: install it (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"; \
+		exit 1; \
+	fi
+
+# Chromium runs the explorer page's tests headless (driven by Playwright, pointed at this browser:
+# Playwright's own browser download is never used); install it when it is missing.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Chromium with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Chromium with sudo apt-get"; \
+		sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is missing, which the explorer's tests run in: install it (Debian/Ubuntu: sudo apt-get install chromium)"; \
 		exit 1; \
 	fi
 
