@@ -34,6 +34,7 @@ import graphviz
 from autograd.backprop import topological_order
 from autograd.draw import style as drawstyle
 from autograd.draw.style import Style, as_float
+from autograd.draw.svg import Card
 from autograd.value import Value
 
 #: Above this many cards Graphviz gets slow and the picture unreadable: draw_graph refuses.
@@ -100,8 +101,8 @@ def draw_graph(
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 12:
         raise ValueError(f"precision must be an int from 0 to 12, got {precision!r}")
-    order = topological_order(roots)
-    layout = _Layout(order, roots, _collapse_depth(collapse_scopes), clusters)
+    layout = _layout(roots, collapse_scopes, clusters)
+    order = layout.order
     if layout.card_count > max_nodes:
         raise GraphTooLargeError(_too_large_message(layout, max_nodes, collapse_scopes))
 
@@ -156,6 +157,34 @@ def render(graph: graphviz.Digraph, format: str = "svg") -> bytes:
             + (f" (exit code {code})" if code is not None else "")
         ) from None
     return data
+
+
+def cards(
+    root: Value | Sequence[Value], *, collapse_scopes: bool | int = False, clusters: bool = True
+) -> tuple[list[Card], dict[str, int]]:
+    """What :func:`draw_graph` draws with these options: every card, and each operation's SVG
+    id with the index of its node in topological order (for :class:`autograd.draw.svg.Drawing`).
+    """
+    layout = _layout(_roots(root), collapse_scopes, clusters)
+    index = layout.index
+    drawn: list[Card] = []
+    ops: dict[str, int] = {}
+    for node in layout.order:
+        i = index[node]
+        key = layout.summary.get(node)
+        if key is None:
+            drawn.append(Card(f"v{i}", (i,), (i,)))
+            if node.inputs:
+                ops[f"op{i}"] = i
+        elif node is layout.summaries[key][0]:
+            outputs = layout.outputs[key]
+            members = tuple(index[n] for n in layout.summaries[key])
+            listed = tuple(index[n] for n in outputs[: drawstyle.SUMMARY_OUTPUTS])
+            more = len(outputs) > drawstyle.SUMMARY_OUTPUTS
+            drawn.append(Card(layout.card(node), listed, members, True, more))
+    for (child, _), name in layout.copies.items():
+        drawn.append(Card(name, (index[child],), (index[child],)))
+    return drawn, ops
 
 
 # -- what goes where -----------------------------------------------------------------------------
@@ -253,6 +282,10 @@ class _Layout:
             return ()
         key = self.summary.get(node)
         return self.place[node] if key is None else key[:-1]
+
+
+def _layout(roots: list[Value], collapse: bool | int, clusters: bool) -> _Layout:
+    return _Layout(topological_order(roots), roots, _collapse_depth(collapse), clusters)
 
 
 def _collapse_depth(collapse: bool | int) -> int | None:

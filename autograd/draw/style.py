@@ -26,6 +26,11 @@ HIGHLIGHT = "#f59e0b"
 OP_FILL = "#e2e8f0"
 POSITIVE = (178, 24, 43)
 NEGATIVE = (33, 102, 172)
+NAN_FILL = "#fde68a"
+#: The depth of the faintest gradient colour (0 white, 1 the full colour), and the depth above
+#: which a gradient's number is written in white.
+FAINTEST = 0.15
+WHITE_TEXT = 0.55
 #: Fills of nested scope boxes, lightest outside.
 SCOPE_FILLS = ("#f8fafc", "#eef2f7", "#e2e8f0")
 #: The longest text drawn on one line: a label or a scope's name on a card, an op's symbol, a
@@ -34,6 +39,8 @@ SCOPE_FILLS = ("#f8fafc", "#eef2f7", "#e2e8f0")
 LABEL_LENGTH = 40
 SYMBOL_LENGTH = 20
 TITLE_LENGTH = 200
+#: How many of its outputs a scope's summary card lists.
+SUMMARY_OUTPUTS = 3
 #: What stands for a character that cannot be drawn.
 REPLACEMENT = "\ufffd"
 
@@ -91,7 +98,7 @@ class Style:
         operations = sum(1 for node in members if node.inputs)
         size = f"{_count(len(members), 'value')}, {_count(operations, 'operation')}"
         rows = _header(name) + _note(size)
-        listed = outputs[:3]
+        listed = outputs[:SUMMARY_OUTPUTS]
         for number, output in enumerate(listed, 1):
             label = shown(output.label, LABEL_LENGTH) or (
                 "output" if len(outputs) == 1 else f"output {number}"
@@ -172,13 +179,13 @@ def grad_colours(grad: float, scale: float) -> tuple[str | None, str]:
     The depth goes with √(|grad| / scale), so that small gradients still show.
     """
     if grad != grad:
-        return "#fde68a", INK  # NaN: a warning yellow
+        return NAN_FILL, INK  # NaN: a warning yellow
     if grad == 0 or not scale > 0:
         return None, INK
-    strength = 0.15 + 0.85 * math.sqrt(min(1.0, abs(grad) / scale))
+    strength = FAINTEST + (1 - FAINTEST) * math.sqrt(min(1.0, abs(grad) / scale))
     end = POSITIVE if grad > 0 else NEGATIVE
     fill = _hex(tuple(round(255 + (c - 255) * strength) for c in end))
-    return fill, "white" if strength > 0.55 else INK
+    return fill, "white" if strength > WHITE_TEXT else INK
 
 
 def symbol(op: str) -> str:
