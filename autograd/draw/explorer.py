@@ -66,7 +66,7 @@ class Explorer:
         return self._fragment(standalone=False)
 
     def _fragment(self, *, standalone: bool) -> str:
-        data = json.dumps({**self._data, "standalone": standalone}, ensure_ascii=False)
+        data = json.dumps({**self._data, "standalone": standalone})
         # Inside <script>, "</script>" or "<!--" in a label would end or bend the script.
         data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         ident = "chainrule-" + hashlib.sha256((data + self._body).encode()).hexdigest()[:12]
