@@ -388,14 +388,6 @@
         question.querySelector(".cr-verdict").textContent = chainRule(n - current);
       });
     }
-    const leaves = root.querySelector(".cr-leaves");
-    nodes.forEach((node, i) => {
-      if (node.inputs.length || !node.label) return;
-      const label = document.createElement("label");
-      label.textContent = name(i) + " = ";
-      label.append(leafField(i));
-      leaves.append(label);
-    });
 
     // The page checks its own arithmetic once: the rules, run here at the recorded leaves,
     // must give the values and local derivatives the engine recorded.
@@ -415,6 +407,14 @@
     freeze();
     recompute();
     say("");
+    const leaves = root.querySelector(".cr-leaves");
+    nodes.forEach((node, i) => {
+      if (node.inputs.length || !node.label) return;
+      const label = document.createElement("label");
+      label.textContent = name(i) + " = ";
+      label.append(leafField(i));
+      leaves.append(label);
+    });
 
     const api = {
       steps: n,
