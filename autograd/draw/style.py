@@ -144,8 +144,9 @@ def op_attributes(op: str, lit: bool) -> dict[str, str]:
 
 def scope_attributes(path: Sequence[str]) -> dict[str, str]:
     """A scope's box: its last name as the title, deeper boxes a little darker."""
+    name = shown(path[-1], LABEL_LENGTH)
     return {
-        "label": f"<<B>{escape(shown(path[-1], LABEL_LENGTH))}</B>>",
+        "label": f"<<B>{escape(name)}</B>>" if name else "",
         "style": "rounded,filled",
         "fillcolor": SCOPE_FILLS[min(len(path), len(SCOPE_FILLS)) - 1],
         "color": BORDER,
