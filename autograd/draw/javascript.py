@@ -28,6 +28,9 @@ from autograd.ops import MATH_FUNCTIONS, Op
 SUM, PRODUCT, UNARY, ATOM = range(4)
 
 
+_BRANCHES = "the rule branches on the value of an operand"
+
+
 class NotWritable(TypeError):
     """A rule does something besides arithmetic and ``m``'s functions (a comparison, a call of
     ``math``, ``float()`` of an operand, …), so it cannot be written as JavaScript."""
@@ -80,7 +83,12 @@ class Script:
         return call("power", operand(other), self)
 
     def __bool__(self) -> bool:
-        raise NotWritable("the rule branches on the value of an operand")
+        raise NotWritable(_BRANCHES)
+
+    def __lt__(self, other: object) -> bool:
+        raise NotWritable(_BRANCHES)
+
+    __le__ = __gt__ = __ge__ = __lt__
 
     def __float__(self) -> float:
         raise NotWritable("the rule turns an operand into a Python float")
