@@ -73,3 +73,34 @@ class Pages:
             page.context.close()
             assert errors == [], f"script errors on the page: {errors}"
         self.opened.clear()
+
+
+def screenshot(path: Path) -> None:
+    """The README's picture of the explorer: the neuron, halfway through backprop, the chain
+    rule explained at w1. ``python tests/explorer_browser.py docs/explorer.png`` remakes it."""
+    from autograd import Value, explore
+
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    page_file = path.with_suffix(".html")
+    explore(o, show_local=True, title="o = tanh(x1·w1 + x2·w2 + b)").save(page_file)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium(), args=ARGS)
+        page = launched.new_page(viewport={"width": 1400, "height": 640})
+        page.goto(page_file.resolve().as_uri())
+        page.evaluate("window.chainrule.step(8)")
+        page.click("#v1")
+        page.screenshot(path=str(path), full_page=True)
+        launched.close()
+    page_file.unlink()
+
+
+if __name__ == "__main__":
+    import sys
+
+    screenshot(Path(sys.argv[1]))

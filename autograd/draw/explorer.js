@@ -196,14 +196,16 @@
       const sum = terms.length ? terms.map(([u, k]) => format(grads[u]) + " × " + format(locals[u][k])).join(" + ") : "0";
       const symbols = nodes[i].users.map(([u]) => d + name(u) + " · ∂" + name(u) + "/∂" + name(i)).join(" + ");
       const total = terms.reduce((s, [u, k]) => s + grads[u] * locals[u][k], 0);
-      const status = complete(i, current) ? "" : "  (not complete yet: " + (nodes[i].users.length - terms.length) + " of " + nodes[i].users.length + " terms to come)";
+      const missing = nodes[i].users.length - terms.length;
+      const status = complete(i, current) ? "" : missing ? "  (not complete yet: " + missing + " of " + nodes[i].users.length + " terms to come)" : "  (every term is in; backprop reaches " + name(i) + " at step " + (n - i) + ")";
       return d + name(i) + " = Σ over the nodes u that use " + name(i) + " of " + d + "u · ∂u/∂" + name(i) + " = " + symbols + " = " + sum + " = " + format(complete(i, current) ? grads[i] : total) + status;
     }
 
     function explanation(i) {
       const node = nodes[i];
       const lines = [name(i) + (node.op ? " = " + node.op + "(" + node.inputs.map(name).join(", ") + ")" : node.inputs.length ? "" : " (a leaf)")];
-      lines.push("value " + format(values[i]) + ",  gradient " + (complete(i, current) ? format(gradients(current)[i]) : "not complete yet"));
+      const grad = format(gradients(current)[i]);
+      lines.push("value " + format(values[i]) + ",  gradient " + (complete(i, current) ? grad : "not complete yet (" + grad + " so far; complete at step " + (n - i) + ")"));
       if (node.inputs.length) {
         lines.push("rule: " + (node.notation || node.op));
         node.inputs.forEach((j, k) => lines.push("∂" + name(i) + "/∂" + name(j) + " = " + format(locals[i][k])));
