@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from test_draw import neuron
 
 from autograd.draw import Explorer
 
@@ -78,15 +79,9 @@ class Pages:
 def screenshot(path: Path) -> None:
     """The README's picture of the explorer: the neuron, halfway through backprop, the chain
     rule explained at w1. ``python tests/explorer_browser.py docs/explorer.png`` remakes it."""
-    from autograd import Value, explore
+    from autograd import explore
 
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    o = neuron()
     page_file = path.with_suffix(".html")
     explore(o, show_local=True, title="o = tanh(x1·w1 + x2·w2 + b)").save(page_file)
     with sync_playwright() as playwright:

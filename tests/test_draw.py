@@ -12,6 +12,7 @@ import pytest
 from autograd import Value, linear, scope, topological_order, total
 from autograd.draw import MAX_NODES, GraphTooLargeError, RenderError, draw_graph, render
 from autograd.draw.style import HIGHLIGHT, grad_colours
+from benchmarks.drawing import recurrent_chain
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -529,15 +530,6 @@ def test_importing_autograd_does_not_import_graphviz() -> None:
 
 
 # -- layout time stays bounded ---------------------------------------------------------------------
-def recurrent_chain(nodes: int) -> Value:
-    """h ← h·w, then tanh, alternately: one weight w used at every other step, like an RNN's."""
-    w, h = Value(0.9, label="w"), Value(0.5, label="h0")
-    for step in range(nodes - 2):
-        h = h * w if step % 2 == 0 else h.tanh()
-    h.backward()
-    return h
-
-
 def virtual_nodes(graph: graphviz.Digraph) -> tuple[int, int]:
     """How many ranks dot's edges cross in the layout (each one a virtual node dot must place,
     the cost that explodes on long edges), and how many edges there are."""

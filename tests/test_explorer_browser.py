@@ -13,6 +13,7 @@ from explorer_browser import Pages, browser  # noqa: F401 (a fixture)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page
+from test_draw import neuron
 
 from autograd import Value, explore, linear, scope, strategies, topological_order, total
 from autograd.draw import style as drawstyle
@@ -33,18 +34,6 @@ def pages(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     opened = Pages(browser, tmp_path_factory.mktemp("pages"))
     yield opened
     opened.close()
-
-
-def neuron() -> Value:
-    """o = tanh(x1·w1 + x2·w2 + b), Karpathy's neuron: ∂o/∂n = 0.5, ∂o/∂x1 = −1.5."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def close(a: float, b: float) -> bool:

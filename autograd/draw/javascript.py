@@ -124,20 +124,25 @@ def _wrap(x: Script, precedence: int) -> str:
 
 
 def _binary(a: Script, symbol: str, b: Script) -> Script:
-    # x + 0, x · 1, x / 1 and −1 · x are exactly x (or −x) in IEEE arithmetic too.
-    if symbol == "+" and a.constant == 0.0:
-        return b
-    if symbol in "+-" and b.constant == 0.0:
-        return a
-    if symbol == "*" and a.constant == 1.0:
-        return b
-    if symbol in "*/" and b.constant == 1.0:
-        return a
-    if symbol == "*" and a.constant == -1.0:
-        return -b
+    kept = _unchanged(a, symbol, b)
+    if kept is not None:
+        return kept
     precedence = SUM if symbol in "+-" else PRODUCT
     # Left-associative: the right operand needs parentheses at equal precedence.
     return Script(f"{_wrap(a, precedence)} {symbol} {_wrap(b, precedence + 1)}", precedence)
+
+
+def _unchanged(a: Script, symbol: str, b: Script) -> Script | None:
+    """What ``a symbol b`` is without computing, where IEEE arithmetic agrees: x + 0, x − 0,
+    x · 1 and x / 1 are x; 0 + x and 1 · x are x; −1 · x is −x. Otherwise ``None``."""
+    neutral = 0.0 if symbol in "+-" else 1.0
+    if b.constant == neutral:
+        return a
+    if symbol in "+*" and a.constant == neutral:
+        return b
+    if symbol == "*" and a.constant == -1.0:
+        return -b
+    return None
 
 
 class ScriptMath:
