@@ -287,6 +287,7 @@
     }
 
     function answer(value) {
+      if (current >= n) throw new Error("every gradient is complete: there is nothing left to answer");
       const i = n - 1 - current;
       const expected = gradients(current + 1)[i];
       const given = Number(value);
@@ -420,7 +421,10 @@
 
     const api = {
       steps: n,
-      nodes: () => nodes.map((node, i) => ({ id: i, label: node.label, op: node.op, data: values[i], grad: complete(i, current) ? gradients(current)[i] : null })),
+      nodes: () => {
+        const grads = gradients(current);
+        return nodes.map((node, i) => ({ id: i, label: node.label, op: node.op, data: values[i], grad: complete(i, current) ? grads[i] : null }));
+      },
       step: step,
       current: () => current,
       set: set,
