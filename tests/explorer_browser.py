@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from test_draw import neuron
 
 from autograd.draw import Explorer
 
@@ -79,6 +78,8 @@ class Pages:
 def screenshot(path: Path) -> None:
     """The README's picture of the explorer: the neuron, halfway through backprop, the chain
     rule explained at w1. ``python tests/explorer_browser.py docs/explorer.png`` remakes it."""
+    from test_draw import neuron
+
     from autograd import explore
 
     o = neuron()
@@ -98,4 +99,5 @@ def screenshot(path: Path) -> None:
 if __name__ == "__main__":
     import sys
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
     screenshot(Path(sys.argv[1]))
