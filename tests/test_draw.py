@@ -361,7 +361,21 @@ def test_the_same_graph_gives_the_same_svg() -> None:
 
 @pytest.mark.parametrize(
     "label",
-    ["{a|b}", "<x>", "a\\b", "\\N", 'say "hi"', "x & y", "}|{<>", "\\", "<<B>x</B>>", "a\nb"],
+    [
+        "{a|b}",
+        "<x>",
+        "a\\b",
+        "\\N",
+        'say "hi"',
+        "x & y",
+        "}|{<>",
+        "\\",
+        "<<B>x</B>>",
+        "a\nb",
+        "]",
+        "[x]",
+        "]]>",
+    ],
 )
 def test_labels_with_graphviz_special_characters_render_as_written(label: str) -> None:
     x = Value(1.0, label=label)

@@ -39,6 +39,8 @@ TEXT = st.text(st.characters(codec=None), max_size=80) | st.sampled_from(
         "\u202eevil\u202c",
         "line\nbreak\ttab\r\x0b\x0c",
         "😀 ünïcödé ∂σ",
+        "]",
+        "]]>",
         "",
         "   ",
     ]

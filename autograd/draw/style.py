@@ -230,11 +230,12 @@ def _drawable(character: str) -> str:
 
 
 def escape(text: str) -> str:
-    r"""``text`` inside an HTML-like label: ``& < > "`` become entities, and ``\`` is doubled
-    because Graphviz reads escapes such as ``\N`` even there; ``{ } |`` are plain characters in
+    r"""``text`` inside an HTML-like label: ``& < > "`` become entities, and so does ``]``
+    (Graphviz's label parser fails on a ``]`` straight after a tag); ``\`` is doubled because
+    Graphviz reads escapes such as ``\N`` even there; ``{ } |`` are plain characters in
     HTML-like labels. Give it text made drawable by :func:`shown`.
     """
-    return html.escape(text.replace("\\", "\\\\"), quote=True)
+    return html.escape(text.replace("\\", "\\\\"), quote=True).replace("]", "&#93;")
 
 
 def as_float(x: Any) -> float:
