@@ -8,9 +8,11 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from hypothesis import given, settings
 
-from autograd import Value, linear, scope, topological_order, total
+from autograd import Value, linear, scope, strategies, topological_order, total
 from autograd.draw import MAX_NODES, GraphTooLargeError, RenderError, draw_graph, render
+from autograd.draw.graph import LONG_EDGE
 from autograd.draw.style import HIGHLIGHT, grad_colours
 from benchmarks.drawing import recurrent_chain
 
@@ -566,6 +568,16 @@ def test_a_value_used_all_along_a_long_chain_costs_dot_no_long_edges() -> None:
     crossed, edge_count = virtual_nodes(draw_graph(root))
     # Drawn once, w would need an edge across every rank up to each use: about n²/8 crossings.
     assert crossed <= edge_count
+
+
+@settings(max_examples=20, deadline=None)
+@given(strategies.expressions(n_inputs=3, max_steps=60))
+def test_on_any_graph_dots_edges_cross_a_bounded_number_of_ranks_each(
+    expression: strategies.Expression,
+) -> None:
+    root = expression(*[Value(0.1 * i, label=f"x{i}") for i in range(3)])
+    crossed, edge_count = virtual_nodes(draw_graph(root))
+    assert crossed <= 2 * LONG_EDGE * edge_count
 
 
 def test_a_value_used_far_away_is_drawn_again_beside_the_use_with_a_dashed_border() -> None:
