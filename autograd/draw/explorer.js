@@ -48,9 +48,12 @@
       if (kind) {
         parts[i][kind].push(element);
       } else if (element.classList.contains("edge")) {
-        parts[i].edges.push({ element, input: +element.getAttribute("data-input") });
+        const lines = Array.from(element.querySelectorAll("path, polygon"));
+        const label = element.querySelector(".cr-local");
+        parts[i].edges.push({ lines, label, input: +element.getAttribute("data-input") });
       }
     });
+    const cards = Array.from(svg.querySelectorAll("g.node"));
     const borders = Array.from(svg.querySelectorAll(".cr-border")).map((element) => ({
       element,
       members: new Set(data.cards[element.getAttribute("data-card")]),
@@ -131,46 +134,68 @@
     const complete = (i, step) => i >= n - step;
 
     // -- drawing the state -----------------------------------------------------------------------
+    // Only what changed is written: each write to the drawing costs the browser a restyle.
+    function put(element, attribute, value) {
+      if (element.getAttribute(attribute) !== value) element.setAttribute(attribute, value);
+    }
+
+    function write(element, text) {
+      if (element.textContent !== text) element.textContent = text;
+    }
+
+    // What each node's card shows now, so that a step restyles only the cards it changes.
+    const shown = nodes.map(() => ({ value: undefined, grad: undefined, look: undefined }));
+
+    let litBefore = -1;
+    let fresh = true;
+
+    // A step changes the highlight of two nodes only; a new leaf value (fresh) changes them all.
     function paint() {
       const grads = gradients(current);
       const lit = current > 0 ? n - current : -1;
       for (let i = 0; i < n; i++) {
         const done = complete(i, current);
         const hidden = data.exercise && !revealed.has(i);
-        const [fill, ink] = done && !hidden ? gradColours(grads[i]) : [null, colours.border];
+        const on = i === lit;
         const p = parts[i];
-        p.data.forEach((t) => (t.textContent = format(values[i])));
-        p.grad.forEach((t) => {
-          t.textContent = hidden ? "?" : format(grads[i]);
-          t.setAttribute("fill", ink);
-        });
-        p.gradName.forEach((t) => t.setAttribute("fill", ink));
-        p.pill.forEach((path) => path.setAttribute("fill", fill || "white"));
-        p.op.forEach((oval) => {
-          oval.setAttribute("stroke", i === lit ? colours.highlight : colours.border);
-          oval.setAttribute("stroke-width", i === lit ? "2.5" : "1");
-        });
-        p.edges.forEach(({ element, input }) => {
-          element.querySelectorAll("path, polygon").forEach((line) => {
-            line.setAttribute("stroke", i === lit ? colours.highlight : colours.muted);
-            if (line.tagName === "polygon") line.setAttribute("fill", i === lit ? colours.highlight : colours.muted);
-            line.setAttribute("stroke-width", i === lit ? "2.5" : "1.2");
+        const now = shown[i];
+        if (!Object.is(now.value, values[i])) {
+          now.value = values[i];
+          p.data.forEach((t) => write(t, format(values[i])));
+        }
+        const look = (hidden ? "?" : grads[i]) + (done ? " done" : " pending") + " " + scale;
+        if (now.look !== look) {
+          now.look = look;
+          const [fill, ink] = done && !hidden ? gradColours(grads[i]) : [null, colours.border];
+          p.grad.forEach((t) => {
+            write(t, hidden ? "?" : format(grads[i]));
+            put(t, "fill", ink);
           });
-          const label = element.querySelector(".cr-local");
-          if (label) label.textContent = "∂ = " + format(locals[i][input]);
+          p.gradName.forEach((t) => put(t, "fill", ink));
+          p.pill.forEach((path) => put(path, "fill", fill || "white"));
+        }
+        if (!fresh && i !== lit && i !== litBefore) continue;
+        p.op.forEach((oval) => {
+          put(oval, "stroke", on ? colours.highlight : colours.border);
+          put(oval, "stroke-width", on ? "2.5" : "1");
+        });
+        p.edges.forEach(({ lines, label, input }) => {
+          lines.forEach((line) => {
+            put(line, "stroke", on ? colours.highlight : colours.muted);
+            if (line.tagName === "polygon") put(line, "fill", on ? colours.highlight : colours.muted);
+            put(line, "stroke-width", on ? "2.5" : "1.2");
+          });
+          if (label && fresh) write(label, "∂ = " + format(locals[i][input]));
         });
       }
+      litBefore = lit;
+      fresh = false;
       borders.forEach(({ element, members }) => {
-        element.setAttribute("stroke", members.has(lit) ? colours.highlight : colours.border);
-        element.setAttribute("stroke-width", members.has(lit) ? "3" : "1");
+        put(element, "stroke", members.has(lit) ? colours.highlight : colours.border);
+        put(element, "stroke-width", members.has(lit) ? "3" : "1");
       });
-      root.querySelectorAll(".cr-selected").forEach((g) => g.classList.remove("cr-selected"));
-      if (selected !== null) {
-        nodes[selected].cards.forEach((name) => {
-          const card = svg.querySelector("#" + CSS.escape(name));
-          if (card) card.classList.add("cr-selected");
-        });
-      }
+      const chosen = new Set(selected === null ? [] : nodes[selected].cards);
+      cards.forEach((card) => card.classList.toggle("cr-selected", chosen.has(card.id)));
       slider.value = current;
       counter.textContent = caption();
       showQuestion();
@@ -326,6 +351,7 @@
       if (frozen.has(i)) throw new Error(name(i) + " feeds an op the page cannot compute, so it cannot change here");
       values[i] = x;
       recompute();
+      fresh = true;
       const broken = nodes.findIndex((node, j) => node.inputs.length && !Number.isFinite(values[j]) && node.inputs.every((v) => Number.isFinite(values[v])));
       say(broken >= 0 ? "At " + name(i) + " = " + format(x) + ", " + name(broken) + " = " + nodes[broken].op + "(" + nodes[broken].inputs.map((v) => format(values[v])).join(", ") + ") is " + format(values[broken]) + ": outside the op's domain or too large." : "");
       root.querySelectorAll(".cr-leaf[data-node='" + i + "']").forEach((field) => {
