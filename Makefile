@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo
 SITE_DIR ?= site
 
-.PHONY: help install dot test lint types pytest demo docs notebooks clean bench
+.PHONY: help install dot chromium test lint types pytest demo docs notebooks clean bench
 
 help:
 	@echo "make demo   set up .venv and run the demonstration (pictures in $(DEMO_DIR)/)"
@@ -21,21 +21,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) dot
+install: $(STAMP) dot chromium
+
+# Install a Debian package when its program is missing: apt-get as root or through sudo, or else
+# say exactly what to install. $(1): the program, $(2): the package, $(3): what it is for.
+define install_missing
+	@if command -v $(1) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(2) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(2) with sudo apt-get"; \
+		sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	else \
+		echo "$(3) is missing: install it (Debian/Ubuntu: sudo apt-get install $(2)$(4))"; \
+		exit 1; \
+	fi
+endef
 
 # Graphviz's `dot` program draws the graphs; install it when it is missing.
 dot:
-	@if command -v dot >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing Graphviz (dot) with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing Graphviz (dot) with sudo apt-get"; \
-		sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
-	else \
-		echo "Graphviz's dot program is missing: install it (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"; \
-		exit 1; \
-	fi
+	$(call install_missing,dot,graphviz,Graphviz's dot program,; macOS: brew install graphviz)
+
+# Chromium runs the explorer page's tests headless (driven by Playwright, pointed at this browser:
+# Playwright's own browser download is never used); install it when it is missing.
+chromium:
+	$(call install_missing,chromium,chromium,Chromium (the browser the explorer's tests run in))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

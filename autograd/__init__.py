@@ -18,7 +18,8 @@ Reading the engine, in this order:
 
 Then, as needed: :mod:`autograd.functional` (``grad``, composable), :mod:`autograd.gradcheck`
 (finite differences), :mod:`autograd.modes` (``no_grad``, anomaly detection, scopes),
-:mod:`autograd.draw` (Graphviz drawings) and :mod:`autograd.replay` (the compiled replay).
+:mod:`autograd.draw` (Graphviz drawings and the explorer page, :func:`explore`) and
+:mod:`autograd.replay` (the compiled replay).
 
 ``import autograd`` imports no third-party module: Graphviz is imported by ``draw_graph`` and
 Hypothesis by ``autograd.strategies``, each only when used.
@@ -41,6 +42,7 @@ __all__ = [
     "AnomalyError",
     "Compiled",
     "DomainError",
+    "Explorer",
     "GradcheckError",
     "StructureError",
     "TracingError",
@@ -55,6 +57,7 @@ __all__ = [
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
+    "explore",
     "grad",
     "gradcheck",
     "is_grad_enabled",
@@ -72,6 +75,8 @@ _LAZY = {
     "strategies": "autograd.strategies",
     "draw_graph": "autograd.draw",
     "backprop_frames": "autograd.draw",
+    "explore": "autograd.draw",
+    "Explorer": "autograd.draw",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from benchmarks import drawing
 from benchmarks.peers import CHAINRULE, FLOATS, MICROGRAD, TORCH
 
 #: The timed workloads, in table order: key -> what one call does.
@@ -254,6 +255,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {name} | {mem['bytes_per_node']:.0f} | {mem['tracked_per_node']:.2f} | "
             f"{mem['nodes']:,} |"
         )
+    if "drawing" in results:
+        out += ["", *drawing.markdown(results["drawing"])]
     return "\n".join(out) + "\n"
 
 

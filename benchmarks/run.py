@@ -10,6 +10,8 @@ Workloads, each run on every library that is installed, interleaved:
 * **depth**: chainrule's chain at growing depths, up to 1,000,000 nodes, with the garbage
   collector at its defaults and paused (the engine's own cost);
 * **memory**: bytes and collector-tracked objects per node (:mod:`benchmarks.memory`);
+* **drawing**: Graphviz on the recurrent chain up to the size limit, and the explorer page's
+  build time and size (:mod:`benchmarks.drawing`);
 * **replay**: the training step by the compiled replay, one example at a time with floats and
   the whole batch with NumPy (:mod:`benchmarks.replay`), beside the raw-Python limit and
   micrograd's eager step.
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.collector import paused_collector
-from benchmarks import chain, floats, graph, memory, moons, peers, replay, report
+from benchmarks import chain, drawing, floats, graph, memory, moons, peers, replay, report
 from benchmarks.timing import Contestant, Timing, interleaved
 
 HERE = Path(__file__).resolve().parent
@@ -130,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     results["memory"] = {
         lib.name: memory.per_node(lib) for lib in libs if lib.name in memory.INPUTS
     }
+
+    _say("drawing: the recurrent chain drawn, and its explorer page built, up to 500 nodes")
+    results["drawing"] = drawing.measure(rounds=settings.depth_rounds)
 
     results["goals"] = report.goals(results)
     results["seconds"] = round(time.perf_counter() - started, 1)

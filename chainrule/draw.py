@@ -22,7 +22,7 @@ from autograd.gradcheck import derivative_checks
 from chainrule.errors import UsageError
 from chainrule.expression import finite_arithmetic, parse_expression
 
-#: Output formats by file extension; .html pages through backprop one step at a time.
+#: Output formats by file extension; .html is the explorer page (autograd.explore).
 FORMATS = {
     ".svg": "svg",
     ".png": "png",
@@ -49,7 +49,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         description="Evaluate the expression, backpropagate from its value and draw the graph: "
         "each value with its data and grad, each operation between its inputs and its output. "
         "The format comes from the extension of --output: .svg, .png, .pdf, .dot, or .html for "
-        "a page that steps through backprop one node at a time.",
+        "the explorer, a page that steps through backprop, explains the chain rule at each node "
+        "and recomputes everything when a variable's value changes.",
     )
     draw.add_argument("expression", help=_EXPRESSION_HELP)
     draw.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
@@ -61,6 +62,11 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     draw.add_argument("--no-grad", action="store_true", help="draw the values only, no backprop")
     draw.add_argument("--title", help="the caption (default: the expression)")
     draw.add_argument("--max-nodes", type=int, metavar="N", help="refuse more nodes (default 500)")
+    draw.add_argument(
+        "--exercise",
+        action="store_true",
+        help="with -o page.html: hide the gradients; the learner gives each one, step by step",
+    )
     draw.set_defaults(run=run_draw)
 
     check = commands.add_parser(
@@ -105,8 +111,7 @@ def run_draw(args: argparse.Namespace) -> int:
     """``chainrule draw``: evaluate, backpropagate, render and write the picture atomically."""
     # Graphviz is imported here, only when something is drawn.
     from autograd import draw
-    from autograd.draw.pager import html_document
-    from nn.atomic import write_atomically
+    from autograd.atomic import write_atomically
 
     output: Path = args.output
     format = FORMATS.get(output.suffix.lower())
@@ -116,6 +121,10 @@ def run_draw(args: argparse.Namespace) -> int:
         )
     if not output.parent.is_dir():
         raise UsageError(f"no folder {str(output.parent)!r} to write {output.name!r} in")
+    if format == "html" and args.no_grad:
+        raise UsageError("--no-grad draws no gradients, but a .html page steps through them")
+    if format != "html" and args.exercise:
+        raise UsageError(f"--exercise makes an explorer page: write to a .html file, not {format}")
     expression = parse_expression(args.expression)
     values = parse_bindings(args.bindings)
     options: dict[str, Any] = {"rankdir": args.rankdir, "show_local": args.local}
@@ -125,8 +134,7 @@ def run_draw(args: argparse.Namespace) -> int:
     with finite_arithmetic():
         root = expression.evaluate(values, label=True)
         if format == "html":
-            frames = draw.backprop_frames(root, title=title, **options)
-            data = html_document(frames.to_html(), title).encode()
+            data = draw.explore(root, title=title, exercise=args.exercise, **options).html.encode()
         else:
             if not args.no_grad:
                 root.backward()

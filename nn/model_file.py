@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nn.atomic import write_atomically
+from autograd.atomic import write_atomically
 from nn.module import Module
 from nn.registry import MODULE_TYPES
 
@@ -32,7 +32,7 @@ class ModelFileError(ValueError):
 
 def save(model: Module, path: str | Path) -> None:
     """Write ``model`` to ``path`` as JSON, atomically: the file is either the old one or the
-    complete new one, never half written (:func:`nn.atomic.write_atomically`). :func:`load`
+    complete new one, never half written (:func:`autograd.atomic.write_atomically`). :func:`load`
     rebuilds it."""
     if not isinstance(model, Module):
         raise TypeError(f"only a Module can be saved, not {type(model).__name__}")

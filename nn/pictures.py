@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from autograd import Value
-from nn.atomic import write_atomically
+from autograd.atomic import write_atomically
 from nn.metrics import evaluating, label_of
 from nn.module import Module
 from nn.training import History

@@ -81,12 +81,12 @@ def test_draw_takes_the_format_from_the_extension(tmp_path: Path, name: str, sta
     assert (tmp_path / name).read_bytes().startswith(start)
 
 
-def test_draw_to_html_pages_through_backprop(tmp_path: Path) -> None:
+def test_draw_to_html_writes_the_explorer_page_with_one_drawing(tmp_path: Path) -> None:
     page = tmp_path / "steps.html"
     assert main(["draw", "x*y + sin(x)", "x=0.5", "y=2", "-o", str(page)]) == 0
     html = page.read_text()
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 5
-    assert "step 5 of 5" in html
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 1
+    assert 'class="chainrule-explorer"' in html
 
 
 def test_draw_with_rankdir(tmp_path: Path) -> None:

@@ -8,10 +8,13 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from hypothesis import given, settings
 
-from autograd import Value, linear, scope, total
-from autograd.draw import GraphTooLargeError, RenderError, draw_graph, render
+from autograd import Value, linear, scope, strategies, topological_order, total
+from autograd.draw import MAX_NODES, GraphTooLargeError, RenderError, draw_graph, render
+from autograd.draw.graph import LONG_EDGE
 from autograd.draw.style import HIGHLIGHT, grad_colours
+from benchmarks.drawing import recurrent_chain
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -360,7 +363,21 @@ def test_the_same_graph_gives_the_same_svg() -> None:
 
 @pytest.mark.parametrize(
     "label",
-    ["{a|b}", "<x>", "a\\b", "\\N", 'say "hi"', "x & y", "}|{<>", "\\", "<<B>x</B>>", "a\nb"],
+    [
+        "{a|b}",
+        "<x>",
+        "a\\b",
+        "\\N",
+        'say "hi"',
+        "x & y",
+        "}|{<>",
+        "\\",
+        "<<B>x</B>>",
+        "a\nb",
+        "]",
+        "[x]",
+        "]]>",
+    ],
 )
 def test_labels_with_graphviz_special_characters_render_as_written(label: str) -> None:
     x = Value(1.0, label=label)
@@ -526,3 +543,58 @@ def test_importing_autograd_does_not_import_graphviz() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# -- layout time stays bounded ---------------------------------------------------------------------
+def virtual_nodes(graph: graphviz.Digraph) -> tuple[int, int]:
+    """How many ranks dot's edges cross in the layout (each one a virtual node dot must place,
+    the cost that explodes on long edges), and how many edges there are."""
+    positions = {}
+    edge_ends = []
+    for line in render(graph, "plain").decode().splitlines():
+        parts = line.split()
+        if parts[0] == "node":
+            positions[parts[1]] = float(parts[2])
+        elif parts[0] == "edge":
+            edge_ends.append((parts[1], parts[2]))
+    rank = {x: i for i, x in enumerate(sorted(set(positions.values())))}
+    crossed = sum(abs(rank[positions[h]] - rank[positions[t]]) - 1 for t, h in edge_ends)
+    return crossed, len(edge_ends)
+
+
+def test_a_value_used_all_along_a_long_chain_costs_dot_no_long_edges() -> None:
+    root = recurrent_chain(MAX_NODES)
+    assert len(topological_order(root)) == MAX_NODES
+    crossed, edge_count = virtual_nodes(draw_graph(root))
+    # Drawn once, w would need an edge across every rank up to each use: about n²/8 crossings.
+    assert crossed <= edge_count
+
+
+@settings(max_examples=20, deadline=None)
+@given(strategies.expressions(n_inputs=3, max_steps=60))
+def test_on_any_graph_dots_edges_cross_a_bounded_number_of_ranks_each(
+    expression: strategies.Expression,
+) -> None:
+    root = expression(*[Value(0.1 * i, label=f"x{i}") for i in range(3)])
+    crossed, edge_count = virtual_nodes(draw_graph(root))
+    assert crossed <= 2 * LONG_EDGE * edge_count
+
+
+def test_a_value_used_far_away_is_drawn_again_beside_the_use_with_a_dashed_border() -> None:
+    root = recurrent_chain(40)
+    svg = svg_of(draw_graph(root))
+    copies = [g for name, g in groups(svg, "node").items() if name.startswith("a1_")]
+    assert len(copies) >= 5
+    for copy in copies:
+        assert texts(copy)[:3] == ["w", "data", "0.9000"]
+        assert any(s.get("stroke-dasharray") for s in copy.iter(f"{SVG}path"))
+
+
+def test_a_value_used_nearby_is_drawn_once() -> None:
+    svg = svg_of(draw_graph(neuron()))
+    assert not [name for name in groups(svg, "node") if name.startswith("a")]
+
+
+def test_dots_network_simplex_passes_are_bounded() -> None:
+    source = draw_graph(neuron()).source
+    assert "nslimit=2" in source and "nslimit1=2" in source

@@ -1,50 +1,95 @@
 """Backprop drawn one step at a time: one frame per chain-rule application.
 
 :func:`backprop_frames` runs backprop one node at a time (:func:`autograd.backward_steps`) and
-draws the graph after each step, the current node highlighted; a notebook pages through the
-frames with :func:`autograd.draw.pager.html_pager`.
+shows the graph after each step, the current node highlighted. Graphviz lays the graph out once;
+each frame is that drawing restyled (:class:`autograd.draw.svg.Drawing`), so a graph of
+hundreds of nodes costs one layout, not hundreds. A notebook pages through the frames with
+:func:`autograd.draw.pager.html_pager`; :func:`autograd.explore` makes an interactive page.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import graphviz
-
 from autograd.backprop import backward_steps, gradients, topological_order
 from autograd.draw import style as drawstyle
-from autograd.draw.graph import draw_graph, render
+from autograd.draw.graph import cards, draw_graph, render
 from autograd.draw.pager import html_pager
 from autograd.draw.style import as_float
+from autograd.draw.svg import Drawing
 from autograd.value import Value
+
+#: Options that backprop_frames and the explorer set themselves.
+SET_PER_STEP = ("grad_scale", "grads", "highlight", "pending", "show_grad")
 
 
 @dataclass(frozen=True)
-class Frames:
-    """Backprop drawn step by step: one ``graphviz.Digraph`` per node, in the order visited.
+class Picture:
+    """One frame as SVG text; it shows inline in Jupyter."""
 
-    In Jupyter it shows as a pager (a slider with ◀ ▶ buttons; without JavaScript the frames are
-    shown one under the other). ``svgs()`` renders every frame, ``to_html()`` makes the pager.
+    svg: str
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+
+@dataclass(frozen=True)
+class _Step:
+    grads: tuple[float, ...]
+    done: int
+    highlight: int
+
+
+class Frames:
+    """Backprop drawn step by step: one picture per node, in the order visited.
+
+    ``frames[k]`` is the picture after step k + 1 (a :class:`Picture`), ``captions[k]`` says
+    what that step did. In Jupyter the frames show as a pager (a slider with ◀ ▶ buttons;
+    without JavaScript one under the other); ``svgs()`` gives every frame, ``to_html()`` the
+    pager.
     """
 
-    graphs: tuple[graphviz.Digraph, ...]
-    captions: tuple[str, ...]
+    def __init__(
+        self,
+        drawing: Drawing,
+        steps: Sequence[_Step],
+        captions: Sequence[str],
+        *,
+        order: Sequence[int],
+        scale: float,
+        precision: int,
+    ):
+        self._drawing = drawing
+        self._steps = tuple(steps)
+        self._visit = tuple(order)
+        self.captions = tuple(captions)
+        self._scale = scale
+        self._precision = precision
 
     def __len__(self) -> int:
-        return len(self.graphs)
+        return len(self._steps)
 
-    def __iter__(self) -> Iterator[graphviz.Digraph]:
-        return iter(self.graphs)
+    def __iter__(self) -> Iterator[Picture]:
+        return (self[k] for k in range(len(self)))
 
-    def __getitem__(self, index: int) -> graphviz.Digraph:
-        return self.graphs[index]
+    def __getitem__(self, index: int) -> Picture:
+        step = self._steps[index]
+        return Picture(
+            self._drawing.frame(
+                step.grads,
+                pending=self._visit[step.done :],
+                highlight=step.highlight,
+                scale=self._scale,
+                precision=self._precision,
+            )
+        )
 
     def svgs(self) -> list[str]:
-        """Every frame rendered to SVG text."""
-        return [render(graph, "svg").decode() for graph in self.graphs]
+        """Every frame as SVG text."""
+        return [picture.svg for picture in self]
 
     def to_html(self) -> str:
         """An HTML fragment that pages through the frames."""
@@ -60,47 +105,43 @@ def backprop_frames(
     """Run backprop on ``root`` (as ``root.backward(grad)`` does) and draw it step by step.
 
     Each step of :func:`autograd.backward_steps` completes one node's gradient and passes it on
-    to the node's inputs; the frame drawn after it highlights that node, shows the gradients
+    to the node's inputs; the frame after it highlights that node, shows the gradients
     completed so far and fades the others. There is one frame per node of the graph.
-    ``draw_options`` go to :func:`autograd.draw_graph` (``highlight``, ``pending`` and
-    ``grad_scale`` are set per frame; a ``title`` is put before each step's caption).
+    ``draw_options`` go to :func:`autograd.draw_graph` (but ``highlight``, ``pending``,
+    ``grad_scale``, ``grads`` and ``show_grad``, which each frame sets).
     """
-    fixed = {"highlight", "pending", "grad_scale"} & draw_options.keys()
+    fixed = set(SET_PER_STEP) & draw_options.keys()
     if fixed:
         raise TypeError(f"backprop_frames sets {', '.join(sorted(fixed))} itself, per frame")
-    title = draw_options.pop("title", None)
     order = topological_order(root)
-    # Drawing the graph before the first step checks the options and the size while the
-    # gradients are still untouched.
-    draw_graph(root, pending=order, **draw_options)
     # One colour scale for all frames, from the gradients backprop is about to leave, so that a
-    # colour means the same number in every frame.
+    # colour means the same number in every frame; the drawing is laid out with them too.
     seed = as_float(grad)
-    final = (
-        as_float(node.grad) + seed * as_float(g)
+    final = {
+        node: as_float(node.grad) + seed * as_float(g)
         for node, g in zip(order, gradients(root, order), strict=True)
-    )
-    scale = max((abs(g) for g in final if math.isfinite(g)), default=0.0)
+    }
+    scale = max((abs(g) for g in final.values() if math.isfinite(g)), default=0.0)
+    # Drawn before the first step: the options and the size are checked while the gradients
+    # are still untouched.
+    graph = draw_graph(root, grads=final, grad_scale=scale, **draw_options)
+    drawing = Drawing(render(graph, "svg"), *cards(root, **_layout_options(draw_options)))
     precision = draw_options.get("precision", 4)
 
-    graphs: list[graphviz.Digraph] = []
+    index = {node: i for i, node in enumerate(order)}
+    visit = [index[node] for node in reversed(order)]
+    steps: list[_Step] = []
     captions: list[str] = []
-    done: set[Value] = set()
     for number, node in enumerate(backward_steps(root, grad, create_graph=create_graph), 1):
-        done.add(node)
-        caption = _step_caption(number, len(order), node, root, precision)
-        captions.append(caption)
-        graphs.append(
-            draw_graph(
-                root,
-                highlight=node,
-                pending=[n for n in order if n not in done],
-                grad_scale=scale,
-                title=f"{title}: {caption}" if title else caption,
-                **draw_options,
-            )
-        )
-    return Frames(tuple(graphs), tuple(captions))
+        grads = tuple(as_float(n.grad) for n in order)
+        steps.append(_Step(grads, number, index[node]))
+        captions.append(_step_caption(number, len(order), node, root, precision))
+    return Frames(drawing, steps, captions, order=visit, scale=scale, precision=precision)
+
+
+def _layout_options(draw_options: dict[str, Any]) -> dict[str, Any]:
+    """The options that decide which cards are drawn."""
+    return {k: v for k, v in draw_options.items() if k in ("collapse_scopes", "clusters")}
 
 
 def _step_caption(number: int, total: int, node: Value, root: Value, precision: int) -> str:

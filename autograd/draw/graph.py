@@ -10,7 +10,13 @@ order, so ``x - y`` and ``y - x`` look different. The picture is meant to teach 
   that a node's grad can be checked by hand: the sum, over its outgoing edges, of the local
   derivative times the grad of the node the edge leads to;
 * nodes made inside :func:`autograd.scope` (every neuron and layer of ``nn``) are grouped in a
-  box named after it, and ``collapse_scopes`` draws each such group as a single summary card.
+  box named after it, and ``collapse_scopes`` draws each such group as a single summary card;
+* a value used far from where it is made (a weight shared by every step of a recurrent chain)
+  is drawn again, with a dashed border, beside each distant use: the long edges it would need
+  make Graphviz's layout time grow with the square of the graph, and the picture a tangle.
+
+Every card, operation and edge has a stable name (``v3``, ``op3``, ``e3_0``), which the SVG keeps
+as its element ids: the explorer page restyles them.
 
 Only :mod:`autograd.draw` imports Graphviz, so ``import autograd`` does not need it.
 """
@@ -20,7 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import graphviz
@@ -28,12 +34,17 @@ import graphviz
 from autograd.backprop import topological_order
 from autograd.draw import style as drawstyle
 from autograd.draw.style import Style, as_float
+from autograd.draw.svg import Card
 from autograd.value import Value
 
 #: Above this many cards Graphviz gets slow and the picture unreadable: draw_graph refuses.
 MAX_NODES = 500
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
+
+#: A value used more than this many operations after it is made (or, for a leaf, after its
+#: first use) is drawn again beside that use, as a copy.
+LONG_EDGE = 4
 
 
 class GraphTooLargeError(ValueError):
@@ -59,6 +70,7 @@ def draw_graph(
     grad_scale: float | None = None,
     title: str | None = None,
     legend: bool = True,
+    grads: Mapping[Value, float] | None = None,
 ) -> graphviz.Digraph:
     """Draw ``root`` (or several roots) and everything it depends on.
 
@@ -79,6 +91,7 @@ def draw_graph(
         grad_scale: the |grad| drawn in the deepest colour (default: the largest drawn).
         title: a caption above the drawing.
         legend: explain the colours (and edge labels) under the title.
+        grads: the gradient to draw on each card (default: each node's ``.grad``).
 
     Returns a ``graphviz.Digraph``: it shows as SVG in Jupyter, ``.source`` is the DOT text (the
     same for the same graph, run after run) and :func:`autograd.draw.render` turns it into SVG,
@@ -89,17 +102,19 @@ def draw_graph(
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 12:
         raise ValueError(f"precision must be an int from 0 to 12, got {precision!r}")
-    order = topological_order(roots)
-    layout = _Layout(order, roots, _collapse_depth(collapse_scopes), clusters)
+    layout = _layout(roots, collapse_scopes, clusters)
+    order = layout.order
     if layout.card_count > max_nodes:
         raise GraphTooLargeError(_too_large_message(layout, max_nodes, collapse_scopes))
 
     waiting = frozenset(pending)
+    drawn = {node: as_float(node.grad) for node in order} if grads is None else grads
     style = Style(
         show_grad=show_grad,
         precision=precision,
+        grads=drawn,
         pending=waiting,
-        scale=_largest_grad(order, waiting) if grad_scale is None else grad_scale,
+        scale=_largest_grad(order, drawn, waiting) if grad_scale is None else grad_scale,
     )
     graph = graphviz.Digraph(
         "chainrule",
@@ -127,19 +142,50 @@ def render(graph: graphviz.Digraph, format: str = "svg") -> bytes:
         graph = graph.copy()
         graph.attr(dpi="192")
     try:
-        data = bytes(graph.pipe(format=format))
+        # quiet: Graphviz's own warnings are not the user's business.
+        data = bytes(graph.pipe(format=format, quiet=True))
     except graphviz.ExecutableNotFound:
         raise RenderError(
             "Graphviz's dot program is not installed (Debian/Ubuntu: sudo apt-get install "
             "graphviz; macOS: brew install graphviz)"
         ) from None
-    except graphviz.CalledProcessError as error:
-        stderr = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else ""
-        last = (
-            stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {error.returncode}"
-        )
-        raise RenderError(f"Graphviz's dot failed: {last}") from None
+    except (graphviz.CalledProcessError, BrokenPipeError) as error:
+        # Graphviz's message speaks of its own input (line numbers of the DOT text), which the
+        # user never wrote: the error says what failed instead.
+        code = getattr(error, "returncode", None)
+        raise RenderError(
+            f"Graphviz's dot could not draw this graph as {format}"
+            + (f" (exit code {code})" if code is not None else "")
+        ) from None
     return data
+
+
+def cards(
+    root: Value | Sequence[Value], *, collapse_scopes: bool | int = False, clusters: bool = True
+) -> tuple[list[Card], dict[str, int]]:
+    """What :func:`draw_graph` draws with these options: every card, and each operation's SVG
+    id with the index of its node in topological order (for :class:`autograd.draw.svg.Drawing`).
+    """
+    layout = _layout(_roots(root), collapse_scopes, clusters)
+    index = layout.index
+    drawn: list[Card] = []
+    ops: dict[str, int] = {}
+    for node in layout.order:
+        i = index[node]
+        key = layout.summary.get(node)
+        if key is None:
+            drawn.append(Card(f"v{i}", (i,), (i,)))
+            if node.inputs:
+                ops[f"op{i}"] = i
+        elif node is layout.summaries[key][0]:
+            outputs = layout.outputs[key]
+            members = tuple(index[n] for n in layout.summaries[key])
+            listed = tuple(index[n] for n in outputs[: drawstyle.SUMMARY_OUTPUTS])
+            more = len(outputs) > drawstyle.SUMMARY_OUTPUTS
+            drawn.append(Card(layout.card(node), listed, members, True, more))
+    for (child, _), name in layout.copies.items():
+        drawn.append(Card(name, (index[child],), (index[child],)))
+    return drawn, ops
 
 
 # -- what goes where -----------------------------------------------------------------------------
@@ -196,6 +242,33 @@ class _Layout:
         }
         self.boxes = boxes
         self.has_boxes = any(self.box_of(node) for node in order)
+        self.copies = self._distant_uses()
+
+    def _distant_uses(self) -> dict[tuple[Value, Value], str]:
+        """The card name of each copy: (value, the node that uses it far away) -> name.
+
+        A node's depth is the length of the longest chain of operations that leads to it; a
+        leaf belongs just before its first use. An input more than ``LONG_EDGE`` deeper than
+        that is drawn again beside its use (not inside or into a summary card).
+        """
+        depth: dict[Value, int] = {}
+        home: dict[Value, int] = {}
+        for node in self.order:
+            made = [depth[child] for child in node.inputs if child.inputs]
+            depth[node] = 1 + max(made, default=0) if node.inputs else 0
+            for child in node.inputs:
+                if not child.inputs:
+                    home[child] = min(home.get(child, depth[node]), depth[node] - 1)
+        copies: dict[tuple[Value, Value], str] = {}
+        for node in self.order:
+            if node in self.summary:
+                continue
+            for child in node.inputs:
+                start = home[child] if not child.inputs else depth[child]
+                far = depth[node] - start > LONG_EDGE
+                if far and child not in self.summary and (child, node) not in copies:
+                    copies[child, node] = f"a{self.index[child]}_{self.index[node]}"
+        return copies
 
     def card(self, node: Value) -> str:
         """The Graphviz name of the card ``node`` is drawn as."""
@@ -210,6 +283,10 @@ class _Layout:
             return ()
         key = self.summary.get(node)
         return self.place[node] if key is None else key[:-1]
+
+
+def _layout(roots: list[Value], collapse: bool | int, clusters: bool) -> _Layout:
+    return _Layout(topological_order(roots), roots, _collapse_depth(collapse), clusters)
 
 
 def _collapse_depth(collapse: bool | int) -> int | None:
@@ -263,6 +340,11 @@ def _add_nodes(
         key = layout.summary.get(node)
         if key is None:
             cards.append((layout.card(node), _card(style.value_card(node, node in lit))))
+            for child in dict.fromkeys(node.inputs):
+                copy = layout.copies.get((child, node))
+                if copy is not None:
+                    card = style.value_card(child, child in lit, copy=True)
+                    cards.append((copy, _card(card)))
             if node.inputs:
                 attributes = drawstyle.op_attributes(node.op, node in lit)
                 if not layout.has_boxes:
@@ -316,9 +398,14 @@ def _card(label: str) -> dict[str, str]:
     return {"label": label, "shape": "plain"}
 
 
+def _named(name: str, attributes: dict[str, str]) -> dict[str, str]:
+    """``attributes`` with the SVG id ``name``: the explorer page finds the element by it."""
+    return {"id": name, **attributes}
+
+
 def _add_box(graph: graphviz.Digraph, path: Path, boxes: dict[Path, _Box], reverse: bool) -> None:
     for name, attributes in boxes[path].cards:
-        graph.node(name, **attributes)
+        graph.node(name, **_named(name, attributes))
     for row in boxes[path].rows:
         # Cards on one rank joined by edges are laid out in the edges' direction.
         with graph.subgraph() as rank:
@@ -344,15 +431,17 @@ def _add_edges(
         into_summary = node in layout.summary
         target = layout.card(node) if into_summary else f"op{layout.index[node]}"
         colour = drawstyle.HIGHLIGHTED_EDGE if node in lit else {}
-        for child, local in zip(node.inputs, node.local_derivatives, strict=True):
-            source = layout.card(child)
+        index = layout.index[node]
+        for k, (child, local) in enumerate(zip(node.inputs, node.local_derivatives, strict=True)):
+            name = f"e{index}_{k}"
+            source = layout.copies.get((child, node)) or layout.card(child)
             if into_summary:
                 if source != target and (source, target) not in drawn:
                     drawn.add((source, target))
-                    graph.edge(source, target)
+                    graph.edge(source, target, id=name)
                 continue
-            attributes = dict(colour)
-            if layout.box_of(child) != layout.box_of(node):
+            attributes = _named(name, colour)
+            if layout.box_of(child) != layout.box_of(node) and source == layout.card(child):
                 # Room between boxes: a scope's leaves sit one rank before its first operation,
                 # where they would otherwise overlap the box that feeds it.
                 attributes["minlen"] = "2"
@@ -360,12 +449,14 @@ def _add_edges(
                 attributes["label"] = style.edge_label(local)
             graph.edge(source, target, **attributes)
         if not into_summary:
-            graph.edge(target, layout.card(node), **colour)
+            graph.edge(target, layout.card(node), **_named(f"o{index}", colour))
 
 
-def _largest_grad(order: Iterable[Value], pending: Collection[Value]) -> float:
-    grads = (abs(as_float(node.grad)) for node in order if node not in pending)
-    return max((g for g in grads if math.isfinite(g)), default=0.0)
+def _largest_grad(
+    order: Iterable[Value], grads: Mapping[Value, float], pending: Collection[Value]
+) -> float:
+    drawn = (abs(grads[node]) for node in order if node not in pending)
+    return max((g for g in drawn if math.isfinite(g)), default=0.0)
 
 
 def _roots(root: object) -> list[Value]:

@@ -67,12 +67,3 @@ def html_pager(pictures: Sequence[str], captions: Sequence[str]) -> str:
         f"<script>{_SCRIPT % {'id': ident}}</script>\n"
         "</div>"
     )
-
-
-def html_document(body: str, title: str) -> str:
-    """A complete HTML page around ``body``, to open in a browser."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n</head>\n"
-        f'<body style="font-family:sans-serif">\n{body}\n</body>\n</html>\n'
-    )
