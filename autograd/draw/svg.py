@@ -1,7 +1,7 @@
 """One rendered drawing, restyled for every step of backprop instead of drawn again.
 
-Graphviz lays a graph out once (:func:`autograd.draw.graph.draw_graph`, then :func:`render`);
-:class:`Drawing` reads that SVG and marks the parts that change from step to step: on each card
+Graphviz lays a graph out once (:func:`autograd.draw.graph.draw_graph`, then
+:func:`autograd.draw.render`); :class:`Drawing` reads that SVG and marks the parts that change from step to step: on each card
 the data and grad numbers, the grad's pill and the border; each operation's oval; each edge and
 its local-derivative label. :meth:`Drawing.frame` then restyles a copy for one step, in Python,
 for the static frames of :func:`autograd.draw.backprop_frames`; the explorer page does the same in
