@@ -223,8 +223,11 @@ def _difference(
             value = _evaluate(f, at)
         except DomainError as error:
             return _meaningless(f"{name} {side} ε = {shifted:g} is out of the domain: {error}")
-        except AnomalyError as error:
+        except (AnomalyError, OverflowError) as error:
             return _meaningless(f"f overflows at {name} {side} ε = {shifted:g}: {error}")
+        except (ValueError, ArithmeticError) as error:
+            # e.g. an expression that refuses to overflow: f fails only away from the point.
+            return _meaningless(f"f cannot be evaluated at {name} {side} ε = {shifted:g}: {error}")
         if not math.isfinite(value):
             return _meaningless(f"f overflows at {name} {side} ε = {shifted:g} (f = {value!r})")
         values.append(value)
