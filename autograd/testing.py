@@ -40,7 +40,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, assume, given, reject, settings
+from hypothesis import HealthCheck, Phase, assume, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
@@ -137,6 +137,9 @@ def check_op(
         max_examples=max_examples,
         deadline=None,
         report_multiple_bugs=False,
+        # Not Phase.explain: it reruns the shrunk case hundreds of times to say which lines
+        # only failing cases run, which for a whole engine says little and takes long.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
     )
     @given(cases(op, count, min_value, max_value))
