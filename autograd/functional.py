@@ -60,6 +60,7 @@ def value_and_grad(f: Function, argnums: Argnums = 0) -> Callable[..., tuple[Any
 
 def grad(f: Function, argnums: Argnums = 0) -> Callable[..., Any]:
     """Turn ``f`` into the function that returns ∂f/∂args[argnums]; composable to any order."""
+    _check_function(f, "grad")
     with_value = value_and_grad(f, argnums)
 
     @functools.wraps(f)
