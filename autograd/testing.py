@@ -1,18 +1,8 @@
 """Property tests for an op: its derivatives against finite differences (needs ``hypothesis``).
 
-::
+For an op such as ``Cube`` in :class:`autograd.Op`'s documentation::
 
-    from autograd import Op
     from autograd.testing import check_op, op_test
-
-    class Cube(Op):  # x³;  d/dx = 3x²
-        name = symbol = "cube"
-
-        def forward(self, m, x):
-            return x * x * x
-
-        def derivatives(self, m, out, x):
-            return (3.0 * x * x,)
 
     check_op(Cube())              # passes, or raises GradcheckError with the simplest failure
     test_cube = op_test(Cube())   # in a test file, this line is a whole pytest test
