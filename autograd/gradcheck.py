@@ -10,9 +10,14 @@ Second derivatives are checked the same way on the analytic first derivatives:
 
 In floats x ± ε is rounded, so the difference is divided by the step actually taken,
 (x + ε) − (x − ε), which is exact. A finite difference can also mean nothing at all: when
-x ± ε rounds to x (ε below the spacing of floats at x), when x ± ε or f there overflows, when
-x ± ε leaves f's domain, or when rounding in f moves the difference by more than the
-tolerance. A :class:`DerivativeCheck` says so (:meth:`DerivativeCheck.undecided`), and such a
+x ± ε rounds to x (ε below the spacing of floats at x), when x ± ε or f there overflows, or
+when x ± ε leaves f's domain. And it has errors of its own, which are estimated for a
+derivative that disagrees: rounding in f, and the ε² f''' term. For the second the difference
+is taken again with ε/2 and ε/4: where ε is small enough each halving divides the error by
+four, so D(ε)'s error is about 4/3 of D(ε) − D(ε/2) (and at most twice it while the changes
+shrink at least twofold); where the three do not settle like that, the step is too large for
+f there. A disagreement that these errors could explain cannot tell a wrong
+derivative from a poor step. :meth:`DerivativeCheck.undecided` says when and why; such a
 derivative is reported as one that cannot be checked there, never as a disagreement.
 """
 
@@ -21,7 +26,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from autograd.backprop import topological_order
@@ -76,7 +81,10 @@ class DerivativeCheck:
     problem: str | None = None
     #: How far rounding may move the finite difference: 2·Σᵥ |∂f/∂v|·ulp(v) / step, over the
     #: nodes v that f computes (each op's result is rounded; both sides of the step).
+    #: Estimated only for a derivative that disagrees (0 otherwise), as is:
     rounding: float = 0.0
+    #: How far the step's truncation error may move it: 2·|D(ε) − D(ε/2)|.
+    truncation: float = 0.0
 
     @property
     def difference(self) -> float:
@@ -88,17 +96,23 @@ class DerivativeCheck:
 
     def undecided(self, atol: float = 1e-5, rtol: float = 1e-3) -> str | None:
         """Why the finite difference cannot decide this check, or ``None`` when it can: its
-        :attr:`problem`, or a disagreement that rounding in f could explain."""
+        :attr:`problem`, or a disagreement within what its own errors could explain."""
         if self.problem is not None:
             return self.problem
         tolerance = atol + rtol * abs(self.numeric)
-        if not self.agrees(atol, rtol) and self.rounding > tolerance:
+        if self.agrees(atol, rtol) or self.difference > tolerance + self.rounding + self.truncation:
+            return None
+        if self.rounding >= self.truncation:
             return (
                 f"rounding in f can move the finite difference by about {self.rounding:.2g}, "
                 f"more than the tolerance {tolerance:.2g}: the step is too small for the size "
                 "of the numbers f computes there (choose a larger one)"
             )
-        return None
+        return (
+            f"the finite difference changes by about {self.truncation:.2g} when the step is "
+            f"halved, more than the tolerance {tolerance:.2g}: the step is too large for how "
+            "fast f's slope changes there (choose a smaller one)"
+        )
 
 
 def derivative_checks(
@@ -108,15 +122,21 @@ def derivative_checks(
     eps: float = 1e-6,
     order: int = 1,
     names: Sequence[str] | None = None,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
 ) -> Iterator[DerivativeCheck]:
     """Every derivative of ``f`` up to ``order`` at ``inputs``, analytic beside numeric.
 
     Inputs are named by ``names``, else by ``f``'s parameter names, else x0, x1, …
 
     A derivative of order k is checked as the finite difference of autograd's derivative of
-    order k − 1, so every order is compared with an independent estimate.
+    order k − 1, so every order is compared with an independent estimate. For a derivative
+    that disagrees at ``atol`` and ``rtol`` the finite difference's own errors are estimated
+    too (:attr:`DerivativeCheck.rounding`, :attr:`DerivativeCheck.truncation`), so that
+    :meth:`DerivativeCheck.undecided` can tell a poor step from a wrong derivative.
     """
     eps = checked_step(eps)
+    atol, rtol = checked_tolerance(atol, "atol"), checked_tolerance(rtol, "rtol")
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError(f"order must be a positive integer, got {order!r}")
     point = [as_float(x, f"input {i}") for i, x in enumerate(inputs)]
@@ -137,19 +157,20 @@ def derivative_checks(
         for taken, function in level:
             gradient = grad(function, everything)
             analytic = [_number(g, "a derivative") for g in gradient(*point)]
-            rounding = _rounding(function, point)
             for i in everything:
                 by = (*taken, i)
                 difference = _difference(function, point, i, eps, names[i])
-                yield DerivativeCheck(
+                check = DerivativeCheck(
                     name=_derivative_name([names[j] for j in by]),
                     input=names[i],
                     order=k,
                     analytic=analytic[i],
                     numeric=difference.numeric,
                     problem=difference.problem,
-                    rounding=2 * rounding / difference.step if difference.step else math.inf,
                 )
+                if check.problem is None and not check.agrees(atol, rtol):
+                    check = _with_errors(check, function, point, i, eps, difference.step)
+                yield check
                 next_level.append((by, _component(gradient, i)))
         level = next_level
 
@@ -175,7 +196,7 @@ def gradcheck(
     atol, rtol = checked_tolerance(atol, "atol"), checked_tolerance(rtol, "rtol")
     point = [as_float(x, f"input {i}") for i, x in enumerate(inputs)]
     where = _show(_input_names(f, len(point)), point)
-    for check in derivative_checks(f, point, eps=eps, order=order):
+    for check in derivative_checks(f, point, eps=eps, order=order, atol=atol, rtol=rtol):
         reason = check.undecided(atol, rtol)
         if reason is not None:
             raise ValueError(f"gradcheck cannot check {check.name} at {where}: {reason}")
@@ -242,18 +263,51 @@ def _meaningless(problem: str) -> _Difference:
     return _Difference(math.nan, problem, 0.0)
 
 
+def _with_errors(
+    check: DerivativeCheck, f: Function, point: Sequence[float], index: int, eps: float, step: float
+) -> DerivativeCheck:
+    """``check`` with the errors of its finite difference D(ε) estimated.
+
+    Rounding: from f's graph at the point (:func:`_rounding`). Truncation: D(ε) = f' + Cε² + …,
+    so D(ε) − D(ε/2) = ¾Cε² + … and each halving divides that change by four. Where the changes
+    shrink at least twofold (and at most eightfold, or they are not following a power of ε),
+    the errors still to come sum to at most the change itself, so D(ε)'s error is at most
+    2·|D(ε) − D(ε/2)|. Changes within what rounding explains (it doubles with each halving) say
+    nothing; changes that shrink otherwise mean the step is too large for f there.
+    """
+    rounding = 2 * _rounding(f, point) / step
+    halves = [_difference(f, point, index, eps / 2, check.input).numeric]
+    halves.append(_difference(f, point, index, eps / 4, check.input).numeric)
+    first, second = check.numeric - halves[0], halves[0] - halves[1]
+    if not math.isfinite(first + second) or abs(first) <= 3 * rounding:
+        return replace(check, rounding=rounding)
+    if abs(second) > 6 * rounding and 2 <= first / second <= 8:
+        return replace(check, rounding=rounding, truncation=2 * abs(first))
+    return replace(
+        check,
+        rounding=rounding,
+        problem=(
+            f"the finite difference does not settle as the step is halved ({check.numeric:.6g}, "
+            f"{halves[0]:.6g}, {halves[1]:.6g} at ε, ε/2, ε/4): the step is too large for how "
+            "fast f's slope changes there (choose a smaller one)"
+        ),
+    )
+
+
 def _rounding(f: Function, point: Sequence[float]) -> float:
     """How far rounding may move f's value near ``point``: Σᵥ |∂f/∂v|·ulp(v) over the nodes v
-    that f computes (first-order propagation of each op's rounding, from one backward pass)."""
+    that f computes (first-order propagation of each op's rounding, from one backward pass),
+    and at least ulp(f), for a value computed outside the graph."""
     root = f(*map(Value, point))
     if not isinstance(root, Value):
-        return 0.0
+        return math.ulp(_number(root, "the function's result"))
     root.backward()
-    return math.fsum(
+    through_graph = math.fsum(
         abs(float(node.grad)) * math.ulp(node.data)
         for node in topological_order(root)
         if node.inputs and math.isfinite(node.data) and math.isfinite(float(node.grad))
     )
+    return max(through_graph, math.ulp(root.data))
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -187,7 +187,9 @@ def _fits(op: Op, xs: Sequence[float]) -> bool:
 
 def _check(case: Case, order: int, atol: float, rtol: float) -> None:
     names = [f"x{i}" for i in range(len(case.point))]
-    for check in derivative_checks(case, case.point, order=order, names=names):
+    for check in derivative_checks(
+        case, case.point, order=order, names=names, atol=atol, rtol=rtol
+    ):
         if check.undecided(atol, rtol) is not None:
             reject()  # the finite difference means nothing here: not evidence either way
         if not check.agrees(atol, rtol):

@@ -154,7 +154,15 @@ def run_check(args: argparse.Namespace) -> int:
     shown_point = ", ".join(f"{name}={values[name]:g}" for name in expression.names)
     with finite_arithmetic():
         checks = list(
-            derivative_checks(expression, point, eps=eps, order=args.order, names=expression.names)
+            derivative_checks(
+                expression,
+                point,
+                eps=eps,
+                order=args.order,
+                names=expression.names,
+                atol=atol,
+                rtol=rtol,
+            )
         )
     for check in checks:
         reason = check.undecided(atol, rtol)
