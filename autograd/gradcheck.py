@@ -81,9 +81,9 @@ class DerivativeCheck:
     problem: str | None = None
     #: How far rounding may move the finite difference: 2·Σᵥ |∂f/∂v|·ulp(v) / step, over the
     #: nodes v that f computes (each op's result is rounded; both sides of the step).
-    #: Estimated only for a derivative that disagrees (0 otherwise), as is:
     rounding: float = 0.0
-    #: How far the step's truncation error may move it: 2·|D(ε) − D(ε/2)|.
+    #: How far the step's truncation error may move it: 2·|D(ε) − D(ε/2)|. Both errors are
+    #: estimated only for a derivative that disagrees (they are 0 otherwise).
     truncation: float = 0.0
 
     @property
@@ -271,9 +271,10 @@ def _with_errors(
     Rounding: from f's graph at the point (:func:`_rounding`). Truncation: D(ε) = f' + Cε² + …,
     so D(ε) − D(ε/2) = ¾Cε² + … and each halving divides that change by four. Where the changes
     shrink at least twofold (and at most eightfold, or they are not following a power of ε),
-    the errors still to come sum to at most the change itself, so D(ε)'s error is at most
-    2·|D(ε) − D(ε/2)|. Changes within what rounding explains (it doubles with each halving) say
-    nothing; changes that shrink otherwise mean the step is too large for f there.
+    or the second is lost in rounding, the errors still to come sum to at most the first change,
+    so D(ε)'s error is at most 2·|D(ε) − D(ε/2)|. A first change within what rounding explains
+    (rounding doubles with each halving) says nothing; changes that shrink otherwise mean the
+    step is too large for f there.
     """
     rounding = 2 * _rounding(f, point) / step
     halves = [_difference(f, point, index, eps / 2, check.input).numeric]
@@ -281,7 +282,7 @@ def _with_errors(
     first, second = check.numeric - halves[0], halves[0] - halves[1]
     if not math.isfinite(first + second) or abs(first) <= 3 * rounding:
         return replace(check, rounding=rounding)
-    if abs(second) > 6 * rounding and 2 <= first / second <= 8:
+    if abs(second) <= 6 * rounding or 2 <= first / second <= 8:
         return replace(check, rounding=rounding, truncation=2 * abs(first))
     return replace(
         check,

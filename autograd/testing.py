@@ -42,7 +42,7 @@ from autograd.rulecheck import check_rule
 from autograd.strategies import Expression, expressions
 from autograd.value import Value
 
-__all__ = ["check_op", "op_test"]
+__all__ = ["Case", "cases", "check_op", "op_test"]
 
 #: How close to a kink or a pole (``Op.margin``) an op's inputs may be drawn.
 MARGIN = 1e-3
@@ -68,13 +68,15 @@ class Case:
     at: tuple[float, ...]
     inner: tuple[Expression, ...] = ()
     outer: Expression | None = None
+    #: eᵢ(p), each inner expression's value at the point.
+    centre: tuple[float, ...] = ()
 
     def __call__(self, *xs: Value) -> Value:
         if not self.inner:
             result: Value = self.op(*xs)
             return result
-        centre = [e(*self.point).data for e in self.inner]
-        inputs = [a + (e(*xs) - c) for a, e, c in zip(self.at, self.inner, centre, strict=True)]
+        shifted = zip(self.at, self.inner, self.centre, strict=True)
+        inputs = [a + (e(*xs) - c) for a, e, c in shifted]
         assert self.outer is not None
         return self.outer(self.op(*inputs))
 
@@ -85,8 +87,7 @@ class Case:
         inputs = ", ".join(f"u{i}" for i in range(len(self.inner)))
         assert self.outer is not None
         parts = [f"f({variables}) = g({self.op!r}({inputs}))", f"g(x0): {self.outer}"]
-        centre = [e(*self.point).data for e in self.inner]
-        for i, (a, e, c) in enumerate(zip(self.at, self.inner, centre, strict=True)):
+        for i, (a, e, c) in enumerate(zip(self.at, self.inner, self.centre, strict=True)):
             parts.append(f"u{i} = {a!r} + e{i}({variables}) - {c!r}, e{i}: {e}")
         return "; ".join(parts)
 
@@ -172,9 +173,8 @@ def cases(
     inner = tuple(draw(expressions(n_inputs=n, max_steps=3)) for _ in range(count))
     outer = draw(expressions(n_inputs=1, max_steps=3))
     assume(all(e.is_well_conditioned(point, margin=MARGIN, bound=BOUND) for e in inner))
-    case = Case(op, point, at, inner, outer)
     assume(outer.is_well_conditioned((op(*at).data,), margin=MARGIN, bound=BOUND))
-    return case
+    return Case(op, point, at, inner, outer, tuple(e(*point).data for e in inner))
 
 
 def _fits(op: Op, xs: Sequence[float]) -> bool:
