@@ -12,10 +12,11 @@ serves every use through it. Every new node's value and local derivatives are co
 floats (:class:`autograd.floatmath.FloatMath`), which eager ``backward()`` then multiplies and
 adds. ``backward(create_graph=True)`` evaluates ``derivatives`` on ``Value`` nodes
 (:class:`autograd.valuemath.ValueMath`), so that gradients get a graph of their own and can be
-differentiated again. The compiled replay evaluates it on symbols
-(:class:`autograd.replay.symbols.SymbolMath`) and so writes it as source code. A learner finds
-each derivative in exactly one place below; the graph walk in :mod:`autograd.backprop` knows no
-op.
+differentiated again. Forward mode (:mod:`autograd.forward`) uses the same local derivatives.
+The compiled replay evaluates it on symbols (:class:`autograd.replay.symbols.SymbolMath`) and
+so writes it as source code. A learner finds each derivative in exactly one place below; the
+graph walk in :mod:`autograd.backprop` knows no op. An op of your own is a subclass of
+:class:`Op`, written the same way, and gets every one of these uses.
 
 The notation is the usual one: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and so on.
 """
@@ -27,9 +28,12 @@ import math
 import operator
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from autograd.floatmath import CUT
+
+if TYPE_CHECKING:
+    from autograd.value import Value
 
 #: An operand of a rule: a float, a ``Value`` or a symbol, depending on the namespace.
 Operand = Any
@@ -153,9 +157,10 @@ class Op(ABC):
         if "arity" not in vars(cls):
             cls.arity = _arity(cls.forward)
 
-    def __call__(self, *inputs: Any) -> Any:
+    def __call__(self, *inputs: Value | float) -> Value:
         """The op applied to ``inputs`` (Values or numbers): a new node of the graph."""
-        return _application[0](self, *inputs)
+        node: Value = _application[0](self, *inputs)
+        return node
 
     @abstractmethod
     def forward(self, m: Math, *xs: Operand) -> Operand:
