@@ -13,16 +13,19 @@ Reading the engine, in this order:
    node, computing its value and its local derivatives from the op's rule.
 2. :mod:`autograd.ops`: the rules, one class per op: ``Tanh.forward`` gives tanh x and
    ``Tanh.derivatives`` gives 1 − tanh² x, over the namespace :class:`autograd.ops.Math`.
+   Your own op is a subclass of :class:`autograd.ops.Op` written the same way.
 3. :mod:`autograd.backprop`: the loop. ``topological_order`` sorts the graph, ``chain_rule``
    passes each gradient on (∂L/∂v += ∂L/∂u · ∂u/∂v) and ``backward`` runs it from the root.
 
-Then, as needed: :mod:`autograd.functional` (``grad``, composable), :mod:`autograd.gradcheck`
-(finite differences), :mod:`autograd.modes` (``no_grad``, anomaly detection, scopes),
+Then, as needed: :mod:`autograd.forward` (forward mode, the same loop the other way),
+:mod:`autograd.functional` (``grad``, ``jvp``, ``jacobian``, ``hessian``, ``hvp``, composable),
+:mod:`autograd.gradcheck` (finite differences), :mod:`autograd.testing` (``check_op``: property
+tests of an op), :mod:`autograd.modes` (``no_grad``, anomaly detection, scopes),
 :mod:`autograd.draw` (Graphviz drawings and the explorer page, :func:`explore`) and
 :mod:`autograd.replay` (the compiled replay).
 
 ``import autograd`` imports no third-party module: Graphviz is imported by ``draw_graph`` and
-Hypothesis by ``autograd.strategies``, each only when used.
+Hypothesis by ``autograd.strategies`` and ``autograd.testing``, each only when used.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ from typing import Any
 
 from autograd.backprop import backward, backward_steps, chain_rule, topological_order
 from autograd.errors import AnomalyError, DomainError, GradcheckError, StructureError, TracingError
-from autograd.functional import detach, grad, value_and_grad
+from autograd.functional import detach, grad, hessian, hvp, jacobian, jvp, value_and_grad
 from autograd.gradcheck import central_difference, gradcheck
 from autograd.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
+from autograd.ops import Op
 from autograd.replay import Compiled, compile
 from autograd.value import Value, linear, total
 
@@ -44,6 +48,7 @@ __all__ = [
     "DomainError",
     "Explorer",
     "GradcheckError",
+    "Op",
     "StructureError",
     "TracingError",
     "Value",
@@ -60,11 +65,16 @@ __all__ = [
     "explore",
     "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "linear",
     "no_grad",
     "scope",
     "strategies",
+    "testing",
     "topological_order",
     "total",
     "value_and_grad",
@@ -73,6 +83,7 @@ __all__ = [
 #: Names whose module needs a third-party package, imported on first use: name -> module.
 _LAZY = {
     "strategies": "autograd.strategies",
+    "testing": "autograd.testing",
     "draw_graph": "autograd.draw",
     "backprop_frames": "autograd.draw",
     "explore": "autograd.draw",

@@ -94,7 +94,9 @@ def chain_rule(nodes: Sequence[Node], *, create_graph: bool = False) -> None:
 
     Given a topological order (:func:`topological_order`), every node's gradient is complete
     when its turn comes. With ``create_graph=True`` the local derivatives ∂u/∂v are computed
-    again on ``Value`` nodes, so that the gradients get a graph of their own.
+    again on ``Value`` nodes, so that the gradients get a graph of their own. A local
+    derivative that is 0 because a branch cuts the path (relu for x ≤ 0) is
+    :data:`autograd.floatmath.CUT`, whose product with any gradient, inf included, is 0.
     """
     anomaly = MODE.get().detect_anomaly
     for node in reversed(nodes):

@@ -14,16 +14,29 @@ class AnomalyError(ArithmeticError):
 class GradcheckError(AssertionError):
     """An analytic derivative disagrees with its finite-difference estimate.
 
-    Attributes name the input (``input``), the two derivatives (``analytic``, ``numeric``) and the
-    order of the derivative that was checked (``order``).
+    Attributes name the input (``input``), the two derivatives (``analytic``, ``numeric``), the
+    order of the derivative that was checked (``order``), the point (``point``) and, from
+    :func:`autograd.testing.check_op`, the op (``op``, '' otherwise).
     """
 
-    def __init__(self, message: str, *, input: str, analytic: float, numeric: float, order: int):
+    def __init__(
+        self,
+        message: str,
+        *,
+        input: str,
+        analytic: float,
+        numeric: float,
+        order: int,
+        point: tuple[float, ...] = (),
+        op: str = "",
+    ):
         super().__init__(message)
         self.input = input
         self.analytic = analytic
         self.numeric = numeric
         self.order = order
+        self.point = point
+        self.op = op
 
 
 class TracingError(ValueError):

@@ -14,8 +14,10 @@ graphs (:mod:`autograd.valuemath`) and on generated source code (:mod:`autograd.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from autograd.ops import Math
+if TYPE_CHECKING:
+    from autograd.ops import Math
 
 
 class FloatMath:
@@ -88,19 +90,39 @@ class FloatMath:
 
     @staticmethod
     def relu(x: float) -> float:
-        """max(x, 0)."""
-        return x if x > 0 else 0.0
+        """max(x, 0); NaN stays NaN, as in PyTorch (a plain ``x if x > 0 else 0`` maps it to 0)."""
+        return 0.0 if x <= 0 else x
 
     @staticmethod
     def step(x: float) -> float:
-        """The Heaviside step: 1 for x > 0, else 0 (the derivative of relu, taken as 0 at 0)."""
-        return 1.0 if x > 0 else 0.0
+        """The Heaviside step: 1 for x > 0, else 0 (the derivative of relu, taken as 0 at 0 and
+        at NaN). Its 0 is :data:`CUT`: a mask, which stops even an infinite gradient."""
+        return 1.0 if x > 0 else CUT
 
     @staticmethod
     def sign(x: float) -> float:
         """sign x ∈ {−1, 0, 1} (the derivative of |x|, taken as 0 at 0)."""
         return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
+
+class _Cut(float):
+    """A local derivative that is 0 because a branch cuts the path (relu for x ≤ 0, x⁰).
+
+    ``CUT · g`` is 0 for every upstream gradient g, inf and NaN included, where a plain
+    0 · inf would be NaN. This is PyTorch's convention: its relu passes the gradient through a
+    mask rather than multiplying it, so √(relu(x)) has gradient 0, not NaN, at x = −1, where
+    √'(0) = inf. A zero that is computed (∂(x·y)/∂x at y = 0) is an ordinary 0: 0 · inf is NaN
+    there, in PyTorch too. The product is a plain 0.0, so the cut never reaches a ``.grad``.
+    """
+
+    def __mul__(self, other: object) -> float:
+        return 0.0
+
+    __rmul__ = __mul__
+
+
+#: The zero of a mask: see :class:`_Cut`.
+CUT = _Cut(0.0)
 
 #: The namespace eager ``backward()`` and every new node's value are computed in.
 FLOATS: Math = FloatMath()

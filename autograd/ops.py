@@ -12,20 +12,28 @@ serves every use through it. Every new node's value and local derivatives are co
 floats (:class:`autograd.floatmath.FloatMath`), which eager ``backward()`` then multiplies and
 adds. ``backward(create_graph=True)`` evaluates ``derivatives`` on ``Value`` nodes
 (:class:`autograd.valuemath.ValueMath`), so that gradients get a graph of their own and can be
-differentiated again. The compiled replay evaluates it on symbols
-(:class:`autograd.replay.symbols.SymbolMath`) and so writes it as source code. A learner finds
-each derivative in exactly one place below; the graph walk in :mod:`autograd.backprop` knows no
-op.
+differentiated again. Forward mode (:mod:`autograd.forward`) uses the same local derivatives.
+The compiled replay evaluates it on symbols (:class:`autograd.replay.symbols.SymbolMath`) and
+so writes it as source code. A learner finds each derivative in exactly one place below; the
+graph walk in :mod:`autograd.backprop` knows no op. An op of your own is a subclass of
+:class:`Op`, written the same way, and gets every one of these uses.
 
 The notation is the usual one: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and so on.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 from abc import ABC, abstractmethod
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from autograd.floatmath import CUT
+
+if TYPE_CHECKING:
+    from autograd.value import Value
 
 #: An operand of a rule: a float, a ``Value`` or a symbol, depending on the namespace.
 Operand = Any
@@ -79,9 +87,57 @@ class Math(Protocol):
 #: The names of the functions of :class:`Math`, which every namespace provides.
 MATH_FUNCTIONS = tuple(name for name in vars(Math) if not name.startswith("_"))
 
+#: How an op applied to its inputs becomes a node of the graph: :func:`autograd.value.apply`,
+#: which registers itself here (:func:`applied_with`) when it is imported. The engine's other
+#: modules import this one, so this one cannot import them.
+_application: list[Callable[..., Any]] = []
+
+
+def applied_with(apply: Callable[..., Any]) -> Callable[..., Any]:
+    """Register ``apply`` as what calling an op does (a decorator, used once, by ``Value``)."""
+    _application[:] = [apply]
+    return apply
+
 
 class Op(ABC):
-    """One differentiable operation. Subclasses set ``name`` and the rule's methods."""
+    """One differentiable operation: the base class of every op, the built-in ones and yours.
+
+    An op is one class, its value and its local derivatives side by side, written over the
+    namespace ``m`` (:class:`autograd.ops.Math`) so that the same rule serves every use: eager
+    ``backward()``, ``create_graph=True`` and ``grad(grad(f))``, forward mode (``jvp``,
+    ``jacobian``, ``hessian``), the compiled replay on floats and NumPy batches, drawings and
+    anomaly detection. ::
+
+        class Cube(Op):  # x³;  d/dx = 3x²
+            name = symbol = "cube"
+
+            def forward(self, m, x):
+                return x * x * x
+
+            def derivatives(self, m, out, x):
+                return (3.0 * x * x,)
+
+        cube = Cube()
+        y = cube(Value(2.0))  # a node of the graph: y.data == 8.0, and y.backward() works
+
+    * ``name`` names the op in error messages; ``symbol`` is how it reads on a drawing and in
+      ``Value.op`` (the name when empty). Without a name the class name is used.
+    * ``forward(m, *xs)`` is the value; ``derivatives(m, out, *xs)`` the local derivatives
+      ∂out/∂xᵢ, one per input, as a tuple, written with the inputs ``xs`` and the output
+      ``out``. Both may use ``+ − × ÷``, unary ``−`` and ``abs()`` on their operands and
+      numbers, and the functions of ``m``; nothing else (no ``**``: ``m.power``; no
+      comparisons or ``if`` on an operand: ``m.step``, ``m.sign``, ``m.relu``; no ``math``
+      functions or ``float()``, which would cut the operand out of ``create_graph`` and the
+      replay). A rule that breaks this is refused, with the op and the problem named, when the
+      op is first applied.
+    * ``domain(*xs)``, when the op has one, says what is wrong with inputs outside it (or
+      ``None``); such inputs raise :class:`autograd.errors.DomainError`.
+    * ``margin(*xs)`` is the distance of the inputs from a kink or a pole, which property tests
+      (:func:`autograd.testing.check_op`) keep away from.
+
+    An instance is called like a function, on Values or numbers (numbers become constants):
+    the result is a new ``Value``. Ops taking any number of inputs declare ``*xs``.
+    """
 
     name: str = ""
     #: How the op reads on a drawing and in ``Value.op``.
@@ -89,10 +145,22 @@ class Op(ABC):
     #: Whether the op has a ``domain`` of its own (set for each subclass): ops defined everywhere
     #: skip the call, one of the costliest steps of creating a node.
     has_domain: bool = False
+    #: How many inputs the op takes, from ``forward``'s signature (``None``: any number).
+    arity: int | None = None
+    #: The numbers of inputs this op has been checked with (see ``autograd.value.apply``).
+    _checked_arities: tuple[int, ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.has_domain = cls.domain is not Op.domain
+        cls.name = cls.name or cls.__name__
+        if "arity" not in vars(cls):
+            cls.arity = _arity(cls.forward)
+
+    def __call__(self, *inputs: Value | float) -> Value:
+        """The op applied to ``inputs`` (Values or numbers): a new node of the graph."""
+        node: Value = _application[0](self, *inputs)
+        return node
 
     @abstractmethod
     def forward(self, m: Math, *xs: Operand) -> Operand:
@@ -115,6 +183,14 @@ class Op(ABC):
 
     def __repr__(self) -> str:
         return self.symbol or self.name
+
+
+def _arity(forward: Callable[..., Any]) -> int | None:
+    """The number of inputs ``forward(self, m, *xs)`` takes (``None`` for ``*xs``)."""
+    parameters = list(inspect.signature(forward).parameters.values())[2:]
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
 
 
 class Add(Op):
@@ -200,7 +276,15 @@ class Identity(Op):
 class PowConst(Op):
     """xᶜ for a constant exponent c;  d/dx = c·xᶜ⁻¹.
 
-    Undefined for x = 0 with c < 0, and for x < 0 with a non-integer c.
+    Undefined for x = 0 with c < 0, and for x < 0 with a non-integer c. Three forms are written
+    with the output instead, where that is stabler or exact:
+
+    * c = 0: x⁰ = 1 is constant, its derivative is :data:`autograd.floatmath.CUT` (0 also at
+      x = 0, where c·xᶜ⁻¹ would be 0 · inf; PyTorch's convention);
+    * c = ½: ½/√x = ½·out⁻¹, as for :class:`Sqrt`;
+    * c < 0: c·out·x⁻¹ (x ≠ 0 in the domain), so that a second derivative multiplies the
+      gradient by out and by x⁻² one after the other: a single factor xᶜ⁻² underflows to 0 for
+      a large x even where the gradient it multiplies keeps the product within range.
     """
 
     name = "pow"
@@ -214,6 +298,12 @@ class PowConst(Op):
 
     def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
         c = self.exponent
+        if c == 0:
+            return (CUT,)
+        if c == 0.5:
+            return (0.5 * m.power(out, -1.0),)
+        if c < 0:
+            return (c * out * m.power(x, -1.0),)
         return (c * m.power(x, c - 1.0),)
 
     def domain(self, x: float) -> str | None:
@@ -252,7 +342,11 @@ class Pow(Op):
 
 
 class Abs(Op):
-    """|x|;  d/dx = sign x (0 at the kink x = 0)."""
+    """|x|;  d/dx = sign x (0 at the kink x = 0, and at NaN).
+
+    As in PyTorch, the derivative multiplies the gradient by sign x: at x = 0 an infinite
+    gradient (√|x| at 0) gives 0 · inf = NaN, not 0; only relu's mask cuts the path.
+    """
 
     name = symbol = "abs"
 
@@ -297,7 +391,13 @@ class Log(Op):
 
 
 class Sqrt(Op):
-    """√x;  d/dx = 1/(2√x) = ½·x^(−½).  Needs x ≥ 0; the derivative is infinite at 0."""
+    """√x;  d/dx = 1/(2√x) = ½·out⁻¹.  Needs x ≥ 0; the derivative is infinite at 0.
+
+    Written with the output, as PyTorch does: the second derivative then multiplies the
+    gradient by −½·out⁻² and by ½·out⁻¹ in turn, where ½·x^(−½) would multiply it by
+    −¼·x^(−3/2) at once, which underflows to 0 for x > 1e205 even when the product is a normal
+    number.
+    """
 
     name = symbol = "sqrt"
 
@@ -305,7 +405,7 @@ class Sqrt(Op):
         return m.sqrt(x)
 
     def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
-        return (0.5 * m.power(x, -0.5),)
+        return (0.5 * m.power(out, -1.0),)
 
     def domain(self, x: float) -> str | None:
         return None if x >= 0 or x != x else f"sqrt({x!r}): sqrt is defined only for x ≥ 0"
@@ -339,7 +439,12 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0."""
+    """ReLU(x) = max(0, x);  d/dx = 1 for x > 0, else 0.
+
+    PyTorch's conventions: relu(NaN) is NaN, and the 0 of the derivative is a mask
+    (:data:`autograd.floatmath.CUT`), so an infinite gradient from above (√relu(x) at x ≤ 0)
+    gives 0, not NaN. (At NaN the derivative is 0; PyTorch's is 1 there.)
+    """
 
     name = symbol = "relu"
 
@@ -354,7 +459,10 @@ class Relu(Op):
 
 
 class LeakyRelu(Op):
-    """LeakyReLU(x) = x for x > 0, αx otherwise;  d/dx = 1 for x > 0, else α."""
+    """LeakyReLU(x) = x for x > 0, αx otherwise;  d/dx = 1 for x > 0, else α.
+
+    As in PyTorch, leaky_relu(NaN) is NaN and its derivative there is α.
+    """
 
     name = "leaky_relu"
 

@@ -19,6 +19,7 @@ from autograd.errors import AnomalyError, DomainError
 from autograd.floatmath import FLOATS
 from autograd.modes import MODE
 from autograd.numbers import as_float
+from autograd.rulecheck import check_rule
 from autograd.tracer import TRACER
 
 #: What arithmetic accepts beside a ``Value``.
@@ -251,6 +252,28 @@ def _compare(left: Value, symbol: str, right: Value | Number) -> bool:
 
 def _lift(x: Value | Number) -> Value:
     return x if isinstance(x, Value) else Value(as_float(x, "the other operand"))
+
+
+@ops.applied_with
+def apply(op: ops.Op, *inputs: Value | Number) -> Value:
+    """``op(*inputs)``: the op applied to Values or numbers (numbers become constants).
+
+    The op's rule is checked the first time it is applied to this many inputs
+    (:func:`autograd.rulecheck.check_rule`), so that a mistake in it is named at once; after
+    that, each call only lifts numbers and makes the node.
+    """
+    if len(inputs) not in op._checked_arities:
+        check_rule(op, len(inputs))
+        op._checked_arities = (*op._checked_arities, len(inputs))
+    for x in inputs:
+        if not isinstance(x, Value):
+            inputs = tuple(_lift_input(op, i, x) for i, x in enumerate(inputs))
+            break
+    return _apply(op, *inputs)  # type: ignore[arg-type]  # every input is a Value now
+
+
+def _lift_input(op: ops.Op, index: int, x: Value | Number) -> Value:
+    return x if isinstance(x, Value) else Value(as_float(x, f"input {index} of {op.name}"))
 
 
 def _apply(op: ops.Op, *inputs: Value) -> Value:

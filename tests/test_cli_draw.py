@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainrule.cli import main
 
@@ -241,6 +243,37 @@ def test_check_refuses_a_step_out_of_the_domain(capsys: pytest.CaptureFixture[st
 
 def test_check_refuses_an_infinite_derivative(capsys: pytest.CaptureFixture[str]) -> None:
     assert "overflow or NaN" in refused(capsys, "check", "sqrt(x)", "x=0")
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["x*3", "x=1e10", "--eps", "1e-7"], "below the spacing of floats at x = 1e+10"),
+        (["x*x", "x=1e10"], "rounding in f can move the finite difference"),
+        (["x + 1e10", "x=1"], "rounding in f can move the finite difference"),
+        (["x", "x=1e308", "--eps", "1e308"], "x ± ε overflows"),
+        (["exp(x)", "x=709.7", "--eps", "1"], "f cannot be evaluated at x + ε = 710.7: overflow"),
+        (["x*y", "x=1", "y=1e10", "--eps", "1e-7"], "∂f/∂y cannot be checked"),
+    ],
+)
+def test_check_says_why_a_finite_difference_means_nothing_instead_of_different(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = refused(capsys, "check", *argv)
+    assert "cannot be checked at" in message and reason in message
+
+
+@settings(max_examples=40)
+@given(
+    st.floats(1e8, 1e150),
+    st.sampled_from(["1e-9", "1e-6", "1e-3"]),
+    st.sampled_from(["x*3", "x*x", "sqrt(x)", "x + 1e12", "tanh(x/x) * x"]),
+)
+def test_check_never_calls_a_correct_derivative_different(
+    x: float, eps: str, expression: str
+) -> None:
+    code = main(["check", expression, f"x={x!r}", "--eps", eps])
+    assert code in (0, 2)
 
 
 @pytest.mark.parametrize("option", ["--eps=0", "--eps=-1", "--atol=-1", "--rtol=nan"])

@@ -97,3 +97,46 @@ def test_detach_stops_gradients():
     y = x * detach(x)
     y.backward()
     assert x.grad == 2.0
+
+
+@pytest.mark.parametrize(
+    ("argnums", "error", "problem"),
+    [
+        (True, TypeError, "argnums must be an argument's position .* not bool"),
+        ("0", TypeError, "not str: '0'"),
+        ((0, 1.0), TypeError, "not float: 1.0"),
+        ((), ValueError, "argnums is empty"),
+    ],
+)
+def test_argnums_of_the_wrong_kind_are_refused_when_the_transform_is_made(argnums, error, problem):
+    with pytest.raises(error, match=problem):
+        grad(f, argnums)
+
+
+@pytest.mark.parametrize("argnums", [(0, 0), (1, -1), (0, 1, 0)])
+def test_argnums_naming_an_argument_twice_are_refused(argnums):
+    with pytest.raises(ValueError, match=r"names argument .* twice"):
+        value_and_grad(lambda x, y: x * y, argnums)(1.0, 2.0)
+
+
+@given(st.integers(1, 4), st.lists(st.integers(-6, 6), min_size=1, max_size=4))
+def test_argnums_in_range_and_distinct_are_accepted_and_others_named(count, argnums):
+    def g(*xs):
+        return sum(xs[1:], xs[0]) * xs[0]
+
+    in_range = all(-count <= p < count for p in argnums)
+    distinct = len({p % count for p in argnums}) == len(argnums)
+    transform = grad(g, tuple(argnums))
+    if not in_range:
+        with pytest.raises(IndexError, match="argnums names argument"):
+            transform(*[1.0] * count)
+    elif not distinct:
+        with pytest.raises(ValueError, match="twice"):
+            transform(*[1.0] * count)
+    else:
+        assert len(transform(*[1.0] * count)) == len(argnums)
+
+
+def test_grad_needs_a_function():
+    with pytest.raises(TypeError, match="grad needs a function to transform, not float"):
+        grad(1.5)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, central_difference, gradcheck
+from autograd import GradcheckError, Op, Value, central_difference, gradcheck
 from autograd.gradcheck import derivative_checks
-from autograd.ops import Op
-from autograd.value import _apply
 
 
 class WrongCube(Op):
@@ -24,8 +24,7 @@ class WrongCube(Op):
         return (3.0 * x,)
 
 
-def wrong_cube(x: Value) -> Value:
-    return _apply(WrongCube(), x)
+wrong_cube = WrongCube()
 
 
 def test_correct_derivatives_pass_and_return_true():
@@ -63,11 +62,12 @@ def test_a_wrong_second_derivative_is_caught_only_at_order_two():
             return m.sin(x)
 
         def derivatives(self, m, out, x):
-            # Right value, wrong dependence on x: its own derivative would be 0, not −sin x.
-            return (math.cos(float(x)),)
+            # On Value nodes, the right value with the wrong dependence on x: a number, whose
+            # own derivative is 0, not −sin x.
+            return (math.cos(x.data),) if isinstance(x, Value) else (m.cos(x),)
 
     def f(x):
-        return _apply(WrongSecond(), x)
+        return WrongSecond()(x)
 
     assert gradcheck(f, [0.3], order=1)
     with pytest.raises(GradcheckError) as caught:
@@ -111,3 +111,133 @@ def test_a_third_derivative_is_named_and_checked():
     assert checks[-1].name == "∂³f/∂x³"
     assert checks[-1].analytic == pytest.approx(24 * 1.5)
     assert checks[-1].agrees()
+
+
+# -- its own arguments ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("options", "error", "problem"),
+    [
+        ({"eps": 0.0}, ValueError, "eps must be a positive number, got 0.0"),
+        ({"eps": -1e-6}, ValueError, "eps must be a positive number"),
+        ({"eps": math.inf}, ValueError, "eps must be a finite number"),
+        ({"eps": math.nan}, ValueError, "eps must be a finite number"),
+        ({"eps": "small"}, TypeError, "eps must be a real number"),
+        ({"atol": -1e-5}, ValueError, "atol must be a number ≥ 0"),
+        ({"atol": math.nan}, ValueError, "atol must be a finite number"),
+        ({"rtol": math.inf}, ValueError, "rtol must be a finite number"),
+        ({"rtol": -0.1}, ValueError, "rtol must be a number ≥ 0"),
+        ({"order": True}, ValueError, "order must be a positive integer"),
+        ({"order": 1.0}, ValueError, "order must be a positive integer"),
+    ],
+)
+def test_gradcheck_names_a_bad_option(options, error, problem):
+    with pytest.raises(error, match=problem):
+        gradcheck(lambda x: x * x, [1.0], **options)
+
+
+def test_central_difference_checks_its_arguments():
+    with pytest.raises(ValueError, match="eps must be a positive number"):
+        central_difference(lambda x: x, [1.0], 0, eps=0.0)
+    with pytest.raises(IndexError, match="index must name one of the 1 inputs, got 1"):
+        central_difference(lambda x: x, [1.0], 1)
+
+
+# -- a meaningless finite difference is not a disagreement ----------------------------------------
+def test_the_difference_is_divided_by_the_step_actually_taken():
+    # 1e10 ± 1e-6 rounds to 1e10 ± 2⁻¹⁹ (the spacing there is 2⁻¹⁹ ≈ 1.9e-6): x's slope is 1.
+    assert central_difference(lambda x: x, [1e10], 0, eps=1e-6) == 1.0
+
+
+def test_a_step_below_the_spacing_of_floats_cannot_be_checked():
+    (check,) = derivative_checks(lambda x: x * 3.0, [1e10], eps=1e-7)
+    assert check.problem is not None and "below the spacing of floats at x = 1e+10" in check.problem
+    with pytest.raises(ValueError, match=r"cannot check ∂f/∂x at .* below the spacing"):
+        gradcheck(lambda x: x * 3.0, [1e10], eps=1e-7)
+
+
+def test_a_step_that_overflows_cannot_be_checked():
+    with pytest.raises(ValueError, match=r"x ± ε overflows"):
+        gradcheck(lambda x: x * 0.5, [1e308], eps=1e308)
+
+
+def test_a_function_that_overflows_beside_the_point_cannot_be_checked():
+    with pytest.raises(ValueError, match=r"f overflows at x \+ ε = 710"):
+        gradcheck(lambda x: x.exp(), [709.5], eps=0.5)
+
+
+def test_a_difference_that_overflows_cannot_be_checked():
+    with pytest.raises(ValueError, match=r"f\(x \+ ε\) − f\(x − ε\) overflows"):
+        gradcheck(lambda x: x * 1e308, [0.0], eps=1.5)
+
+
+def test_a_step_out_of_the_domain_cannot_be_checked():
+    with pytest.raises(ValueError, match=r"x − ε = -9.99e-07 is out of the domain: log"):
+        gradcheck(lambda x: x.log(), [1e-9])
+
+
+def test_rounding_larger_than_the_tolerance_cannot_be_checked():
+    # f = (x + 1e10) − 1e10 is x, but its intermediate 1e10 + x carries a rounding of 2e-6.
+    (check,) = derivative_checks(lambda x: (x + 1e10) - 1e10, [1.0])
+    assert check.rounding > 1.0 and check.problem is None
+    assert "rounding in f can move the finite difference" in (check.undecided() or "")
+    with pytest.raises(ValueError, match=r"cannot check .* rounding"):
+        gradcheck(lambda x: (x + 1e10) - 1e10, [1.0])
+
+
+def test_a_step_too_large_for_how_fast_the_slope_changes_cannot_be_checked():
+    # cos(x⁻²) turns fast near 0: at 0.02 the difference with ε = 1e-6 is 1% off, and halving
+    # the step shows it; a smaller step checks it.
+    with pytest.raises(ValueError, match=r"changes by about .* when the step is halved"):
+        gradcheck(lambda x: (x**-2).cos(), [0.02])
+    assert gradcheck(lambda x: (x**-2).cos(), [0.02], eps=1e-9)
+
+
+def test_a_difference_that_does_not_settle_cannot_be_checked():
+    with pytest.raises(ValueError, match="does not settle as the step is halved"):
+        gradcheck(lambda x: (x**-2).cos(), [0.005])
+
+
+def test_a_real_disagreement_is_still_one_with_its_errors_estimated():
+    (check,) = derivative_checks(wrong_cube, [2.0])
+    assert check.rounding < 1e-8 and check.truncation < 1e-4 and check.undecided() is None
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda x: wrong_cube(x), [2.0])
+
+
+def test_the_errors_are_estimated_only_where_a_derivative_disagrees():
+    (check,) = derivative_checks(lambda x: x * x, [0.5])
+    assert check.agrees() and check.rounding == 0.0 and check.truncation == 0.0
+
+
+@given(st.floats(0.002, 0.2), st.sampled_from([1e-8, 1e-6, 1e-4]))
+def test_a_fast_turning_function_is_never_reported_as_a_disagreement(x, eps):
+    """Near 0, cos(x⁻²) turns fast: the check is refused or passes, but a correct derivative is
+    never called wrong (the old check said it was). Where one step turns it by many radians
+    (2ε/x³ ≫ 1) the samples alias and no finite difference can tell: those are left out."""
+    assume(2 * eps / x**3 <= 4)
+    try:
+        assert gradcheck(lambda v: (v**-2).cos(), [x], eps=eps)
+    except ValueError as refusal:
+        assert "cannot check" in str(refusal)
+
+
+@given(
+    st.floats(1e8, 1e300),
+    st.sampled_from([1e-9, 1e-6, 1e-3]),
+    st.sampled_from(["x * 3", "x * x", "x + 1e12", "sqrt(x)", "x ** 0.5 * 2"]),
+)
+def test_a_correct_derivative_is_never_reported_as_a_disagreement(x, eps, form):
+    """At huge points a step may vanish or rounding may swamp it: the check is then refused with a
+    reason, but a correct derivative is never called wrong (the old check said it was)."""
+    functions = {
+        "x * 3": lambda v: v * 3.0,
+        "x * x": lambda v: v * v,
+        "x + 1e12": lambda v: v + 1e12,
+        "sqrt(x)": lambda v: v.sqrt(),
+        "x ** 0.5 * 2": lambda v: v**0.5 * 2.0,
+    }
+    assume(form != "x * x" or x < 1e154)
+    try:
+        assert gradcheck(functions[form], [x], eps=eps)
+    except ValueError as refusal:
+        assert "cannot check" in str(refusal)

@@ -1,11 +1,11 @@
 """One rendered drawing, restyled for every step of backprop instead of drawn again.
 
 Graphviz lays a graph out once (:func:`autograd.draw.graph.draw_graph`, then
-:func:`autograd.draw.render`); :class:`Drawing` reads that SVG and marks the parts that change from step to step: on each card
-the data and grad numbers, the grad's pill and the border; each operation's oval; each edge and
-its local-derivative label. :meth:`Drawing.frame` then restyles a copy for one step, in Python,
-for the static frames of :func:`autograd.draw.backprop_frames`; the explorer page does the same in
-the browser (``explorer.js``), on the same marks:
+:func:`autograd.draw.render`); :class:`Drawing` reads that SVG and marks the parts that change from
+step to step: on each card the data and grad numbers, the grad's pill and the border; each
+operation's oval; each edge and its local-derivative label. :meth:`Drawing.frame` then restyles a
+copy for one step, in Python, for the static frames of :func:`autograd.draw.backprop_frames`; the
+explorer page does the same in the browser (``explorer.js``), on the same marks:
 
 * ``data-node="i"`` on every marked part of node ``i`` (its index in topological order), and on
   each edge along which node ``i`` passes its gradient on (``data-input`` says to which input);
