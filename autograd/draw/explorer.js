@@ -119,7 +119,10 @@
       for (let s = 0; s < steps; s++) {
         const u = n - 1 - s;
         nodes[u].inputs.forEach((v, k) => {
-          grads[v] += locals[u][k] * grads[u];
+          // A zero local derivative passes nothing on, even an infinite gradient: the engine's
+          // masks (relu below 0, x⁰) do the same with their cut zero, autograd.floatmath.CUT.
+          const local = locals[u][k];
+          grads[v] += local === 0 ? 0 : local * grads[u];
         });
       }
       return grads;

@@ -209,7 +209,7 @@ RUNTIME: dict[str, str] = {
     "? Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) : x; }",
     "sin": "Math.sin",
     "cos": "Math.cos",
-    "relu": "function (x) { return x > 0 ? x : 0; }",
+    "relu": "function (x) { return x <= 0 ? 0 : x; }",
     "step": "function (x) { return x > 0 ? 1 : 0; }",
     "sign": "function (x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }",
 }
