@@ -8,12 +8,12 @@ that rebuild it, which is what a model file stores beside the parameters.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
 from autograd import Value, scope
+from autograd.numbers import finite_float, shown
 from nn.registry import register
 from nn.scalars import Inputs, Outputs
 
@@ -105,7 +105,7 @@ class Module(ABC):
             raise ValueError(
                 f"the state does not fit {self!r} ({len(named)} parameters): " + "; ".join(problems)
             )
-        values = {name: _finite_number(state[name], name) for name in named}
+        values = {name: finite_float(state[name], f"parameter {name}") for name in named}
         for name, p in named.items():
             p.data = values[name]
             p.grad = 0.0
@@ -115,12 +115,8 @@ class Module(ABC):
         return f"{type(self).__name__}({arguments})"
 
 
-def _finite_number(x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
-        raise ValueError(f"parameter {name} must be a finite number, got {x!r}")
-    return float(x)
-
-
 def _few(names: list[str]) -> str:
-    shown = ", ".join(names[:3])
-    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    few = ", ".join(
+        name if len(name) < 40 and name.isprintable() else shown(name) for name in names[:3]
+    )
+    return few + (f" and {len(names) - 3} more" if len(names) > 3 else "")
