@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import NamedTuple
 
 #: Messages show at most this many characters of what the user gave.
@@ -116,6 +117,15 @@ def shown(x: object) -> str:
     except Exception:  # a broken __repr__ of a user's object
         text = f"a {type(x).__name__}"
     return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+
+
+def listed(names: Sequence[str]) -> str:
+    """The first three of several names for a message, each shortened (see :func:`shown`):
+    ``a, b, c and 997 more``."""
+    few = ", ".join(
+        name if len(name) < SHOWN and name.isprintable() else shown(name) for name in names[:3]
+    )
+    return few + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 class _Bounds(NamedTuple):

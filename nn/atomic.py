@@ -33,17 +33,16 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     The new file keeps the permissions of the one it replaces; a first file gets the usual ones
     (0666 less the umask), as ``open`` would give it.
     """
-    write_all_atomically({path: data})
+    write_all_atomically({Path(path): data})
 
 
-def write_all_atomically(files: Mapping[str | Path, bytes]) -> None:
+def write_all_atomically(files: Mapping[Path, bytes]) -> None:
     """Write several files, each as :func:`write_atomically` does, and either all of them or,
     when anything goes wrong while writing, none: every file is written in full to its
     temporary file first, and only then are they renamed into place, one after the other."""
     staged: list[tuple[int, Path, Path]] = []
     try:
-        for path, data in files.items():
-            target = Path(path)
+        for target, data in files.items():
             descriptor, temporary = _stage(target, data)
             staged.append((descriptor, temporary, target))
         for _, temporary, target in staged:

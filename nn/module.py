@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from autograd import Value, scope
-from autograd.numbers import finite_float, shown
+from autograd.numbers import finite_float, listed
 from nn.registry import register
 from nn.scalars import Inputs, Outputs
 
@@ -99,9 +99,9 @@ class Module(ABC):
         if missing or unexpected:
             problems = []
             if missing:
-                problems.append(f"missing {_few(missing)}")
+                problems.append(f"missing {listed(missing)}")
             if unexpected:
-                problems.append(f"unexpected {_few(unexpected)}")
+                problems.append(f"unexpected {listed(unexpected)}")
             raise ValueError(
                 f"the state does not fit {self!r} ({len(named)} parameters): " + "; ".join(problems)
             )
@@ -113,10 +113,3 @@ class Module(ABC):
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({arguments})"
-
-
-def _few(names: list[str]) -> str:
-    few = ", ".join(
-        name if len(name) < 40 and name.isprintable() else shown(name) for name in names[:3]
-    )
-    return few + (f" and {len(names) - 3} more" if len(names) > 3 else "")

@@ -164,7 +164,9 @@ def test_parameters_that_do_not_fit_the_architecture_are_refused(tmp_path):
 def test_an_impossible_architecture_is_refused(tmp_path):
     document = saved(tmp_path)
     document["config"]["nouts"] = [0]
-    with pytest.raises(ValueError, match=r"bad.json': each layer size in nouts must be an integer from 1"):
+    with pytest.raises(
+        ValueError, match=r"bad.json': each layer size in nouts must be an integer from 1"
+    ):
         load_text(tmp_path, json.dumps(document))
 
 
