@@ -118,8 +118,8 @@ def run_draw(args: argparse.Namespace) -> int:
     """``chainrule draw``: evaluate, backpropagate, render and write the picture atomically."""
     # Graphviz is imported here, only when something is drawn.
     from autograd import draw
+    from autograd.atomic import write_atomically
     from autograd.draw.pager import html_document
-    from nn.atomic import write_atomically
 
     output: Path = args.output
     format = FORMATS.get(output.suffix.lower())

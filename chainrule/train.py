@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value
+from autograd.atomic import write_all_atomically
 from chainrule.arguments import number, whole_number, whole_numbers
 from chainrule.errors import UsageError
 from nn.activations import ACTIVATIONS
-from nn.atomic import write_all_atomically
 from nn.datasets import DATASETS, MAX_CLASSES, MAX_NOISE, MAX_SAMPLES, make, train_test_split
 from nn.init import SCHEMES
 from nn.layers import MAX_PARAMETERS, MLP
@@ -164,7 +164,7 @@ def _progress_printer(steps: int) -> Callable[[int, History], None]:
     def report(step: int, history: History) -> None:
         if step % every and step != steps:
             return
-        line = f"step {step:>{len(str(steps))}}/{steps}  loss {history.loss[-1]:.4f}"
+        line = f"step {step:>{len(str(steps))}}/{steps}  loss {history.loss[-1]:.4g}"
         line += f"  batch accuracy {history.accuracy[-1]:6.1%}"
         if history.test_accuracy:
             line += f"  test accuracy {history.test_accuracy[-1]:6.1%}"
@@ -175,8 +175,6 @@ def _progress_printer(steps: int) -> Callable[[int, History], None]:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train, report, and write the model and the pictures, all three or none; exit code 0."""
-    from nn import pictures  # matplotlib is only needed here
-
     started = time.perf_counter()
     _check_output_folder(args.out)
     nout = outputs_needed(args.loss, args.classes)
@@ -224,6 +222,8 @@ def run_train(args: argparse.Namespace) -> int:
         f"({args.steps} steps in {trained:.1f} s)"
     )
 
+    from nn import pictures  # matplotlib is only needed here, and takes a while to import
+
     out: Path = args.out
     try:
         files = {
@@ -246,7 +246,7 @@ def _check_converged(history: History, model: MLP) -> None:
         if not math.isfinite(loss):
             raise UsageError(
                 f"training diverged: the loss is {loss} at step {step}, so nothing was written; "
-                "try a smaller --lr (or --l2, or --noise)"
+                "try a smaller --lr (or --l2)"
             )
     if not all(math.isfinite(p.data) for p in model.parameters()):
         raise UsageError(

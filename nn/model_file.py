@@ -29,8 +29,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from autograd.atomic import write_atomically
 from autograd.numbers import shown
-from nn.atomic import write_atomically
 from nn.module import Module
 from nn.registry import MODULE_TYPES
 
@@ -56,7 +56,7 @@ class ModelFileError(ValueError):
 
 def save(model: Module, path: str | Path) -> None:
     """Write ``model`` to ``path`` as JSON, atomically: the file is either the old one or the
-    complete new one, never half written (:func:`nn.atomic.write_atomically`). :func:`load`
+    complete new one, never half written (:func:`autograd.atomic.write_atomically`). :func:`load`
     rebuilds it."""
     write_atomically(path, model_bytes(model))
 

@@ -1,7 +1,7 @@
 """Pictures of a training run: its loss and accuracy curves, and the classifier's decision
 boundary in the plane. PNG images drawn by matplotlib's Agg renderer, so no display is needed,
 returned as bytes for the caller to write (``chainrule train`` writes all of its files at once,
-see :func:`nn.atomic.write_all_atomically`)."""
+see :func:`autograd.atomic.write_all_atomically`)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,8 @@ def decision_boundary_png(
         # One score, whose sign is the class: contouring the score itself at 0 draws a smooth
         # boundary, where contouring the labels would draw a staircase.
         scores = [[cast(Value, output).data for output in row] for row in outputs]
-        levels = [min(map(min, scores)) - 1.0, 0.0, max(map(max, scores)) + 1.0]
+        # Below and above 0 even when every score has the same sign (one class everywhere).
+        levels = [min(0.0, *map(min, scores)) - 1.0, 0.0, max(0.0, *map(max, scores)) + 1.0]
         axes.contourf(*grid, scores, levels=levels, colors=COLOURS[:2], alpha=0.25)
     else:
         # Several classes: colour each grid cell by its label (contours of the labels would

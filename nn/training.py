@@ -126,7 +126,7 @@ def fit(
                 history.test_steps.append(step)
             optimizer.step()
             bar.set_postfix(
-                loss=f"{history.loss[-1]:.4f}",
+                loss=f"{history.loss[-1]:.4g}",
                 accuracy=f"{history.accuracy[-1]:.1%}",
                 refresh=False,
             )

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from nn.atomic import write_atomically
+from autograd.atomic import write_atomically
 
 
 def mode_of(path) -> int:

@@ -178,7 +178,7 @@ def test_load_state_dict_names_missing_and_unexpected_parameters():
 def test_load_state_dict_needs_finite_numbers_and_changes_nothing_otherwise(bad):
     model = nn.Neuron(1)
     before = model.state_dict()
-    with pytest.raises((TypeError, ValueError), match="parameter b must be a (finite )?number"):
+    with pytest.raises((TypeError, ValueError), match=r"parameter b must be a (finite )?number"):
         model.load_state_dict({"w1": 2.0, "b": bad})
     assert model.state_dict() == before
 
