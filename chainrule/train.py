@@ -21,7 +21,7 @@ from autograd.atomic import write_all_atomically
 from chainrule.arguments import number, whole_number, whole_numbers
 from chainrule.errors import UsageError
 from nn.activations import ACTIVATIONS
-from nn.datasets import DATASETS, MAX_CLASSES, MAX_NOISE, MAX_SAMPLES, make, train_test_split
+from nn.datasets import DATASETS, MAX_CLASSES, MAX_NOISE, make, train_test_split
 from nn.init import SCHEMES
 from nn.layers import MAX_PARAMETERS, MLP
 from nn.metrics import accuracy, evaluating, label_of
@@ -52,6 +52,11 @@ SCHEDULES: dict[str, Callable[[float, int], LearningRate]] = {
 #: The most training steps a run may take, and the largest seed.
 MAX_STEPS = 1_000_000
 MAX_SEED = 2**64 - 1
+#: The most points a run may use. A run scores its held-out quarter 50 times: without
+#: --compile each score costs a forward pass per point, so 10,000 points take a couple of
+#: minutes with the default model (about 10 s with --compile); the data sets themselves go to
+#: nn.datasets.MAX_SAMPLES.
+MAX_TRAIN_SAMPLES = 10_000
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -62,16 +67,16 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         description="Train an MLP classifier on a toy data set in the plane. Prints progress and "
         "the final train and test accuracy; writes DIR/model.json, DIR/curves.png (loss and "
         "accuracy) and DIR/decision_boundary.png, all three or, when the run fails, none. "
-        f"Sizes are bounded: at most {MAX_SAMPLES:,} points, {MAX_CLASSES} classes, "
+        f"Sizes are bounded: at most {MAX_TRAIN_SAMPLES:,} points, {MAX_CLASSES} classes, "
         f"{MAX_PARAMETERS:,} parameters and {MAX_STEPS:,} steps.",
     )
     data = train.add_argument_group("data")
     data.add_argument("--dataset", choices=list(DATASETS), default="moons")
     data.add_argument(
         "--samples",
-        type=whole_number(2, MAX_SAMPLES),
+        type=whole_number(2, MAX_TRAIN_SAMPLES),
         default=200,
-        help=f"points (default 200, at most {MAX_SAMPLES:,})",
+        help=f"points (default 200, at most {MAX_TRAIN_SAMPLES:,})",
     )
     data.add_argument(
         "--noise",
@@ -125,7 +130,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     training.add_argument(
         "--batch-size",
-        type=whole_number(1, MAX_SAMPLES),
+        type=whole_number(1, MAX_TRAIN_SAMPLES),
         default=32,
         help="points per step (default 32)",
     )
@@ -157,20 +162,27 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     predict.set_defaults(run=run_predict)
 
 
-def _progress_printer(steps: int) -> Callable[[int, History], None]:
-    """Print a line ten times in a run (used when no progress bar is shown)."""
+def _watcher(steps: int, *, report: bool) -> Callable[[int, History], None]:
+    """After each step: stop a run whose loss overflowed (nothing it does next means anything)
+    and, with ``report``, print a line ten times in the run (when no progress bar is shown)."""
     every = max(1, steps // 10)
 
-    def report(step: int, history: History) -> None:
-        if step % every and step != steps:
+    def watch(step: int, history: History) -> None:
+        loss = history.loss[-1]
+        if not math.isfinite(loss):
+            raise UsageError(
+                f"training diverged: the loss is {loss} at step {step}, so nothing was "
+                "written; try a smaller --lr (or --l2)"
+            )
+        if not report or (step % every and step != steps):
             return
-        line = f"step {step:>{len(str(steps))}}/{steps}  loss {history.loss[-1]:.4g}"
+        line = f"step {step:>{len(str(steps))}}/{steps}  loss {loss:.4g}"
         line += f"  batch accuracy {history.accuracy[-1]:6.1%}"
         if history.test_accuracy:
             line += f"  test accuracy {history.test_accuracy[-1]:6.1%}"
         print(line, flush=True)
 
-    return report
+    return watch
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -210,10 +222,10 @@ def run_train(args: argparse.Namespace) -> int:
         test_every=max(1, args.steps // 50),
         seed=args.seed,
         progress=show_bar,
-        callback=None if show_bar else _progress_printer(args.steps),
+        callback=_watcher(args.steps, report=not show_bar),
         compile=args.compile,
     )
-    _check_converged(history, model)
+    _check_converged(model)
     train_accuracy = accuracy(model, split.x_train, split.y_train)
     test_accuracy = accuracy(model, split.x_test, split.y_test)
     trained = time.perf_counter() - started
@@ -240,14 +252,8 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_converged(history: History, model: MLP) -> None:
-    """Refuse a run whose loss or parameters overflowed: its model and pictures mean nothing."""
-    for step, loss in enumerate(history.loss, 1):
-        if not math.isfinite(loss):
-            raise UsageError(
-                f"training diverged: the loss is {loss} at step {step}, so nothing was written; "
-                "try a smaller --lr (or --l2)"
-            )
+def _check_converged(model: MLP) -> None:
+    """Refuse a model whose last step made a parameter overflow: it means nothing."""
     if not all(math.isfinite(p.data) for p in model.parameters()):
         raise UsageError(
             "training diverged: the last step made a parameter infinite or NaN, so nothing was "

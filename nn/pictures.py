@@ -25,6 +25,9 @@ from nn.training import History
 #: The most grid points along each axis of a decision boundary: the model is evaluated at each
 #: of the resolution² points.
 MAX_RESOLUTION = 400
+#: How much work a decision boundary takes by default, in grid points × parameters: 60 × 60
+#: points for a model of up to 5,000 parameters, fewer for a larger one (8 × 8 at the least).
+GRID_WORK = 60 * 60 * 5_000
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -73,11 +76,15 @@ def decision_boundary_png(
     *,
     x_test: Sequence[Sequence[float]] = (),
     y_test: Sequence[int] = (),
-    resolution: int = 60,
+    resolution: int | None = None,
 ) -> bytes:
     """The plane coloured by the class ``model`` predicts, with the training points (dots) and
     the held-out points (crosses) in their true class's colour, as PNG. ``model`` takes two
-    inputs."""
+    inputs; it is evaluated at ``resolution`` × ``resolution`` points of the plane (by default
+    as many as :data:`GRID_WORK` allows, at most 60 × 60)."""
+    if resolution is None:
+        work = GRID_WORK // max(1, len(model.parameters()))
+        resolution = max(8, min(60, math.isqrt(work)))
     resolution = integer(resolution, "resolution", low=2, high=MAX_RESOLUTION)
     points = [*x, *x_test]
     if not all(math.isfinite(c) for p in points for c in p):

@@ -190,10 +190,10 @@ def test_predict_with_several_outputs_prints_each_and_the_largest_one_s_class(tm
         (["train", "--steps", "ten"], "--steps: must be an integer from 1 to 1,000,000, got 'ten'"),
         (
             ["train", "--batch-size", "-4"],
-            "--batch-size: must be an integer from 1 to 100,000, got '-4'",
+            "--batch-size: must be an integer from 1 to 10,000, got '-4'",
         ),
-        (["train", "--samples", "0"], "--samples: must be an integer from 2 to 100,000, got '0'"),
-        (["train", "--samples", "1"], "--samples: must be an integer from 2 to 100,000, got '1'"),
+        (["train", "--samples", "0"], "--samples: must be an integer from 2 to 10,000, got '0'"),
+        (["train", "--samples", "1"], "--samples: must be an integer from 2 to 10,000, got '1'"),
         (["train", "--lr", "fast"], "--lr: must be a finite number > 0, got 'fast'"),
         (["train", "--lr", "0"], "--lr: must be a finite number > 0, got '0'"),
         (["train", "--lr", "nan"], "--lr: must be a finite number > 0, got 'nan'"),
