@@ -236,17 +236,23 @@ def run_train(args: argparse.Namespace) -> int:
 
     from nn import pictures  # matplotlib is only needed here, and takes a while to import
 
-    out: Path = args.out
     try:
-        files = {
-            out / "model.json": model_bytes(model),
-            out / "curves.png": pictures.curves_png(history),
-            out / "decision_boundary.png": pictures.decision_boundary_png(
-                model, split.x_train, split.y_train, x_test=split.x_test, y_test=split.y_test
-            ),
-        }
-    except ValueError as error:
+        curves = pictures.curves_png(history)
+        boundary = pictures.decision_boundary_png(
+            model, split.x_train, split.y_train, x_test=split.x_test, y_test=split.y_test
+        )
+    except pictures.PictureError as error:
         raise UsageError(f"nothing was written: {error}") from None
+    except Exception as error:  # matplotlib's own message would mean nothing here
+        raise UsageError(
+            f"nothing was written: matplotlib could not draw the pictures ({type(error).__name__})"
+        ) from error
+    out: Path = args.out
+    files = {
+        out / "model.json": model_bytes(model),
+        out / "curves.png": curves,
+        out / "decision_boundary.png": boundary,
+    }
     _write_outputs(out, files)
     print("wrote " + ", ".join(str(f) for f in files))
     return 0

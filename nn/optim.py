@@ -137,10 +137,9 @@ class Adam(Optimizer):
     ):
         super().__init__(params, lr, weight_decay)
         beta1, beta2 = betas
-        self.beta1 = finite_float(beta1, "beta1", at_least=0, at_most=1)
-        self.beta2 = finite_float(beta2, "beta2", at_least=0, at_most=1)
-        if self.beta1 == 1.0 or self.beta2 == 1.0:
-            raise ValueError("Adam's betas must be below 1, or m̂ and v̂ divide by zero")
+        # Below 1, or m̂ and v̂ divide by zero.
+        self.beta1 = finite_float(beta1, "beta1", at_least=0, below=1)
+        self.beta2 = finite_float(beta2, "beta2", at_least=0, below=1)
         self.eps = finite_float(eps, "eps", above=0)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)

@@ -22,6 +22,11 @@ from nn.module import Module
 from nn.scalars import as_list
 from nn.training import History
 
+
+class PictureError(ValueError):
+    """What a picture cannot show (numbers that are not finite), said in a learner's words."""
+
+
 #: The most grid points along each axis of a decision boundary: the model is evaluated at each
 #: of the resolution² points.
 MAX_RESOLUTION = 400
@@ -48,7 +53,7 @@ def _png(figure: Figure) -> bytes:
 def curves_png(history: History) -> bytes:
     """Loss (left axis) and accuracy (right axis) against the training step, as PNG."""
     if not all(map(math.isfinite, history.loss)):
-        raise ValueError("the loss is not finite at every step: its curve cannot be drawn")
+        raise PictureError("the loss is not finite at every step: its curve cannot be drawn")
     figure = Figure(figsize=(7, 4), layout="constrained")
     loss_axes = figure.add_subplot()
     steps = range(1, len(history.loss) + 1)
@@ -88,7 +93,7 @@ def decision_boundary_png(
     resolution = integer(resolution, "resolution", low=2, high=MAX_RESOLUTION)
     points = [*x, *x_test]
     if not all(math.isfinite(c) for p in points for c in p):
-        raise ValueError("the points are not all finite: the plane around them cannot be drawn")
+        raise PictureError("the points are not all finite: the plane around them cannot be drawn")
     low = [min(p[i] for p in points) - 0.5 for i in (0, 1)]
     high = [max(p[i] for p in points) + 0.5 for i in (0, 1)]
     grid = [
@@ -101,7 +106,7 @@ def decision_boundary_png(
     axes = figure.add_subplot()
     values = [float(o) for row in outputs for output in row for o in as_list(output)]
     if not all(map(math.isfinite, values)):
-        raise ValueError(
+        raise PictureError(
             "the model's outputs are not finite everywhere on the plane: its decision boundary "
             "cannot be drawn"
         )
