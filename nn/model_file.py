@@ -21,6 +21,7 @@ checked before any parameter is made (:data:`nn.layers.MAX_PARAMETERS`).
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import math
 import os
@@ -100,10 +101,15 @@ def _read(path: Path) -> bytes:
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(descriptor, "rb") as file:
         _check_regular(os.fstat(file.fileno()))
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise OSError(f"the file is larger than the {MAX_FILE_BYTES // 2**20} MiB a model file has")
-    return data
+        chunks, size = [], 0
+        while chunk := file.read(2**20):  # in pieces: the file may have grown since
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:
+                raise OSError(
+                    f"the file is larger than the {MAX_FILE_BYTES // 2**20} MiB a model file has"
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _check_regular(info: os.stat_result) -> None:
@@ -163,21 +169,20 @@ def _check_structure(text: str) -> None:
     bare = _STRING.sub("", text)
     if '"' in bare:
         raise ValueError("not valid JSON, perhaps truncated (a string never ends)")
-    opened = bare.count("[") + bare.count("{")
-    closed = bare.count("]") + bare.count("}")
-    if max(opened, closed) > MAX_CONTAINERS:
-        raise ValueError(
-            f"it holds {max(opened, closed):,} lists and objects, more than the "
-            f"{MAX_CONTAINERS} a model file may have"
-        )
-    depth = deepest = 0
-    for bracket in _BRACKET.finditer(bare):
+    depth = 0
+    # Looking at the first brackets only: beyond them there are too many anyway.
+    for bracket in itertools.islice(_BRACKET.finditer(bare), 2 * MAX_CONTAINERS):
         depth += 1 if bracket.group() in "[{" else -1
-        deepest = max(deepest, depth)
-    if deepest > MAX_NESTING:
+        if depth > MAX_NESTING:
+            raise ValueError(
+                f"its lists and objects are nested more than {MAX_NESTING} deep, deeper than a "
+                "model file may be"
+            )
+    count = max(bare.count("[") + bare.count("{"), bare.count("]") + bare.count("}"))
+    if count > MAX_CONTAINERS:
         raise ValueError(
-            f"its lists and objects are nested {deepest} deep, more than the "
-            f"{MAX_NESTING} a model file may have"
+            f"it holds {count:,} lists and objects, more than the {MAX_CONTAINERS} a model file "
+            "may have"
         )
 
 
