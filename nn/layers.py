@@ -168,7 +168,8 @@ class MLP(Module):
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {shown(nouts)}")
         if len(nouts) > MAX_PARAMETERS:
             raise ValueError(
-                f"nouts lists {len(nouts):,} layers, more than the parameter limit allows"
+                f"nouts lists {len(nouts):,} layers: more parameters than the "
+                f"{MAX_PARAMETERS:,} allowed"
             )
         self.nouts = [integer(n, "each layer size in nouts", high=MAX_PARAMETERS) for n in nouts]
         sizes = [self.nin, *self.nouts]
