@@ -80,23 +80,16 @@ def finite_float(
     return bounds.check(value, what, x)
 
 
-def number_from_text(
-    text: str,
-    what: str,
-    *,
-    above: float | None = None,
-    at_least: float | None = None,
-    below: float | None = None,
-    at_most: float | None = None,
-) -> float:
+def number_from_text(text: str, what: str, **bounds: float | None) -> float:
     """The finite number written in ``text`` (``"0.5"``, ``"-3"``, ``"1e-4"``) within the
-    bounds given (as for :func:`finite_float`); anything else is a :class:`NumberError`."""
-    bounds = _Bounds(above, at_least, below, at_most)
+    ``bounds`` (``above``, ``at_least``, ``below``, ``at_most``, as for :func:`finite_float`);
+    anything else is a :class:`NumberError` that shows the text."""
+    within = _Bounds(**bounds)
     try:
         value = float(text)
     except ValueError:
         value = math.nan  # not a number at all: the same message
-    return bounds.check(value, what, text)
+    return within.check(value, what, text)
 
 
 def shown(x: object) -> str:
@@ -131,10 +124,10 @@ def listed(names: Sequence[str]) -> str:
 class _Bounds(NamedTuple):
     """Where a number must lie: above / at least a lower bound, below / at most an upper one."""
 
-    above: float | None
-    at_least: float | None
-    below: float | None
-    at_most: float | None
+    above: float | None = None
+    at_least: float | None = None
+    below: float | None = None
+    at_most: float | None = None
 
     def check(self, value: float, what: str, given: object) -> float:
         """``value`` when finite and within the bounds; else a NumberError showing ``given``."""

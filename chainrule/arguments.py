@@ -19,21 +19,13 @@ from nn.checks import integer_wanted
 _WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
-def number(
-    *,
-    above: float | None = None,
-    at_least: float | None = None,
-    below: float | None = None,
-    at_most: float | None = None,
-) -> Callable[[str], float]:
-    """An argument type for a finite number within the bounds given (see
-    :func:`autograd.numbers.finite_float`)."""
+def number(**bounds: float | None) -> Callable[[str], float]:
+    """An argument type for a finite number within the ``bounds`` (``above``, ``at_least``,
+    ``below``, ``at_most``, as for :func:`autograd.numbers.finite_float`)."""
 
     def parse(text: str) -> float:
         try:
-            return number_from_text(
-                text, "it", above=above, at_least=at_least, below=below, at_most=at_most
-            )
+            return number_from_text(text, "it", **bounds)
         except NumberError as error:
             raise argparse.ArgumentTypeError(error.requirement) from None
 
