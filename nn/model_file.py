@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.atomic import write_atomically
-from autograd.numbers import shown
+from autograd.numbers import number_from_text, shown
 from nn.module import Module
 from nn.registry import MODULE_TYPES
 
@@ -49,6 +49,7 @@ MAX_NESTING = 10
 #: A JSON string, with its escapes (so that brackets inside names are not counted).
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
+_EVERY_NUMBER = "every number in a model file"
 
 
 class ModelFileError(ValueError):
@@ -137,7 +138,7 @@ def _rebuild(data: bytes) -> Module:
             text,
             parse_float=_finite_float,
             parse_int=_finite_int,
-            parse_constant=_no_constant,
+            parse_constant=_finite_float,
         )
     except json.JSONDecodeError as error:
         raise ValueError(
@@ -187,24 +188,16 @@ def _check_structure(text: str) -> None:
 
 
 def _finite_float(text: str) -> float:
-    """A JSON number with a fraction or an exponent, refused when beyond the float range."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {shown(text)} is beyond the float range")
-    return value
+    """A JSON number with a fraction or an exponent, or NaN or Infinity (which JSON itself does
+    not have, but Python writes): refused unless finite."""
+    return number_from_text(text, _EVERY_NUMBER)
 
 
 def _finite_int(text: str) -> int:
     """A JSON integer, refused when beyond the float range (before Python converts its digits,
     which it refuses to do for more than a few thousand)."""
-    if len(text.lstrip("-")) > 309:
-        raise ValueError(f"the number {shown(text)} is beyond the float range")
+    number_from_text(text, _EVERY_NUMBER)
     return int(text)
-
-
-def _no_constant(text: str) -> float:
-    """NaN, Infinity and -Infinity, which JSON itself does not have."""
-    raise ValueError(f"{text} is not a number a model file can hold (they are all finite)")
 
 
 def _check_settings(cls: type[Any], config: dict[str, Any]) -> None:

@@ -86,6 +86,8 @@ SETTINGS = {
     "l2 penalty": lambda v: nn.l2_penalty([Value(1.0)], v),
     "StepDecay gamma": lambda v: nn.StepDecay(0.1, 10, v),
     "LinearDecay end_lr": lambda v: nn.LinearDecay(0.1, v, 10),
+    "hinge_loss target": lambda v: nn.hinge_loss([Value(0.5)], [v]),
+    "binary_cross_entropy target": lambda v: nn.binary_cross_entropy([Value(0.5)], [v]),
 }
 
 
