@@ -1,7 +1,9 @@
 """Modes that change what the engine records: ``no_grad``, anomaly detection and scopes.
 
 All three live in one ``ContextVar``, so they are local to a thread and to an asyncio task, and
-every operation reads them with a single lookup.
+every operation reads them with a single lookup. The way back out of each switch entered is kept
+in a second one, so that one ``no_grad()`` or ``scope()`` object can be entered in several threads
+at once.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class _ModeSwitch:
 
     def __exit__(self, *exc: object) -> None:
         entered = _ENTERED.get()
-        assert entered is not None, "a mode switch left more often than entered"
+        if entered is None:
+            raise RuntimeError("a mode switch was left more often than it was entered")
         token, outer = entered
         _ENTERED.set(outer)
         MODE.reset(token)

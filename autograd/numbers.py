@@ -10,8 +10,9 @@ line. Three functions, from the most to the least permissive:
 * :func:`number_from_text`: the same for text, such as ``"0.5"`` typed on the command line.
 
 Integers beyond the float range (``10**400``, ``10**5000``), inf, NaN and text that is no number
-all get the same kind of message, and the message shows what the user gave (shortened), never a
-number they did not give: ``lr must be a finite number > 0, got '1e400'``.
+all get the same kind of message, and the message shows what the user gave (shortened by
+:func:`shown`), never a number they did not give: ``lr must be a finite number > 0, got
+'1e400'``.
 """
 
 from __future__ import annotations
