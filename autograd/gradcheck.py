@@ -54,18 +54,12 @@ def central_difference(f: Function, point: Sequence[float], index: int, eps: flo
 
 def checked_step(eps: object, name: str = "eps") -> float:
     """``eps`` as a float when it is a positive finite number; otherwise an error naming it."""
-    step = finite_float(eps, name)
-    if step <= 0:
-        raise ValueError(f"{name} must be a positive number, got {step!r}")
-    return step
+    return finite_float(eps, name, above=0.0)
 
 
 def checked_tolerance(tolerance: object, name: str) -> float:
     """``tolerance`` as a float when it is a finite number ≥ 0; otherwise an error naming it."""
-    value = finite_float(tolerance, name)
-    if value < 0:
-        raise ValueError(f"{name} must be a number ≥ 0, got {value!r}")
-    return value
+    return finite_float(tolerance, name, at_least=0.0)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Modes that change what the engine records: ``no_grad``, anomaly detection and scopes.
 
 All three live in one ``ContextVar``, so they are local to a thread and to an asyncio task, and
-every operation reads them with a single lookup.
+every operation reads them with a single lookup. The way back out of each switch entered is kept
+in a second one, so that one ``no_grad()`` or ``scope()`` object can be entered in several threads
+at once.
 """
 
 from __future__ import annotations
@@ -32,26 +34,44 @@ def is_grad_enabled() -> bool:
     return MODE.get().recording
 
 
-class _ModeSwitch:
-    """One change of mode, as a context manager and as a decorator."""
+#: The switches entered in this context, innermost first: (token that undoes it, the rest).
+#: A ContextVar like MODE, so that one switch entered in several threads at once gives each
+#: thread its own way back.
+_Entered = tuple[Token[Mode], "_Entered"] | None
+_ENTERED: ContextVar[_Entered] = ContextVar("chainrule_entered", default=None)
 
-    def __init__(self, **changes: bool | str):
+
+class _ModeSwitch:
+    """One change of mode, as a context manager and as a decorator.
+
+    The switch itself keeps no state, so it can be entered again, nested, or in several threads
+    at once; a scope's full name ("MLP/Layer 1") is made from the scope it is entered in.
+    """
+
+    def __init__(self, scope: str | None = None, **changes: bool):
+        self._scope = scope
         self._changes: dict[str, Any] = changes
-        self._tokens: list[Token[Mode]] = []
 
     def __enter__(self) -> None:
-        self._tokens.append(MODE.set(MODE.get()._replace(**self._changes)))
+        mode = MODE.get()
+        if self._scope is None:
+            mode = mode._replace(**self._changes)
+        else:
+            mode = mode._replace(scope=f"{mode.scope}/{self._scope}" if mode.scope else self._scope)
+        _ENTERED.set((MODE.set(mode), _ENTERED.get()))
 
     def __exit__(self, *exc: object) -> None:
-        MODE.reset(self._tokens.pop())
+        entered = _ENTERED.get()
+        if entered is None:
+            raise RuntimeError("a mode switch was left more often than it was entered")
+        token, outer = entered
+        _ENTERED.set(outer)
+        MODE.reset(token)
 
     def __call__(self, function: Callable[P, R]) -> Callable[P, R]:
-        changes = self._changes
-
         @functools.wraps(function)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            # A switch of its own per call: calls may overlap in several threads.
-            with _ModeSwitch(**changes):
+            with self:
                 return function(*args, **kwargs)
 
         return wrapper
@@ -84,5 +104,4 @@ def scope(name: str) -> _ModeSwitch:
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"a scope needs a non-empty name, got {name!r}")
-    outer = MODE.get().scope
-    return _ModeSwitch(scope=f"{outer}/{name}" if outer else name)
+    return _ModeSwitch(scope=name)

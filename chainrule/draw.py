@@ -12,12 +12,13 @@ expected mistake is a ``UsageError`` or ``ValueError`` with a one-line message, 
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from autograd.gradcheck import checked_step, checked_tolerance, derivative_checks
+from autograd.gradcheck import derivative_checks
+from autograd.numbers import NumberError, number_from_text, shown
+from chainrule.arguments import number, whole_number
 from chainrule.errors import UsageError
 from chainrule.expression import finite_arithmetic, parse_expression
 
@@ -33,7 +34,13 @@ FORMATS = {
 
 EXIT_OK, EXIT_DISAGREE = 0, 1
 
-_BINDINGS_HELP = "the value of each variable, e.g. x=0.5 (each name used in the expression)"
+#: The largest --max-nodes: an expression (at most 2000 characters) makes fewer nodes anyway.
+MAX_NODES_ALLOWED = 10_000
+
+_BINDINGS_HELP = (
+    "the value of each variable, a finite number, e.g. x=0.5 (each name used in the expression, "
+    "once)"
+)
 _EXPRESSION_HELP = (
     "numbers, variables, + - * / **, parentheses and abs cos exp leaky_relu log relu sigmoid "
     "sin softplus sqrt tanh; quote it, and start it with a space if it starts with -: ' -x*y'"
@@ -60,7 +67,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     draw.add_argument("--no-grad", action="store_true", help="draw the values only, no backprop")
     draw.add_argument("--title", help="the caption (default: the expression)")
-    draw.add_argument("--max-nodes", type=int, metavar="N", help="refuse more nodes (default 500)")
+    draw.add_argument(
+        "--max-nodes",
+        type=whole_number(1, MAX_NODES_ALLOWED),
+        metavar="N",
+        help=f"refuse more nodes (default 500, at most {MAX_NODES_ALLOWED:,})",
+    )
     draw.add_argument(
         "--exercise",
         action="store_true",
@@ -77,32 +89,32 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     check.add_argument("expression", help=_EXPRESSION_HELP)
     check.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
-    check.add_argument("--order", type=int, choices=(1, 2), default=1, help="2: second too")
-    check.add_argument("--eps", type=float, default=1e-6, help="the step ε (default 1e-6)")
-    check.add_argument("--atol", type=float, default=1e-5, help="default 1e-5")
-    check.add_argument("--rtol", type=float, default=1e-3, help="default 1e-3")
+    check.add_argument("--order", type=whole_number(1, 2), default=1, help="2: second too")
+    check.add_argument(
+        "--eps", type=number(above=0), default=1e-6, help="the step ε (default 1e-6)"
+    )
+    check.add_argument("--atol", type=number(at_least=0), default=1e-5, help="default 1e-5")
+    check.add_argument("--rtol", type=number(at_least=0), default=1e-3, help="default 1e-3")
     check.set_defaults(run=run_check)
 
 
 def parse_bindings(items: Sequence[str]) -> dict[str, float]:
-    """``["x=0.5", "y=2"]`` → ``{"x": 0.5, "y": 2.0}``, refusing anything else with a message."""
+    """``["x=0.5", "y=2"]`` → ``{"x": 0.5, "y": 2.0}``, refusing anything else with a message:
+    each value must be a finite number (read by :func:`autograd.numbers.number_from_text`)."""
     values: dict[str, float] = {}
     for item in items:
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals:
-            raise UsageError(f"{item!r} is not NAME=VALUE, e.g. x=0.5")
+            raise UsageError(f"{shown(item)} is not NAME=VALUE, e.g. x=0.5")
         if not name.isidentifier():
-            raise UsageError(f"{name!r} in {item!r} is not a variable name")
+            raise UsageError(f"{shown(name)} in {shown(item)} is not a variable name")
         if name in values:
             raise UsageError(f"{name} is given a value twice")
         try:
-            value = float(text)
-        except ValueError:
-            raise UsageError(f"{item!r}: {text.strip()!r} is not a number") from None
-        if not math.isfinite(value):
-            raise UsageError(f"{item!r}: give a finite number")
-        values[name] = value
+            values[name] = number_from_text(text, name)
+        except NumberError as error:
+            raise UsageError(str(error)) from None
     return values
 
 
@@ -151,8 +163,7 @@ def run_check(args: argparse.Namespace) -> int:
     overflows or leaves the domain, or rounding in f outweighs the tolerance) is not a
     disagreement: the check is refused in one line saying why, as a usage error.
     """
-    eps = checked_step(args.eps, "--eps")
-    atol, rtol = checked_tolerance(args.atol, "--atol"), checked_tolerance(args.rtol, "--rtol")
+    eps, atol, rtol = args.eps, args.atol, args.rtol  # checked by their argument types
     expression = parse_expression(args.expression)
     values = parse_bindings(args.bindings)
     if not expression.names:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import SupportsFloat
 
 from autograd import detect_anomaly
 from autograd.errors import AnomalyError
+from autograd.numbers import NumberError, finite_float, listed, shown
 from autograd.value import Value
 
 #: The functions an expression may call, each with exactly one argument.
@@ -159,13 +159,13 @@ class Expression:
         unbound = [name for name in self.names if name not in bindings]
         if unbound:
             raise ExpressionError(
-                f"no value for {', '.join(unbound)}: give one, e.g. {unbound[0]}=1.0"
+                f"no value for {listed(unbound)}: give one, e.g. {listed(unbound[:1])}=1.0"
             )
         unused = [name for name in bindings if name not in self.names]
         if unused:
             raise ExpressionError(
-                f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} given a value "
-                f"but not used in {self.text!r}"
+                f"{listed(unused)} {'is' if len(unused) == 1 else 'are'} given a value "
+                f"but not used in {shown(self.text)}"
             )
         nodes = {
             name: value if isinstance(value, Value) else Value(value, label=name)
@@ -233,11 +233,12 @@ class _Checker(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.refuse(node, f"{type(value).__name__} {value!r} is not a real number")
-        if isinstance(value, int) and value.bit_length() > 1024:
-            raise self.refuse(node, "number too large for a float")
-        if not math.isfinite(value):
-            raise self.refuse(node, "number too large for a float")
+            raise self.refuse(node, f"{type(value).__name__} {shown(value)} is not a real number")
+        try:
+            finite_float(value, "a number")
+        except NumberError:
+            # The parser reads 1e400 as inf: the message shows the text, not inf.
+            raise self.refuse(node, "number too large for a float") from None
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id.startswith("_"):

@@ -8,6 +8,7 @@ micrograd's demonstration does, and classify held-out moons at 95% or better.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 import time
@@ -16,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Value
+from autograd.atomic import write_all_atomically
+from chainrule.arguments import number, whole_number, whole_numbers
 from chainrule.errors import UsageError
 from nn.activations import ACTIVATIONS
-from nn.datasets import DATASETS, make, train_test_split
+from nn.datasets import DATASETS, MAX_CLASSES, MAX_NOISE, make, train_test_split
 from nn.init import SCHEMES
-from nn.layers import MLP
+from nn.layers import MAX_PARAMETERS, MLP
 from nn.metrics import accuracy, evaluating, label_of
-from nn.model_file import load, save
+from nn.model_file import load, model_bytes
 from nn.objectives import OBJECTIVES, outputs_needed
 from nn.optim import SGD, Adam, LearningRate, Optimizer, RMSprop
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
@@ -46,64 +49,14 @@ SCHEDULES: dict[str, Callable[[float, int], LearningRate]] = {
 }
 
 
-# -- argument types: each turns one word of the command line into a value, or says why not ---
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
-    return value
-
-
-def _number_where(test: Callable[[float], bool], wanted: str) -> Callable[[str], float]:
-    """An argument type for a finite number that passes ``test``, described by ``wanted``."""
-
-    def parse(text: str) -> float:
-        value = _number(text)
-        if not test(value):
-            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
-        return value
-
-    return parse
-
-
-_positive_number = _number_where(lambda value: value > 0, "a number > 0")
-_non_negative_number = _number_where(lambda value: value >= 0, "a number ≥ 0")
-_fraction = _number_where(lambda value: 0 < value < 1, "a fraction between 0 and 1")
-
-
-def _whole_number(low: int | None = None) -> Callable[[str], int]:
-    """An argument type for a whole number, at least ``low`` when given."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if low is not None and value < low:
-            wanted = "a positive whole number" if low == 1 else f"a whole number ≥ {low}"
-            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
-        return value
-
-    return parse
-
-
-_positive_int = _whole_number(1)
-
-
-def _sizes(text: str) -> list[int]:
-    words = text.split(",")
-    try:
-        sizes = [int(word) for word in words]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"layer sizes must be whole numbers separated by commas, like 16,16; got {text!r}"
-        ) from None
-    if any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
-    return sizes
+#: The most training steps a run may take, and the largest seed.
+MAX_STEPS = 1_000_000
+MAX_SEED = 2**64 - 1
+#: The most points a run may use. A run scores its held-out quarter 50 times: without
+#: --compile each score costs a forward pass per point, so 10,000 points take a couple of
+#: minutes with the default model (about 10 s with --compile); the data sets themselves go to
+#: nn.datasets.MAX_SAMPLES.
+MAX_TRAIN_SAMPLES = 10_000
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -113,21 +66,42 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="train an MLP on a toy data set; write the model and pictures",
         description="Train an MLP classifier on a toy data set in the plane. Prints progress and "
         "the final train and test accuracy; writes DIR/model.json, DIR/curves.png (loss and "
-        "accuracy) and DIR/decision_boundary.png.",
+        "accuracy) and DIR/decision_boundary.png, all three or, when the run fails, none. "
+        f"Sizes are bounded: at most {MAX_TRAIN_SAMPLES:,} points, {MAX_CLASSES} classes, "
+        f"{MAX_PARAMETERS:,} parameters and {MAX_STEPS:,} steps.",
     )
     data = train.add_argument_group("data")
     data.add_argument("--dataset", choices=list(DATASETS), default="moons")
-    data.add_argument("--samples", type=_positive_int, default=200, help="points (default 200)")
-    data.add_argument("--noise", type=_non_negative_number, default=0.1, help="default 0.1")
     data.add_argument(
-        "--classes", type=_whole_number(2), default=2, help="for spirals and blobs (default 2)"
+        "--samples",
+        type=whole_number(2, MAX_TRAIN_SAMPLES),
+        default=200,
+        help=f"points (default 200, at most {MAX_TRAIN_SAMPLES:,})",
     )
     data.add_argument(
-        "--test-fraction", type=_fraction, default=0.25, help="share held out (default 0.25)"
+        "--noise",
+        type=number(at_least=0, at_most=MAX_NOISE),
+        default=0.1,
+        help=f"default 0.1, at most {MAX_NOISE:g}",
+    )
+    data.add_argument(
+        "--classes",
+        type=whole_number(2, MAX_CLASSES),
+        default=2,
+        help=f"for spirals and blobs (default 2, at most {MAX_CLASSES})",
+    )
+    data.add_argument(
+        "--test-fraction",
+        type=number(above=0, below=1),
+        default=0.25,
+        help="share held out (default 0.25)",
     )
     model = train.add_argument_group("model")
     model.add_argument(
-        "--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes (default 16,16)"
+        "--hidden",
+        type=whole_numbers(1, MAX_PARAMETERS),
+        default=[16, 16],
+        help=f"hidden layer sizes (default 16,16; at most {MAX_PARAMETERS:,} parameters in all)",
     )
     model.add_argument("--activation", choices=list(ACTIVATIONS), default="relu")
     model.add_argument("--init", choices=list(SCHEMES), default="uniform")
@@ -136,7 +110,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     training.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd")
     training.add_argument(
         "--lr",
-        type=_positive_number,
+        type=number(above=0),
         help="initial learning rate (default: sgd 1.0, rmsprop 0.01, adam 0.05)",
     )
     training.add_argument(
@@ -146,13 +120,23 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="learning-rate decay over the run (default linear, down to lr/10)",
     )
     training.add_argument(
-        "--l2", type=_non_negative_number, default=1e-4, help="L2 penalty λ (default 1e-4)"
+        "--l2", type=number(at_least=0), default=1e-4, help="L2 penalty λ (default 1e-4)"
     )
-    training.add_argument("--steps", type=_positive_int, default=150, help="default 150")
     training.add_argument(
-        "--batch-size", type=_positive_int, default=32, help="points per step (default 32)"
+        "--steps",
+        type=whole_number(1, MAX_STEPS),
+        default=150,
+        help=f"default 150, at most {MAX_STEPS:,}",
     )
-    training.add_argument("--seed", type=_whole_number(), default=0, help="default 0")
+    training.add_argument(
+        "--batch-size",
+        type=whole_number(1, MAX_TRAIN_SAMPLES),
+        default=32,
+        help="points per step (default 32)",
+    )
+    training.add_argument(
+        "--seed", type=whole_number(0, MAX_SEED), default=0, help="default 0, at most 2**64 - 1"
+    )
     training.add_argument(
         "--compile",
         action="store_true",
@@ -174,46 +158,47 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "it predicts (for one output: label 1 when the score is positive).",
     )
     predict.add_argument("--model", type=Path, required=True, metavar="FILE")
-    predict.add_argument("inputs", type=_number, nargs="+", metavar="X", help="the input numbers")
+    predict.add_argument("inputs", type=number(), nargs="+", metavar="X", help="the input numbers")
     predict.set_defaults(run=run_predict)
 
 
-def _progress_printer(steps: int) -> Callable[[int, History], None]:
-    """Print a line ten times in a run (used when no progress bar is shown)."""
+def _watcher(steps: int, *, report: bool) -> Callable[[int, History], None]:
+    """After each step: stop a run whose loss overflowed (nothing it does next means anything)
+    and, with ``report``, print a line ten times in the run (when no progress bar is shown)."""
     every = max(1, steps // 10)
 
-    def report(step: int, history: History) -> None:
-        if step % every and step != steps:
+    def watch(step: int, history: History) -> None:
+        loss = history.loss[-1]
+        if not math.isfinite(loss):
+            raise UsageError(
+                f"training diverged: the loss is {loss} at step {step}, so nothing was "
+                "written; try a smaller --lr (or --l2)"
+            )
+        if not report or (step % every and step != steps):
             return
-        line = f"step {step:>{len(str(steps))}}/{steps}  loss {history.loss[-1]:.4f}"
+        line = f"step {step:>{len(str(steps))}}/{steps}  loss {loss:.4g}"
         line += f"  batch accuracy {history.accuracy[-1]:6.1%}"
         if history.test_accuracy:
             line += f"  test accuracy {history.test_accuracy[-1]:6.1%}"
         print(line, flush=True)
 
-    return report
-
-
-def _output_folder(out: Path) -> Path:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(
-            f"cannot use {str(out)!r} as the output folder: {error.strerror}"
-        ) from None
-    return out
+    return watch
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train, report, save the model and draw the pictures; exit code 0."""
-    from nn import pictures  # matplotlib is only needed here
-
+    """Train, report, and write the model and the pictures, all three or none; exit code 0."""
     started = time.perf_counter()
+    _check_output_folder(args.out)
     nout = outputs_needed(args.loss, args.classes)
+    if args.samples < args.classes:
+        raise UsageError(
+            f"--samples {args.samples} is fewer than --classes {args.classes}: every class needs "
+            "at least one point"
+        )
+    # Made first: an impossible size is refused at once, before any data is made.
+    model = MLP(2, [*args.hidden, nout], args.activation, init=args.init, seed=args.seed)
     x, y = make(args.dataset, args.samples, args.noise, args.seed, args.classes)
     split = train_test_split(x, y, args.test_fraction, seed=args.seed)
-    out = _output_folder(args.out)
-    model = MLP(2, [*args.hidden, nout], args.activation, init=args.init, seed=args.seed)
     optimizer_class, default_lr = OPTIMIZERS[args.optimizer]
     lr = SCHEDULES[args.schedule](args.lr or default_lr, args.steps)
     optimizer = optimizer_class(model.parameters(), lr=lr)
@@ -237,9 +222,10 @@ def run_train(args: argparse.Namespace) -> int:
         test_every=max(1, args.steps // 50),
         seed=args.seed,
         progress=show_bar,
-        callback=None if show_bar else _progress_printer(args.steps),
+        callback=_watcher(args.steps, report=not show_bar),
         compile=args.compile,
     )
+    _check_converged(model)
     train_accuracy = accuracy(model, split.x_train, split.y_train)
     test_accuracy = accuracy(model, split.x_test, split.y_test)
     trained = time.perf_counter() - started
@@ -248,14 +234,57 @@ def run_train(args: argparse.Namespace) -> int:
         f"({args.steps} steps in {trained:.1f} s)"
     )
 
-    files = [out / "model.json", out / "curves.png", out / "decision_boundary.png"]
-    save(model, files[0])
-    pictures.save_curves(history, files[1])
-    pictures.save_decision_boundary(
-        model, split.x_train, split.y_train, files[2], x_test=split.x_test, y_test=split.y_test
-    )
+    from nn import pictures  # matplotlib is only needed here, and takes a while to import
+
+    try:
+        curves = pictures.curves_png(history)
+        boundary = pictures.decision_boundary_png(
+            model, split.x_train, split.y_train, x_test=split.x_test, y_test=split.y_test
+        )
+    except pictures.PictureError as error:
+        raise UsageError(f"nothing was written: {error}") from None
+    except Exception as error:  # matplotlib's own message would mean nothing here
+        raise UsageError(
+            f"nothing was written: matplotlib could not draw the pictures ({type(error).__name__})"
+        ) from error
+    out: Path = args.out
+    files = {
+        out / "model.json": model_bytes(model),
+        out / "curves.png": curves,
+        out / "decision_boundary.png": boundary,
+    }
+    _write_outputs(out, files)
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
+
+
+def _check_converged(model: MLP) -> None:
+    """Refuse a model whose last step made a parameter overflow: it means nothing."""
+    if not all(math.isfinite(p.data) for p in model.parameters()):
+        raise UsageError(
+            "training diverged: the last step made a parameter infinite or NaN, so nothing was "
+            "written; try a smaller --lr"
+        )
+
+
+def _write_outputs(out: Path, files: dict[Path, bytes]) -> None:
+    """Write every output into ``out`` (made if needed), all of them or none."""
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_all_atomically(files)
+    except OSError as error:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only when still empty
+        reason = error.strerror or str(error)
+        raise UsageError(f"cannot write the outputs into {str(out)!r}: {reason}") from None
+
+
+def _check_output_folder(out: Path) -> None:
+    """Refuse an output folder that cannot be one, before any training."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"cannot use {str(out)!r} as the output folder: it is a file")
 
 
 def run_predict(args: argparse.Namespace) -> int:

@@ -7,6 +7,9 @@ added to each coordinate. The same seed gives the same points on every machine (
 
 :func:`train_test_split` holds some points out for testing; :func:`batches` deals out shuffled
 mini-batches for one epoch.
+
+Sizes are bounded, so that a data set is made in well under a second and a few tens of MB:
+at most :data:`MAX_SAMPLES` points, :data:`MAX_CLASSES` classes and noise :data:`MAX_NOISE`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, TypeVar
 
-from nn.checks import integer, number
+from autograd.numbers import finite_float, shown
+from nn.checks import integer
 from nn.choices import choose
 from nn.seeding import Seed, make_rng
 
@@ -25,6 +29,13 @@ Labels = list[int]
 Dataset = tuple[Points, Labels]
 #: A point, whatever its type.
 P = TypeVar("P")
+
+#: The most points a data set can have.
+MAX_SAMPLES = 100_000
+#: The most classes spirals and blobs can have (there are only so many colours).
+MAX_CLASSES = 100
+#: The largest noise: beyond it every data set is noise alone, and far beyond it overflows.
+MAX_NOISE = 10.0
 
 
 def _linspace(start: float, stop: float, n: int, *, endpoint: bool = True) -> list[float]:
@@ -52,8 +63,8 @@ def _split(n_samples: int, classes: int) -> list[int]:
 
 
 def _arguments(n_samples: int, noise: float, classes: int = 2) -> tuple[int, float]:
-    integer(n_samples, "n_samples", low=classes)
-    return n_samples, number(noise, "noise", low=0.0)
+    integer(n_samples, "n_samples", low=classes, high=MAX_SAMPLES)
+    return n_samples, finite_float(noise, "noise", at_least=0, at_most=MAX_NOISE)
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.0, seed: Seed = None) -> Dataset:
@@ -73,7 +84,7 @@ def make_circles(
     """Two concentric circles centred at (0, 0): radius 1, label 0, and radius ``factor`` < 1
     inside it, label 1."""
     n_samples, noise = _arguments(n_samples, noise)
-    factor = number(factor, "factor", low=0.0, high=1.0, strict=True)
+    factor = finite_float(factor, "factor", above=0, below=1)
     outer, inner = _split(n_samples, 2)
     points = [(math.cos(t), math.sin(t)) for t in _linspace(0, 2 * math.pi, outer, endpoint=False)]
     points += [
@@ -88,7 +99,7 @@ def make_spirals(
 ) -> Dataset:
     """``classes`` spiral arms wound around (0, 0): the k-th arm's points are at radius r and
     angle 2πr + 2πk/K, for r running evenly over (0, 1], one full turn per arm."""
-    classes = integer(classes, "classes", low=2)
+    classes = integer(classes, "classes", low=2, high=MAX_CLASSES)
     n_samples, noise = _arguments(n_samples, noise, classes)
     points: list[tuple[float, float]] = []
     labels: Labels = []
@@ -106,7 +117,7 @@ def make_blobs(
 ) -> Dataset:
     """``classes`` round Gaussian blobs of standard deviation ``noise``, centred evenly on the
     circle of radius 2 around (0, 0): blob k at angle 2πk/K."""
-    classes = integer(classes, "classes", low=2)
+    classes = integer(classes, "classes", low=2, high=MAX_CLASSES)
     n_samples, noise = _arguments(n_samples, noise, classes)
     points: list[tuple[float, float]] = []
     labels: Labels = []
@@ -147,7 +158,7 @@ def make(
     if name in MULTICLASS:
         return maker(n_samples, noise, seed, classes=classes)
     if classes != 2:
-        raise ValueError(f"the {name} dataset has 2 classes, not {classes}")
+        raise ValueError(f"the {name} dataset has 2 classes, not {shown(classes)}")
     return maker(n_samples, noise, seed)
 
 
@@ -172,9 +183,7 @@ def train_test_split(
     left to train on) for testing."""
     _check_pairs(x, y)
     integer(len(x), "the number of points", low=2)
-    fraction = number(test_fraction, "test_fraction", low=0.0, high=1.0, strict=True)
-    if fraction == 1.0:
-        raise ValueError("test_fraction must be below 1: some points must be left to train on")
+    fraction = finite_float(test_fraction, "test_fraction", above=0, below=1)
     order = list(range(len(x)))
     make_rng(seed).shuffle(order)
     n_test = min(max(1, round(fraction * len(x))), len(x) - 1)

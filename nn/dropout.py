@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nn.checks import number
+from autograd.numbers import finite_float
 from nn.module import Module
 from nn.scalars import Inputs, Outputs, as_list, as_value, single
 from nn.seeding import Seed, make_rng
@@ -21,9 +21,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, seed: Seed = None):
         super().__init__()
-        self.p = number(p, "the dropout probability p", low=0.0, high=1.0)
-        if self.p == 1.0:
-            raise ValueError("the dropout probability p must be below 1 (p = 1 drops everything)")
+        self.p = finite_float(p, "the dropout probability p", at_least=0, below=1)
         self._rng = make_rng(seed)
 
     def forward(self, x: Inputs) -> Outputs:

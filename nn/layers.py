@@ -3,21 +3,58 @@
 A neuron computes its weighted sum z = Σ wᵢxᵢ + b as one node (:func:`autograd.linear`) and
 applies its activation, o = f(z). A layer is a list of neurons that see the same inputs; an MLP
 feeds each layer's outputs to the next.
+
+Every parameter is a ``Value`` of its own, so sizes are bounded: a neuron, layer or MLP has at
+most :data:`MAX_PARAMETERS` parameters, checked before any is made, so that an impossible
+size (``MLP(2, [100000, 100000, 1])``) is refused at once with the memory it would need.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, cast
 
 from autograd import Value, linear
+from autograd.numbers import finite_float, shown
+from nn.activations import ACTIVATIONS
 from nn.activations import activation as activation_named
 from nn.checks import integer
+from nn.choices import choose
 from nn.dropout import Dropout
-from nn.init import initial_weights
+from nn.init import SCHEMES, initial_weights
 from nn.module import Module
 from nn.scalars import Inputs, Outputs, as_value, inputs_of_width, single
 from nn.seeding import Seed, make_rng
+
+#: The most parameters a neuron, a layer or an MLP may have. The largest takes about a second
+#: to make and about 120 MB of memory (see :data:`BYTES_PER_PARAMETER`); training it in pure
+#: Python is slow, but possible.
+MAX_PARAMETERS = 250_000
+#: Memory per parameter while an MLP is built (its weight, its name, its place in a neuron),
+#: measured: making ``MLP(2, [1000, 1000, 1])`` (1,005,001 parameters) raises a process's peak
+#: memory by about 470 MB; the finished model keeps about half of that.
+BYTES_PER_PARAMETER = 470
+
+
+def check_size(count: int, what: str) -> None:
+    """Refuse a module of ``count`` parameters above :data:`MAX_PARAMETERS`, saying how much
+    memory it would need; called before any parameter is made."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{what} would have {count:,} parameters (about {_memory(count)} of memory), "
+            f"more than the {MAX_PARAMETERS:,} allowed"
+        )
+
+
+def _memory(count: int) -> str:
+    """The memory ``count`` parameters need, in KiB, MiB, GiB or TiB."""
+    amount, unit = count * BYTES_PER_PARAMETER / 2**10, "KiB"
+    for bigger in ("MiB", "GiB", "TiB"):
+        if amount < 1024:
+            break
+        amount, unit = amount / 1024, bigger
+    return f"{amount:,.0f} {unit}" if amount >= 100 else f"{amount:.2g} {unit}"
 
 
 def _activation_name(activation: str | bool, nonlin: bool | None) -> str:
@@ -52,10 +89,12 @@ class Neuron(Module):
         fan_out: int = 1,
     ):
         super().__init__()
-        self.nin = integer(nin, "nin")
+        self.nin = integer(nin, "nin", high=MAX_PARAMETERS)
+        check_size(self.nin + 1, f"Neuron({self.nin})")
         self.activation = _activation_name(activation, nonlin)
         self._activate = activation_named(self.activation)
         self.init = init
+        fan_out = integer(fan_out, "fan_out", high=MAX_PARAMETERS)
         weights = initial_weights(init, self.nin, fan_out, make_rng(seed))
         self.w = [Value(w, label=f"w{i}") for i, w in enumerate(weights, 1)]
         self.b = Value(0.0, label="b")
@@ -91,8 +130,9 @@ class Layer(Module):
         seed: Seed = None,
     ):
         super().__init__()
-        self.nin = integer(nin, "nin")
-        self.nout = integer(nout, "nout")
+        self.nin = integer(nin, "nin", high=MAX_PARAMETERS)
+        self.nout = integer(nout, "nout", high=MAX_PARAMETERS)
+        check_size((self.nin + 1) * self.nout, f"Layer({self.nin}, {self.nout})")
         self.activation = _activation_name(activation, nonlin)
         self.init = init
         rng = make_rng(seed)
@@ -142,16 +182,26 @@ class MLP(Module):
         seed: Seed = None,
     ):
         super().__init__()
-        self.nin = integer(nin, "nin")
+        self.nin = integer(nin, "nin", high=MAX_PARAMETERS)
         if isinstance(nouts, str) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [integer(n, "each layer size in nouts") for n in nouts]
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {shown(nouts)}")
+        if len(nouts) > MAX_PARAMETERS:
+            raise ValueError(
+                f"nouts lists {len(nouts):,} layers: more parameters than the "
+                f"{MAX_PARAMETERS:,} allowed"
+            )
+        self.nouts = [integer(n, "each layer size in nouts", high=MAX_PARAMETERS) for n in nouts]
+        sizes = [self.nin, *self.nouts]
+        count = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+        check_size(count, f"MLP({self.nin}, {shown(self.nouts)})")
+        for name in (activation, output_activation):
+            choose(ACTIVATIONS, name, "activation")
+        choose(SCHEMES, init, "initialisation")
         self.activation = activation
         self.output_activation = output_activation
         self.init = init
-        self.dropout = dropout
+        self.dropout = finite_float(dropout, "dropout", at_least=0, below=1)
         rng = make_rng(seed)
-        sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
             Layer(
@@ -169,8 +219,8 @@ class MLP(Module):
         for i, layer in enumerate(self.layers, 1):
             layer.name = f"Layer {i}"
             self.stack.append((f"layer{i}", layer))
-            if i <= last and dropout:
-                drop = Dropout(dropout, seed=rng)
+            if i <= last and self.dropout:
+                drop = Dropout(self.dropout, seed=rng)
                 drop.name = f"Dropout {i}"
                 self.stack.append((f"dropout{i}", drop))
 

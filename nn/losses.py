@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from autograd import Value, total
+from autograd.numbers import finite_float, shown
 from nn.scalars import Scalar, as_list, as_value
 
 
@@ -48,8 +49,8 @@ def binary_cross_entropy(
     """
     pairs = _pairs(logits, targets, "binary_cross_entropy")
     for _, t in pairs:
-        if not 0.0 <= float(t) <= 1.0:
-            raise ValueError(f"binary_cross_entropy targets must lie in [0, 1], got {t!r}")
+        target = t.data if isinstance(t, Value) else t
+        finite_float(target, "binary_cross_entropy targets", at_least=0, at_most=1)
     return _mean([z.softplus() - t * z for z, t in pairs])
 
 
@@ -103,6 +104,7 @@ def hinge_loss(scores: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Sca
     """
     pairs = _pairs(scores, targets, "hinge_loss")
     for _, t in pairs:
-        if float(t) not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss targets must be -1 or +1, got {t!r}")
+        target = t.data if isinstance(t, Value) else t
+        if finite_float(target, "hinge_loss targets") not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss targets must be -1 or +1, got {shown(t)}")
     return _mean([(1.0 - t * s).relu() for s, t in pairs])

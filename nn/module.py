@@ -8,12 +8,12 @@ that rebuild it, which is what a model file stores beside the parameters.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
 from autograd import Value, scope
+from autograd.numbers import finite_float, listed
 from nn.registry import register
 from nn.scalars import Inputs, Outputs
 
@@ -99,13 +99,13 @@ class Module(ABC):
         if missing or unexpected:
             problems = []
             if missing:
-                problems.append(f"missing {_few(missing)}")
+                problems.append(f"missing {listed(missing)}")
             if unexpected:
-                problems.append(f"unexpected {_few(unexpected)}")
+                problems.append(f"unexpected {listed(unexpected)}")
             raise ValueError(
                 f"the state does not fit {self!r} ({len(named)} parameters): " + "; ".join(problems)
             )
-        values = {name: _finite_number(state[name], name) for name in named}
+        values = {name: finite_float(state[name], f"parameter {name}") for name in named}
         for name, p in named.items():
             p.data = values[name]
             p.grad = 0.0
@@ -113,14 +113,3 @@ class Module(ABC):
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({arguments})"
-
-
-def _finite_number(x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
-        raise ValueError(f"parameter {name} must be a finite number, got {x!r}")
-    return float(x)
-
-
-def _few(names: list[str]) -> str:
-    shown = ", ".join(names[:3])
-    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")

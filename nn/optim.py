@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 
 from autograd import Value
-from nn.checks import number, positive
+from autograd.numbers import finite_float
 
 #: A learning rate: a number η, or a schedule giving η_t for step t.
 LearningRate = float | Callable[[int], float]
@@ -33,16 +33,17 @@ class Optimizer(ABC):
             if not isinstance(p, Value):
                 raise TypeError(f"parameters must be Values, not {type(p).__name__}: {p!r}")
         if not callable(lr):
-            positive(lr, "the learning rate lr")
+            finite_float(lr, "the learning rate lr", above=0)
         self.lr = lr
-        self.weight_decay = number(weight_decay, "weight_decay", low=0.0)
+        self.weight_decay = finite_float(weight_decay, "weight_decay", at_least=0)
         #: How many steps have been taken: the t of the schedule.
         self.steps = 0
 
     @property
     def learning_rate(self) -> float:
         """η for the next step: ``lr`` itself, or the schedule's η_t."""
-        return positive(self.lr(self.steps) if callable(self.lr) else self.lr, "the learning rate")
+        lr = self.lr(self.steps) if callable(self.lr) else self.lr
+        return finite_float(lr, "the learning rate", above=0)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient back to 0 (``backward`` accumulates)."""
@@ -78,7 +79,7 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ):
         super().__init__(params, lr, weight_decay)
-        self.momentum = number(momentum, "momentum", low=0.0, high=1.0)
+        self.momentum = finite_float(momentum, "momentum", at_least=0, at_most=1)
         if nesterov and self.momentum == 0.0:
             raise ValueError("Nesterov momentum needs a momentum > 0")
         self.nesterov = nesterov
@@ -108,8 +109,8 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params, lr, weight_decay)
-        self.alpha = number(alpha, "alpha", low=0.0, high=1.0)
-        self.eps = positive(eps, "eps")
+        self.alpha = finite_float(alpha, "alpha", at_least=0, at_most=1)
+        self.eps = finite_float(eps, "eps", above=0)
         self.square_avg = [0.0] * len(self.params)
 
     def _update(self, i: int, g: float, lr: float) -> float:
@@ -136,11 +137,10 @@ class Adam(Optimizer):
     ):
         super().__init__(params, lr, weight_decay)
         beta1, beta2 = betas
-        self.beta1 = number(beta1, "beta1", low=0.0, high=1.0)
-        self.beta2 = number(beta2, "beta2", low=0.0, high=1.0)
-        if self.beta1 == 1.0 or self.beta2 == 1.0:
-            raise ValueError("Adam's betas must be below 1, or m̂ and v̂ divide by zero")
-        self.eps = positive(eps, "eps")
+        # Below 1, or m̂ and v̂ divide by zero.
+        self.beta1 = finite_float(beta1, "beta1", at_least=0, below=1)
+        self.beta2 = finite_float(beta2, "beta2", at_least=0, below=1)
+        self.eps = finite_float(eps, "eps", above=0)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from autograd import Value, total
-from nn.checks import number
+from autograd.numbers import finite_float
 
 
 def l1_penalty(parameters: Iterable[Value], strength: float = 1.0) -> Value:
     """λ Σ |w| over ``parameters``."""
-    lam = number(strength, "the strength λ", low=0.0)
+    lam = finite_float(strength, "the strength λ", at_least=0)
     return lam * total([abs(w) for w in parameters])
 
 
 def l2_penalty(parameters: Iterable[Value], strength: float = 1.0) -> Value:
     """λ Σ w² over ``parameters``."""
-    lam = number(strength, "the strength λ", low=0.0)
+    lam = finite_float(strength, "the strength λ", at_least=0)
     return lam * total([w * w for w in parameters])
 
 

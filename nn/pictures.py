@@ -1,11 +1,13 @@
 """Pictures of a training run: its loss and accuracy curves, and the classifier's decision
-boundary in the plane. PNG files drawn by matplotlib's Agg renderer, so no display is needed."""
+boundary in the plane. PNG images drawn by matplotlib's Agg renderer, so no display is needed,
+returned as bytes for the caller to write (``chainrule train`` writes all of its files at once,
+see :func:`autograd.atomic.write_all_atomically`)."""
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -14,10 +16,23 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from autograd import Value
-from autograd.atomic import write_atomically
+from nn.checks import integer
 from nn.metrics import evaluating, label_of
 from nn.module import Module
+from nn.scalars import as_list
 from nn.training import History
+
+
+class PictureError(ValueError):
+    """What a picture cannot show (numbers that are not finite), said in a learner's words."""
+
+
+#: The most grid points along each axis of a decision boundary: the model is evaluated at each
+#: of the resolution² points.
+MAX_RESOLUTION = 400
+#: How much work a decision boundary takes by default, in grid points × parameters: 60 × 60
+#: points for a model of up to 5,000 parameters, fewer for a larger one (8 × 8 at the least).
+GRID_WORK = 60 * 60 * 5_000
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -27,16 +42,18 @@ def _colour(label: int) -> str:
     return COLOURS[label % len(COLOURS)]
 
 
-def _save(figure: Figure, path: str | Path) -> None:
-    """Render ``figure`` as PNG and write it atomically."""
+def _png(figure: Figure) -> bytes:
+    """``figure`` rendered as PNG."""
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
-    write_atomically(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
-def save_curves(history: History, path: str | Path) -> None:
-    """Loss (left axis) and accuracy (right axis) against the training step."""
+def curves_png(history: History) -> bytes:
+    """Loss (left axis) and accuracy (right axis) against the training step, as PNG."""
+    if not all(map(math.isfinite, history.loss)):
+        raise PictureError("the loss is not finite at every step: its curve cannot be drawn")
     figure = Figure(figsize=(7, 4), layout="constrained")
     loss_axes = figure.add_subplot()
     steps = range(1, len(history.loss) + 1)
@@ -54,22 +71,29 @@ def save_curves(history: History, path: str | Path) -> None:
     lines = loss_axes.get_lines() + accuracy_axes.get_lines()
     loss_axes.legend(lines, [str(line.get_label()) for line in lines], loc="center right")
     loss_axes.set_title("Training")
-    _save(figure, path)
+    return _png(figure)
 
 
-def save_decision_boundary(
+def decision_boundary_png(
     model: Module,
     x: Sequence[Sequence[float]],
     y: Sequence[int],
-    path: str | Path,
     *,
     x_test: Sequence[Sequence[float]] = (),
     y_test: Sequence[int] = (),
-    resolution: int = 60,
-) -> None:
+    resolution: int | None = None,
+) -> bytes:
     """The plane coloured by the class ``model`` predicts, with the training points (dots) and
-    the held-out points (crosses) in their true class's colour. ``model`` takes two inputs."""
+    the held-out points (crosses) in their true class's colour, as PNG. ``model`` takes two
+    inputs; it is evaluated at ``resolution`` × ``resolution`` points of the plane (by default
+    as many as :data:`GRID_WORK` allows, at most 60 × 60)."""
+    if resolution is None:
+        work = GRID_WORK // max(1, len(model.parameters()))
+        resolution = max(8, min(60, math.isqrt(work)))
+    resolution = integer(resolution, "resolution", low=2, high=MAX_RESOLUTION)
     points = [*x, *x_test]
+    if not all(math.isfinite(c) for p in points for c in p):
+        raise PictureError("the points are not all finite: the plane around them cannot be drawn")
     low = [min(p[i] for p in points) - 0.5 for i in (0, 1)]
     high = [max(p[i] for p in points) + 0.5 for i in (0, 1)]
     grid = [
@@ -80,12 +104,19 @@ def save_decision_boundary(
         outputs = [[model([a, b]) for a in grid[0]] for b in grid[1]]
     figure = Figure(figsize=(6, 5), layout="constrained")
     axes = figure.add_subplot()
+    values = [float(o) for row in outputs for output in row for o in as_list(output)]
+    if not all(map(math.isfinite, values)):
+        raise PictureError(
+            "the model's outputs are not finite everywhere on the plane: its decision boundary "
+            "cannot be drawn"
+        )
     first = outputs[0][0]
     if isinstance(first, Value):
         # One score, whose sign is the class: contouring the score itself at 0 draws a smooth
         # boundary, where contouring the labels would draw a staircase.
         scores = [[cast(Value, output).data for output in row] for row in outputs]
-        levels = [min(map(min, scores)) - 1.0, 0.0, max(map(max, scores)) + 1.0]
+        # Below and above 0 even when every score has the same sign (one class everywhere).
+        levels = [min(0.0, *map(min, scores)) - 1.0, 0.0, max(0.0, *map(max, scores)) + 1.0]
         axes.contourf(*grid, scores, levels=levels, colors=COLOURS[:2], alpha=0.25)
     else:
         # Several classes: colour each grid cell by its label (contours of the labels would
@@ -119,4 +150,4 @@ def save_decision_boundary(
     markers = [Line2D([], [], color="grey", marker=m, linestyle="") for m in ("o", "x")]
     axes.legend(markers, ["train", "test"], loc="upper right")
     axes.set_title("Decision boundary")
-    _save(figure, path)
+    return _png(figure)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from nn.checks import integer, number, positive
+from autograd.numbers import finite_float
+from nn.checks import integer
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,9 @@ class StepDecay:
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
-        positive(self.lr, "lr")
+        finite_float(self.lr, "lr", above=0)
         integer(self.step_size, "step_size")
-        positive(self.gamma, "gamma")
+        finite_float(self.gamma, "gamma", above=0)
 
     def __call__(self, step: int) -> float:
         return self.lr * self.gamma ** (step // self.step_size)
@@ -37,8 +38,8 @@ class ExponentialDecay:
     gamma: float
 
     def __post_init__(self) -> None:
-        positive(self.lr, "lr")
-        positive(self.gamma, "gamma")
+        finite_float(self.lr, "lr", above=0)
+        finite_float(self.gamma, "gamma", above=0)
 
     def __call__(self, step: int) -> float:
         return self.lr * self.gamma**step
@@ -54,8 +55,8 @@ class LinearDecay:
     steps: int
 
     def __post_init__(self) -> None:
-        positive(self.lr, "lr")
-        number(self.end_lr, "end_lr", low=0.0)
+        finite_float(self.lr, "lr", above=0)
+        finite_float(self.end_lr, "end_lr", at_least=0)
         integer(self.steps, "steps")
 
     def __call__(self, step: int) -> float:
@@ -72,9 +73,9 @@ class CosineDecay:
     min_lr: float = 0.0
 
     def __post_init__(self) -> None:
-        positive(self.lr, "lr")
+        finite_float(self.lr, "lr", above=0)
         integer(self.steps, "steps")
-        number(self.min_lr, "min_lr", low=0.0)
+        finite_float(self.min_lr, "min_lr", at_least=0)
 
     def __call__(self, step: int) -> float:
         progress = min(step, self.steps) / self.steps

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
-from nn.checks import integer, number
+from autograd.numbers import finite_float
+from nn.checks import integer
 from nn.datasets import batches
 from nn.metrics import evaluating, fraction_correct
 from nn.module import Module
@@ -90,8 +91,8 @@ def fit(
     if batch_size is not None:
         integer(batch_size, "batch_size")
     test_every = integer(test_every, "test_every")
-    l1 = number(l1, "l1", low=0.0)
-    l2 = number(l2, "l2", low=0.0)
+    l1 = finite_float(l1, "l1", at_least=0)
+    l2 = finite_float(l2, "l2", at_least=0)
     judge = loss if callable(loss) else objective(loss)
     compiled = (CompiledLoss(model, judge, l1, l2), CompiledOutputs(model)) if compile else None
     stream = _batch_stream(x, y, batch_size, seed)
@@ -125,7 +126,7 @@ def fit(
                 history.test_steps.append(step)
             optimizer.step()
             bar.set_postfix(
-                loss=f"{history.loss[-1]:.4f}",
+                loss=f"{history.loss[-1]:.4g}",
                 accuracy=f"{history.accuracy[-1]:.1%}",
                 refresh=False,
             )

@@ -115,7 +115,7 @@ def test_a_dataset_needs_a_point_per_class(n):
 
 
 def test_noise_must_not_be_negative():
-    with pytest.raises(ValueError, match="noise must be a finite number"):
+    with pytest.raises(ValueError, match=r"noise must be a number in \[0, 10\], got -0.1"):
         datasets.make_circles(10, noise=-0.1)
 
 

@@ -80,7 +80,7 @@ def test_binary_cross_entropy_gradient_matches_finite_differences():
 
 
 def test_binary_cross_entropy_rejects_targets_outside_0_1():
-    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\], got 2"):
+    with pytest.raises(ValueError, match=r"targets must be a number in \[0, 1\], got 2"):
         nn.binary_cross_entropy([0.5], [2])
 
 

@@ -174,11 +174,11 @@ def test_load_state_dict_names_missing_and_unexpected_parameters():
         nn.MLP(2, [3, 1]).load_state_dict(state)
 
 
-@pytest.mark.parametrize("bad", ["0.5", None, float("nan"), True])
+@pytest.mark.parametrize("bad", ["0.5", None, float("nan"), True, 10**400])
 def test_load_state_dict_needs_finite_numbers_and_changes_nothing_otherwise(bad):
     model = nn.Neuron(1)
     before = model.state_dict()
-    with pytest.raises(ValueError, match="parameter b must be a finite number"):
+    with pytest.raises((TypeError, ValueError), match=r"parameter b must be a (finite )?number"):
         model.load_state_dict({"w1": 2.0, "b": bad})
     assert model.state_dict() == before
 
@@ -201,7 +201,7 @@ def test_a_layer_size_must_be_an_integer():
 
 
 def test_nin_must_be_positive():
-    with pytest.raises(ValueError, match="nin must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="nin must be an integer from 1 to 250,000, got 0"):
         nn.Neuron(0)
 
 

@@ -120,5 +120,5 @@ def test_nesterov_needs_momentum():
 
 
 def test_adam_betas_must_be_below_one():
-    with pytest.raises(ValueError, match="betas must be below 1"):
+    with pytest.raises(ValueError, match=r"beta1 must be a number in \[0, 1\), got 1.0"):
         nn.Adam([Value(1.0)], betas=(1.0, 0.999))
