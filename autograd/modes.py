@@ -104,4 +104,6 @@ def scope(name: str) -> _ModeSwitch:
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"a scope needs a non-empty name, got {name!r}")
+    if "/" in name:
+        raise ValueError(f"a scope's name cannot contain '/', which joins nested scopes: {name!r}")
     return _ModeSwitch(scope=name)

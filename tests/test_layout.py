@@ -151,7 +151,7 @@ def named_things(text: str) -> set[str]:
 
 
 GUIDED = ["autograd", "autograd.value", "autograd.ops", "autograd.backprop", "autograd.functional"]
-GUIDED += ["autograd.gradcheck", "autograd.modes"]
+GUIDED += ["autograd.gradcheck", "autograd.modes", "autograd.testing", "autograd.forward"]
 
 
 def resolves(name: str) -> bool:

@@ -133,3 +133,9 @@ def test_scope_tags_nodes_and_nests():
 def test_scope_needs_a_name():
     with pytest.raises(ValueError, match="non-empty name"):
         scope("")
+
+
+@pytest.mark.parametrize("name", ["/", "MLP/Layer 1", "a/"])
+def test_a_scope_name_cannot_hold_the_separator_of_nested_scopes(name):
+    with pytest.raises(ValueError, match="cannot contain '/'"):
+        scope(name)

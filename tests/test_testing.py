@@ -198,7 +198,7 @@ def test_an_op_of_any_arity_is_checked_with_the_arity_given():
         ({"order": 0}, "order must be a positive integer"),
         ({"max_examples": 0}, "max_examples must be a positive integer"),
         ({"min_value": 1.0, "max_value": 1.0}, "min_value must be below max_value"),
-        ({"atol": -1.0}, "atol must be a number ≥ 0"),
+        ({"atol": -1.0}, "atol must be a finite number ≥ 0"),
         ({"rtol": math.nan}, "rtol must be a finite number"),
     ],
 )
