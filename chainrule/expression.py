@@ -96,7 +96,7 @@ class ExpressionError(ValueError):
     """An expression that cannot be parsed, is not allowed, or cannot be evaluated."""
 
 
-def parse_expression(text: str) -> Expression:
+def parse_expression(text: str) -> ParsedExpression:
     """Parse and check ``text``; the result can then be evaluated for any values of its names.
 
     Raises :class:`ExpressionError` for syntax errors, anything outside the whitelist, input
@@ -123,11 +123,11 @@ def parse_expression(text: str) -> Expression:
     _check_depth(tree)
     names: list[str] = []
     _Checker(text.strip(), names).visit(tree)
-    return Expression(text.strip(), tuple(names), tree)
+    return ParsedExpression(text.strip(), tuple(names), tree)
 
 
 @dataclass(frozen=True)
-class Expression:
+class ParsedExpression:
     """A checked expression: evaluate it with :meth:`evaluate` or call it like a function.
 
     ``names`` are its variables in order of first appearance, which is also the order of the
