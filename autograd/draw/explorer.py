@@ -31,7 +31,7 @@ from autograd.draw import style as drawstyle
 from autograd.draw.frames import SET_PER_STEP
 from autograd.draw.graph import cards, draw_graph, render
 from autograd.draw.javascript import NotWritable, rule_function, runtime
-from autograd.draw.style import as_float, shown
+from autograd.draw.style import number_of, shown
 from autograd.draw.svg import Drawing
 from autograd.value import Value
 
@@ -113,7 +113,7 @@ def explore(root: Value, *, exercise: bool = False, **draw_options: Any) -> Expl
     if fixed:
         raise TypeError(f"explore sets {', '.join(sorted(fixed))} itself, at every step")
     order = topological_order(root)
-    finals = [as_float(g) for g in gradients(root, order)]
+    finals = [number_of(g) for g in gradients(root, order)]
     graph = draw_graph(root, grads=dict(zip(order, finals, strict=True)), **draw_options)
     layout = {k: v for k, v in draw_options.items() if k in ("collapse_scopes", "clusters")}
     drawn, ops = cards(root, **layout)

@@ -18,7 +18,7 @@ from autograd.backprop import backward_steps, gradients, topological_order
 from autograd.draw import style as drawstyle
 from autograd.draw.graph import cards, draw_graph, render
 from autograd.draw.pager import html_pager
-from autograd.draw.style import as_float
+from autograd.draw.style import number_of
 from autograd.draw.svg import Drawing
 from autograd.value import Value
 
@@ -116,9 +116,9 @@ def backprop_frames(
     order = topological_order(root)
     # One colour scale for all frames, from the gradients backprop is about to leave, so that a
     # colour means the same number in every frame; the drawing is laid out with them too.
-    seed = as_float(grad)
+    seed = number_of(grad)
     final = {
-        node: as_float(node.grad) + seed * as_float(g)
+        node: number_of(node.grad) + seed * number_of(g)
         for node, g in zip(order, gradients(root, order), strict=True)
     }
     scale = max((abs(g) for g in final.values() if math.isfinite(g)), default=0.0)
@@ -133,7 +133,7 @@ def backprop_frames(
     steps: list[_Step] = []
     captions: list[str] = []
     for number, node in enumerate(backward_steps(root, grad, create_graph=create_graph), 1):
-        grads = tuple(as_float(n.grad) for n in order)
+        grads = tuple(number_of(n.grad) for n in order)
         steps.append(_Step(grads, number, index[node]))
         captions.append(_step_caption(number, len(order), node, root, precision))
     return Frames(drawing, steps, captions, order=visit, scale=scale, precision=precision)
@@ -146,7 +146,7 @@ def _layout_options(draw_options: dict[str, Any]) -> dict[str, Any]:
 
 def _step_caption(number: int, total: int, node: Value, root: Value, precision: int) -> str:
     """What step ``number`` of backprop did, in words."""
-    grad = drawstyle.format_number(as_float(node.grad), precision)
+    grad = drawstyle.format_number(number_of(node.grad), precision)
     if node.label and root.label and node is not root:
         grad = f"∂{root.label}/∂{node.label} = {grad}"
     step = f"step {number} of {total}: {_name(node)}"

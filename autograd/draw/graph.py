@@ -33,7 +33,7 @@ import graphviz
 
 from autograd.backprop import topological_order
 from autograd.draw import style as drawstyle
-from autograd.draw.style import Style, as_float
+from autograd.draw.style import Style, number_of
 from autograd.draw.svg import Card
 from autograd.value import Value
 
@@ -108,7 +108,7 @@ def draw_graph(
         raise GraphTooLargeError(_too_large_message(layout, max_nodes, collapse_scopes))
 
     waiting = frozenset(pending)
-    drawn = {node: as_float(node.grad) for node in order} if grads is None else grads
+    drawn = {node: number_of(node.grad) for node in order} if grads is None else grads
     style = Style(
         show_grad=show_grad,
         precision=precision,

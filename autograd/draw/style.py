@@ -110,7 +110,7 @@ class Style:
 
     def edge_label(self, local_derivative: Any) -> str:
         """The local derivative ∂out/∂in written on an edge."""
-        derivative = f"∂ = {self.number(as_float(local_derivative))}"
+        derivative = f"∂ = {self.number(number_of(local_derivative))}"
         return f'<<FONT POINT-SIZE="10" COLOR="{MUTED}">{derivative}</FONT>>'
 
     def _rows(self, node: Value) -> str:
@@ -238,7 +238,7 @@ def escape(text: str) -> str:
     return html.escape(text.replace("\\", "\\\\"), quote=True).replace("]", "&#93;")
 
 
-def as_float(x: Any) -> float:
+def number_of(x: Any) -> float:
     """A gradient as a number: with ``create_graph=True`` it is a ``Value``."""
     return x.data if isinstance(x, Value) else float(x)
 
