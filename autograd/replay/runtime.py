@@ -1,0 +1,91 @@
+"""What generated code runs with: the functions its lines call, for floats and for NumPy arrays.
+
+The one-example replay calls the op table's own float functions (:mod:`autograd.floatmath`);
+the batch replay calls their NumPy counterparts below, which give the same answers, NaN and inf
+included (tests compare both replays with the eager engine at such points). NumPy is imported
+only when a batch is replayed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from autograd.floatmath import FLOATS
+from autograd.ops import MATH_FUNCTIONS
+
+
+class Retrace(Exception):
+    """A guard failed: the traced graph does not apply to this input."""
+
+
+class Outside(Exception):
+    """An op with a domain gave a non-finite value or derivative in a one-example replay: the
+    example is computed by the eager engine, which checks the op's domain."""
+
+
+def float_namespace() -> dict[str, Any]:
+    """The runtime functions for one example: the op table's float namespace."""
+    names: dict[str, Any] = {name: getattr(FLOATS, name) for name in MATH_FUNCTIONS}
+    # Call math's own functions where FloatMath's only adds IEEE handling that they don't need
+    # (math.sin(inf) raises ValueError, and the replay then hands the example to eager).
+    names.update(tanh=math.tanh, sin=math.sin, cos=math.cos)
+    names.update(inf=math.inf, nan=math.nan, retrace=Retrace, outside=Outside)
+    return names
+
+
+def array_namespace() -> dict[str, Any]:
+    """NumPy versions of the runtime functions, for the batch replay, and the array helpers the
+    batch writer (:mod:`autograd.replay.batch`) calls."""
+    import numpy as np
+
+    def sigmoid(x: Any) -> Any:
+        return np.exp(-np.logaddexp(0.0, -x))  # σ(x) = e^(−softplus(−x)), stable both ways
+
+    def relu(x: Any) -> Any:
+        return np.where(x > 0.0, x, 0.0)  # 0 at NaN, as FloatMath.relu (np.maximum gives NaN)
+
+    def step(x: Any) -> Any:
+        return np.greater(x, 0.0).astype(float)
+
+    def sign(x: Any) -> Any:
+        return np.greater(x, 0.0).astype(float) - np.less(x, 0.0)  # 0 at NaN, as FloatMath
+
+    def columns(*xs: Any) -> Any:
+        """The examples' numbers as a matrix, one column per argument (numbers broadcast)."""
+        return np.stack(np.broadcast_arrays(*xs), axis=1)
+
+    def never(test: Any) -> bool:
+        return not np.any(test)
+
+    def batch_sums(*xs: Any) -> Any:
+        """Each per-example array summed over the batch, in one stacked sum."""
+        return np.stack(xs).sum(axis=1)
+
+    return {
+        "exp": np.exp,
+        "log": np.log,
+        "sqrt": np.sqrt,
+        "power": np.power,
+        "tanh": np.tanh,
+        "sigmoid": sigmoid,
+        "softplus": lambda x: np.logaddexp(0.0, x),
+        "sin": np.sin,
+        "cos": np.cos,
+        "abs": np.abs,
+        "sign": sign,
+        "relu": relu,
+        "step": step,
+        "always": np.all,
+        "never": never,
+        "columns": columns,
+        "array": np.array,
+        "batch_sum": np.sum,
+        "batch_sums": batch_sums,
+        "row_sums": lambda x: np.sum(x, axis=1),
+        "concatenate": np.concatenate,
+        "bincount": np.bincount,
+        "inf": math.inf,
+        "nan": math.nan,
+        "retrace": Retrace,
+    }
