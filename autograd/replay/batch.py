@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd.replay.layers import Elementwise, Group, Layer, Unit, find_groups, schedule
-from autograd.replay.symbols import Symbol, constant, symbol_of
+from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
 from autograd.replay.writer import Graph, Writer
 from autograd.value import Value
 
@@ -59,14 +59,15 @@ class BatchWriter(Writer):
         self.preamble: list[str] = []
 
     def arguments(self) -> list[str]:
-        return ["seed", *(f"x{i}" for i in range(len(self.graph.inputs))), "params"]
+        return ["seed", *(f"x{i}" for i in range(len(self.graph.inputs))), "P"]
 
     def source(self, *, gradients: bool) -> str:
         text = super().source(gradients=gradients)
         used = sorted({int(j) for j in re.findall(r"\bp(\d+)\b", text)})
+        # Parameters used one by one are plain floats: NumPy's scalars compute more slowly.
         prologue = [f"    p{j} = params[{j}]\n" for j in used]
-        if re.search(r"\bP\b", text):
-            prologue.insert(0, "    P = array(params)\n")
+        if used:
+            prologue.insert(0, "    params = P.tolist()\n")
         head, body = text.split("\n", 1)
         return "".join(f"{line}\n" for line in self.preamble) + head + "\n" + "".join(prologue) + body
 
@@ -106,7 +107,8 @@ class BatchWriter(Writer):
         if group is not None:
             return f"z{self.number[group]}"
         n = self.number[layer]
-        self.lines.append(f"a{n} = columns({', '.join(self.names[x].code for x in layer.inputs)})")
+        together = "stack" if not any(x in self.uniform for x in layer.inputs) else "columns"
+        self.lines.append(f"a{n} = {together}({self.listed(layer.inputs)})")
         return f"a{n}"
 
     def group_of(self, nodes: Sequence[Value]) -> Group | None:
@@ -207,8 +209,11 @@ class BatchWriter(Writer):
         parts = [self.grads.pop(m, None) for m in group.members]
         if all(part is None for part in parts):
             return whole
-        listed = ", ".join(part.code if part is not None else "0.0" for part in parts)
-        columns = Symbol(f"columns({listed})")
+        if len(parts) == 1:
+            columns = Symbol(f"{wrap(parts[0], ATOM)}[:, None]")  # type: ignore[arg-type]
+        else:
+            listed = ", ".join(part.code if part is not None else "0.0" for part in parts)
+            columns = Symbol(f"columns({listed})")
         n = self.number[group]
         gradient = columns if whole is None else whole + columns
         self.lines.append(f"dz{n} = {gradient.code}")

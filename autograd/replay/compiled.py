@@ -33,6 +33,7 @@ once; the gradients of concurrent calls all add up.
 from __future__ import annotations
 
 import math
+import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -55,6 +56,7 @@ KEPT_TRACES = 8
 _FLOAT_ERRORS = (Outside, ArithmeticError, ValueError)
 
 R = TypeVar("R")
+_DATA = operator.attrgetter("data")
 
 
 def compile(fn: Callable[..., Value | Sequence[Value]], params: Iterable[Value]) -> Compiled:
@@ -203,7 +205,7 @@ class Compiled:
     def _batch(self, columns: list[Any], count: int, scale: float) -> tuple[float, list[float]]:
         import numpy as np
 
-        data = [p.data for p in self.params]
+        data = self._parameters(np)
         weight = scale / count  # each example's share of the mean
 
         def replay(trace: Trace, columns: list[Any]) -> Any:
@@ -212,9 +214,9 @@ class Compiled:
                 return trace.function(batch=True)(np.full(len(columns[0]), weight), *columns, data)
 
         value, check, gradient = self._applying_batch(columns, replay)
+        if math.isfinite(np.sum(check)):  # every example's check is 0, none is NaN
+            return float(np.sum(np.broadcast_to(value, (count,)))) / count, gradient.tolist()
         outside = _outside(np, check, count)
-        if not outside.any():
-            return float(np.mean(np.broadcast_to(value, (count,)))), gradient.tolist()
         # The examples outside are computed by the eager engine, the others replayed again.
         loss, total = 0.0, np.zeros(len(self.params))
         inside = [c[~outside] for c in columns]
@@ -231,7 +233,7 @@ class Compiled:
     def _outputs_batch(self, columns: list[Any], count: int) -> list[list[float]]:
         import numpy as np
 
-        data = [p.data for p in self.params]
+        data = self._parameters(np)
 
         def replay(trace: Trace, columns: list[Any]) -> Any:
             with np.errstate(all="ignore"):
@@ -244,6 +246,10 @@ class Compiled:
         for i in np.flatnonzero(_outside(np, check, count)):
             rows[i] = _naming(i, self._eager_outputs, [float(c[i]) for c in columns])
         return rows
+
+    def _parameters(self, np: Any) -> Any:
+        """The parameters' values as an array, read from ``p.data`` now."""
+        return np.fromiter(map(_DATA, self.params), float, len(self.params))
 
     def _applying_batch(self, columns: list[Any], replay: Callable[[Trace, list[Any]], R]) -> R:
         """``replay`` of the first kept trace whose guards hold for every example, else of a new

@@ -43,10 +43,10 @@ def array_namespace() -> dict[str, Any]:
         return np.exp(-np.logaddexp(0.0, -x))  # σ(x) = e^(−softplus(−x)), stable both ways
 
     def relu(x: Any) -> Any:
-        return np.where(x > 0.0, x, 0.0)  # 0 at NaN, as FloatMath.relu (np.maximum gives NaN)
+        return np.fmax(x, 0.0)  # 0 at NaN, as FloatMath.relu (np.maximum would give NaN)
 
     def step(x: Any) -> Any:
-        return np.greater(x, 0.0).astype(float)
+        return (x > 0.0).astype(float)
 
     def sign(x: Any) -> Any:
         return np.greater(x, 0.0).astype(float) - np.less(x, 0.0)  # 0 at NaN, as FloatMath
@@ -54,6 +54,10 @@ def array_namespace() -> dict[str, Any]:
     def columns(*xs: Any) -> Any:
         """The examples' numbers as a matrix, one column per argument (numbers broadcast)."""
         return np.stack(np.broadcast_arrays(*xs), axis=1)
+
+    def stack(*xs: Any) -> Any:
+        """Arrays of one number per example as a matrix, one column per array."""
+        return np.stack(xs, axis=1)
 
     def never(test: Any) -> bool:
         return not np.any(test)
@@ -79,6 +83,7 @@ def array_namespace() -> dict[str, Any]:
         "always": np.all,
         "never": never,
         "columns": columns,
+        "stack": stack,
         "array": np.array,
         "batch_sum": np.sum,
         "batch_sums": batch_sums,
