@@ -23,7 +23,8 @@ from typing import Any
 
 from autograd.replay.layers import Elementwise, Group, Layer, Unit, find_groups, schedule
 from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
-from autograd.replay.writer import Graph, Writer
+from autograd.ops import Total
+from autograd.replay.writer import Graph, Writer, sum_of
 from autograd.value import Value
 
 
@@ -53,6 +54,7 @@ class BatchWriter(Writer):
         self.units = units
         self.number = {group: n for n, group in enumerate(g for g in units if _is_group(g))}
         self._by_members = {tuple(group.members): group for group in self.number}
+        self._group_of_member = {m: g for g in self.number for m in g.members}
         #: Gradient pieces of parameters, summed over the batch: (code, parameter indices).
         self.pieces: list[tuple[str, list[int]]] = []
         self.index = {p: j for j, p in enumerate(graph.params)}
@@ -86,6 +88,32 @@ class BatchWriter(Writer):
         for node in self.order:
             self.write_guards(node)
         return self.units  # type: ignore[return-value]  # units: nodes and groups
+
+    def forward_node(self, node: Value) -> None:
+        covered, rest = self.covered_groups(node)
+        if not covered:
+            super().forward_node(node)
+            return
+        terms = [Symbol(f"z{self.number[g]}.sum(axis=1)") for g in covered]
+        name = self.assign(next(self._values), sum_of([*terms, *(self.names[x] for x in rest)]))
+        self.names[node] = name
+
+    def covered_groups(self, node: Value) -> tuple[list[Group], list[Value]]:
+        """For a sum (``total``) of whole groups, each member once: those groups, summed over
+        each row in one reduction, and the other terms."""
+        if not isinstance(node.rule, Total) or node in self.uniform:
+            return [], []
+        count: dict[Group, int] = {}
+        for x in node.inputs:
+            group = self._group_of_member.get(x)
+            if group is not None:
+                count[group] = count.get(group, 0) + 1
+        inputs = set(node.inputs)
+        covered = [
+            g for g, n in count.items() if n == len(g.members) and inputs.issuperset(g.members)
+        ]
+        inside = {m for g in covered for m in g.members}
+        return covered, [x for x in node.inputs if x not in inside]
 
     def forward_layer(self, layer: Layer) -> None:
         n = self.number[layer]
@@ -139,10 +167,7 @@ class BatchWriter(Writer):
             self.names[member] = Symbol(f"z{n}[:, {j}]")
 
     def check_rows(self, terms: list[Symbol]) -> None:
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        self.checks.append(Symbol(f"row_sums({total.code} * 0.0)"))
+        self.checks.append(Symbol(f"row_sums({sum_of(terms).code} * 0.0)"))
 
     def matrix(self, rows: list[list[Value]]) -> str:
         """The weights as a matrix: a view of the parameters where they lie in order, else built
@@ -190,7 +215,20 @@ class BatchWriter(Writer):
     # -- backward --------------------------------------------------------------------------
     def backward_unit(self, unit: Any) -> None:
         if isinstance(unit, Value):
-            super().backward_unit(unit)
+            covered, rest = self.covered_groups(unit)
+            if not covered:
+                super().backward_unit(unit)
+                return
+            upstream = self.gradient_of(unit)
+            if upstream is None:
+                return
+            for group in covered:  # ∂Σ/∂zᵢ = 1 for every member: the row's gradient, repeated
+                if any(m in self.needs_grad for m in group.members):
+                    width = len(group.members)
+                    self.add(group, Symbol(f"repeat({upstream.code}, {width})"))
+            for x in rest:
+                if x in self.needs_grad:
+                    self.add(x, upstream)
             return
         upstream = self.group_gradient(unit)
         if upstream is None:
@@ -272,10 +310,7 @@ class BatchWriter(Writer):
         terms = [Symbol(f"{v.code} * 0.0") for v in values] + self.checks
         if not terms:
             return "0.0"
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        return self.assign(Symbol("check"), total).code
+        return self.assign(Symbol("check"), sum_of(terms)).code
 
     def returned(self, root: Value) -> str:
         check = self.check_symbol(self.names[root])

@@ -46,7 +46,7 @@ def array_namespace() -> dict[str, Any]:
         return np.fmax(x, 0.0)  # 0 at NaN, as FloatMath.relu (np.maximum would give NaN)
 
     def step(x: Any) -> Any:
-        return (x > 0.0).astype(float)
+        return np.greater(x, 0.0).astype(float)
 
     def sign(x: Any) -> Any:
         return np.greater(x, 0.0).astype(float) - np.less(x, 0.0)  # 0 at NaN, as FloatMath
@@ -58,6 +58,10 @@ def array_namespace() -> dict[str, Any]:
     def stack(*xs: Any) -> Any:
         """Arrays of one number per example as a matrix, one column per array."""
         return np.stack(xs, axis=1)
+
+    def repeat(x: Any, width: int) -> Any:
+        """One number per example, repeated along its row: a matrix of ``width`` columns."""
+        return np.broadcast_to(x[:, None], (len(x), width))
 
     def never(test: Any) -> bool:
         return not np.any(test)
@@ -84,6 +88,7 @@ def array_namespace() -> dict[str, Any]:
         "never": never,
         "columns": columns,
         "stack": stack,
+        "repeat": repeat,
         "array": np.array,
         "batch_sum": np.sum,
         "batch_sums": batch_sums,

@@ -137,7 +137,7 @@ class Writer:
             self.names[node] = self.assign(next(self._values), forward)
         if rule.has_domain:
             local = rule.derivatives(self.m, self.names[node], *inputs)
-            self.check(_sum([self.names[node], *(d for d in local if isinstance(d, Symbol))]))
+            self.check(sum_of([self.names[node], *(d for d in local if isinstance(d, Symbol))]))
 
     def check(self, value: Symbol) -> None:
         """Make sure ``value`` is finite: ``x * 0.0`` is 0 for a finite x, NaN otherwise."""
@@ -223,7 +223,7 @@ class Writer:
             parts.append(self.sums[node])
         if not parts:
             return None
-        total = _sum(parts)
+        total = sum_of(parts)
         return total if is_name(total) else self.assign(next(self._gradients), total)
 
     def outputs_returned(self) -> str:
@@ -239,7 +239,8 @@ def _numbered(prefix: str) -> Iterator[Symbol]:
     return (Symbol(f"{prefix}{k}") for k in itertools.count())
 
 
-def _sum(terms: Sequence[Any]) -> Symbol:
+def sum_of(terms: Sequence[Any]) -> Symbol:
+    """The sum of the terms, as a symbol."""
     total = symbol_of(terms[0])
     for term in terms[1:]:
         total = total + term
