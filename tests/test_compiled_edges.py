@@ -303,7 +303,7 @@ def test_a_neuron_of_ten_thousand_inputs_compiles_and_replays():
 
 
 def test_a_model_with_thousands_of_outputs_evaluates_and_trains():
-    classes = 2000
+    classes = 5000
     model = nn.MLP(2, [classes], seed=0)
     compiled = compile(lambda x0, x1: model([x0, x1]), model.parameters())
     outputs = compiled.evaluate(0.5, -0.25)
