@@ -16,7 +16,7 @@ from benchmarks.moons import ALPHA, LR, Step, moons
 
 
 def step() -> Step:
-    """A training step from :func:`benchmarks.graph.initial_parameters`, as :mod:`benchmarks.floats`."""
+    """A training step from :func:`benchmarks.graph.initial_parameters`, as the floats step."""
     import numpy as np
 
     points, targets = moons()

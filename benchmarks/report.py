@@ -19,9 +19,16 @@ WORKLOADS = {
     "chain": "long scalar chain, forward + backward",
 }
 
-#: The compiled replay's two ways of running the training step (the "replay" workload).
+#: The compiled replay's two ways of running the training step (the "replay" workload), and the
+#: batched contestants beside them.
 REPLAY_FLOATS = "compiled replay, floats, one example at a time"
 REPLAY_BATCH = "compiled replay, NumPy, whole batch"
+NUMPY = "NumPy by hand, whole batch"
+TORCH_BATCHED = "PyTorch, batched tensors"
+
+#: chainrule's two ways of running the "fastest autograd" graph.
+FASTEST_EAGER = "chainrule eager"
+FASTEST_COMPILED = "chainrule compiled"
 
 #: A per-node time at the deepest chain at most this many times the one at the shallowest
 #: counts as linear growth.
@@ -70,9 +77,16 @@ def ratio(results: dict[str, Any], workload: str, slower: str, faster: str) -> f
     return None if a is None or b is None else a / b
 
 
+def compile_growth(results: dict[str, Any]) -> float | None:
+    """Compile time per node at the largest graph over that at the smallest."""
+    rows = results.get("compile", [])
+    return rows[-1]["per_node"] / rows[0]["per_node"] if len(rows) >= 2 else None
+
+
 def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each goal of the suite: its target, what was measured, and whether it is met."""
     deepest = results["depth"][-1]["nodes"] if results.get("depth") else 0
+    compiled = results["compile"][-1]["nodes"] if results.get("compile") else 0
     return [
         _goal(
             "training step, own MLP: faster than micrograd",
@@ -109,6 +123,16 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             "compiled batch replay of the moons step: faster than micrograd's eager step",
             ratio(results, "replay", MICROGRAD, REPLAY_BATCH),
             at_least=500.0,
+        ),
+        _goal(
+            "compiled batch replay: time over the same step by hand in NumPy",
+            ratio(results, "replay", REPLAY_BATCH, NUMPY),
+            at_most=2.0,
+        ),
+        _goal(
+            f"compile time per node, {compiled:,}-node graph over the smallest",
+            compile_growth(results),
+            at_most=LINEAR_TOLERANCE,
         ),
     ]
 
@@ -212,18 +236,9 @@ def markdown(results: dict[str, Any]) -> str:
         out.append(f"| {title} | " + " | ".join(cells) + " |")
     agree = "yes" if results.get("graph_agrees") else "**no**"
     out += ["", f"Every library's op-by-op step computes the same loss: {agree}.", ""]
-    out += [
-        "## Compiled replay (the training step, traced once)",
-        "",
-        "| how | median per step | micrograd ÷ it | it ÷ raw floats |",
-        "| --- | --- | --- | --- |",
-    ]
-    for name in (REPLAY_FLOATS, REPLAY_BATCH, FLOATS, MICROGRAD):
-        entry = results.get("replay", {}).get(name)
-        against_micrograd = _times(ratio(results, "replay", MICROGRAD, name))
-        against_floats = _times(ratio(results, "replay", name, FLOATS))
-        out.append(f"| {name} | {_seconds(entry)} | {against_micrograd} | {against_floats} |")
-    out.append("")
+    out += _replay_section(results)
+    out += _fastest_section(results)
+    out += _compile_section(results)
     out += [
         "## Depth (chainrule)",
         "",
@@ -255,6 +270,74 @@ def markdown(results: dict[str, Any]) -> str:
             f"{mem['nodes']:,} |"
         )
     return "\n".join(out) + "\n"
+
+
+def _replay_section(results: dict[str, Any]) -> list[str]:
+    agree = "yes" if results.get("replay_agrees") else "**no**"
+    out = [
+        "## Compiled replay (the training step, traced once)",
+        "",
+        "| how | median per step | micrograd ÷ it | it ÷ raw floats | it ÷ NumPy by hand |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in (REPLAY_FLOATS, REPLAY_BATCH, FLOATS, NUMPY, TORCH_BATCHED, MICROGRAD):
+        entry = results.get("replay", {}).get(name)
+        cells = [
+            _seconds(entry),
+            _times(ratio(results, "replay", MICROGRAD, name)),
+            _times(ratio(results, "replay", name, FLOATS)),
+            _times(ratio(results, "replay", name, NUMPY)),
+        ]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "Every step but micrograd's starts from the same weights and computes the same loss: "
+        f"{agree}.",
+        "",
+    ]
+    return out
+
+
+def _fastest_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("fastest", [])
+    if not rows:
+        return []
+    out = [
+        '## A. Rogozhnikov\'s "Fastest Autograd in the West" graph (forward and backward)',
+        "",
+        "| ops (nodes in chainrule's graph) | how | median per run | PyTorch 0-d ÷ it | compile |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        timings = row["timings"]
+        torch = timings.get(TORCH, {}).get("median")
+        for name in (FASTEST_EAGER, FASTEST_COMPILED, TORCH):
+            entry = timings.get(name)
+            mine = None if entry is None else entry["median"]
+            against = _times(None if torch is None or mine is None else torch / mine)
+            compiled = row["compile_seconds"] if name == FASTEST_COMPILED else None
+            compile_cell = "—" if compiled is None else f"{compiled:.1f} s"
+            size = f"{row['ops']:,} ({row['nodes']:,})"
+            out.append(f"| {size} | {name} | {_seconds(entry)} | {against} | {compile_cell} |")
+    agree = all(row["agrees"] for row in rows)
+    out += ["", f"Every library computes the same gradients: {'yes' if agree else '**no**'}.", ""]
+    return out
+
+
+def _compile_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("compile", [])
+    if not rows:
+        return []
+    out = [
+        "## Compile time (trace, write, Python's compiler) of that graph",
+        "",
+        "| nodes | ops | compile | per node |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        per_node = f"{row['per_node'] * 1e6:.0f} µs"
+        out.append(f"| {row['nodes']:,} | {row['ops']:,} | {row['seconds']:.2f} s | {per_node} |")
+    return [*out, ""]
 
 
 def chart(results: dict[str, Any], path: Path) -> Path | None:

@@ -11,8 +11,13 @@ Workloads, each run on every library that is installed, interleaved:
   collector at its defaults and paused (the engine's own cost);
 * **memory**: bytes and collector-tracked objects per node (:mod:`benchmarks.memory`);
 * **replay**: the training step by the compiled replay, one example at a time with floats and
-  the whole batch with NumPy (:mod:`benchmarks.replay`), beside the raw-Python limit and
-  micrograd's eager step.
+  the whole batch with NumPy (:mod:`benchmarks.replay`), beside the raw-Python limit, the same
+  step written by hand in NumPy (:mod:`benchmarks.arrays`), PyTorch with batched tensors
+  (:mod:`benchmarks.tensors`) and micrograd's eager step;
+* **fastest**: A. Rogozhnikov's "Fastest Autograd in the West" graph of many scalar ops
+  (:mod:`benchmarks.fastest`), by chainrule eager, chainrule compiled (its compile time apart)
+  and PyTorch 0-d tensors;
+* **compile**: the compile time of that graph at growing sizes, up to 1,000,000 nodes.
 
 The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
 ``benchmarks/results/`` as ``results.json``, ``results.md`` and ``results.png``; ``--record`` also
@@ -22,6 +27,7 @@ writes the table to ``benchmarks/RESULTS.md``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import importlib
 import json
@@ -36,7 +42,19 @@ from pathlib import Path
 from typing import Any
 
 from autograd.collector import paused_collector
-from benchmarks import chain, floats, graph, memory, moons, peers, replay, report
+from benchmarks import (
+    arrays,
+    chain,
+    fastest,
+    floats,
+    graph,
+    memory,
+    moons,
+    peers,
+    replay,
+    report,
+    tensors,
+)
 from benchmarks.timing import Contestant, Timing, interleaved
 
 HERE = Path(__file__).resolve().parent
@@ -48,17 +66,32 @@ class Settings:
     chain_nodes: int
     depths: tuple[int, ...]
     depth_rounds: int
+    #: The "fastest autograd" graph: its sizes in ops, and the rounds at each.
+    fastest_ops: tuple[int, ...] = (10_000, 100_000)
+    fastest_rounds: int = 3
+    #: The graph sizes, in nodes, whose compile time is measured.
+    compile_nodes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
 
 
 FULL = Settings(rounds=5, chain_nodes=30_000, depths=(10_000, 100_000, 1_000_000), depth_rounds=3)
-QUICK = Settings(rounds=2, chain_nodes=3_000, depths=(1_000, 10_000, 100_000), depth_rounds=1)
+QUICK = Settings(
+    rounds=2,
+    chain_nodes=3_000,
+    depths=(1_000, 10_000, 100_000),
+    depth_rounds=1,
+    fastest_ops=(1_000, 10_000),
+    fastest_rounds=1,
+    compile_nodes=(1_000, 10_000, 100_000),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     settings = QUICK if args.quick else FULL
     if args.rounds:
-        settings = Settings(args.rounds, settings.chain_nodes, settings.depths, args.rounds)
+        settings = dataclasses.replace(
+            settings, rounds=args.rounds, depth_rounds=args.rounds, fastest_rounds=args.rounds
+        )
     libs = peers.available(include_torch=not args.no_torch)
     by_name = {lib.name: lib for lib in libs}
     # Importing PyTorch alone makes some 140,000 objects that every full collection would walk,
@@ -121,10 +154,17 @@ def main(argv: list[str] | None = None) -> int:
         report.REPLAY_FLOATS: replay.one_at_a_time,
         report.REPLAY_BATCH: replay.whole_batch,
         peers.FLOATS: floats.step,
+        report.NUMPY: arrays.step,
     }
-    if peers.MICROGRAD in by_name:
+    if peers.TORCH in by_name:
+        replays[report.TORCH_BATCHED] = tensors.step
+    results["replay_agrees"] = _losses_agree(replays)
+    if peers.MICROGRAD in by_name:  # its own MLP and weights: a different loss
         replays[peers.MICROGRAD] = moons.micrograd_step
     results["replay"] = _timed(replays, rounds=settings.rounds, repeat=2)
+
+    results["fastest"] = _fastest(settings, include_torch=peers.TORCH in by_name)
+    results["compile"] = _compile_times(settings)
 
     _say("memory: bytes per node of the op-by-op training graph (tracemalloc)")
     results["memory"] = {
@@ -145,6 +185,49 @@ def main(argv: list[str] | None = None) -> int:
         (HERE / "RESULTS.md").write_text(table, encoding="utf-8")
     _say(f"written: {out / 'results.json'}, {out / 'results.md'}" + (f", {chart}" if chart else ""))
     return 0
+
+
+def _fastest(settings: Settings, *, include_torch: bool) -> list[dict[str, Any]]:
+    """The "fastest autograd" graph at each size: times per forward and backward, compile time
+    apart, and whether every library's gradients agree."""
+    rows = []
+    for ops in settings.fastest_ops:
+        _say(f"fastest: A. Rogozhnikov's graph of {ops:,} scalar ops, forward and backward")
+        compile_seconds: list[float] = []
+
+        def compiled(ops: int = ops, seconds: list[float] = compile_seconds) -> Callable[[], float]:
+            run, took = fastest.chainrule_compiled(ops)
+            seconds.append(took)
+            return run
+
+        setups: dict[str, Callable[[], Callable[[], float]]] = {
+            report.FASTEST_EAGER: _bind(fastest.chainrule_eager, ops),
+            report.FASTEST_COMPILED: compiled,
+        }
+        if include_torch:
+            setups[peers.TORCH] = _bind(fastest.torch_scalars, ops)
+        timings = _timed(setups, rounds=settings.fastest_rounds, repeat=1)
+        rows.append(
+            {
+                "ops": ops,
+                "nodes": fastest.graph_nodes(ops),
+                "timings": timings,
+                "compile_seconds": compile_seconds[0] if compile_seconds else None,
+                "agrees": _losses_agree(setups),
+            }
+        )
+    return rows
+
+
+def _compile_times(settings: Settings) -> list[dict[str, float]]:
+    """Compile time of the "fastest autograd" graph at growing sizes (one measurement each)."""
+    rows = []
+    for nodes in settings.compile_nodes:
+        row = fastest.compile_seconds(fastest.ops_for_nodes(nodes))
+        _say(f"compile: {row['nodes']:,} nodes in {row['seconds']:.2f} s")
+        rows.append(row)
+        gc.collect()
+    return rows
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

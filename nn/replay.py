@@ -9,9 +9,10 @@ so one example's loss, penalties included, is traced as a function of the exampl
 replayed on all of them at once. The label is an input too, as its one-hot vector t (tᶜ = 1 for
 the example's class c, 0 for the others), so that one graph serves every class:
 
-    ℓ(f(x), y) = Σ_c t_c ℓ(f(x), c),  and for cross-entropy  −log softmax(z)_y = −Σ_c t_c log softmax(z)_c,
+    ℓ(f(x), y) = Σ_c t_c ℓ(f(x), c),
 
-which computes one log-softmax for all classes.
+and for cross-entropy −log softmax(z)_y = −Σ_c t_c log softmax(z)_c, which computes one
+log-softmax for all classes.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nn
-from autograd.replay.writer import TERMS_PER_LINE
 from autograd import (
     DomainError,
     StructureError,
@@ -21,6 +20,7 @@ from autograd import (
     strategies,
     total,
 )
+from autograd.replay.writer import TERMS_PER_LINE
 
 SPECIAL = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1e308, -1e308, 1e-320]
 
@@ -297,9 +297,12 @@ def test_a_neuron_of_ten_thousand_inputs_compiles_and_replays():
     compiled = compile(fn, [*ws, bias])
     expected = eager(fn, [*ws, bias], xs)
     assert_same_result(one_example(compiled, [*ws, bias], xs), expected)
-    assert_same_result(batch_of(compiled, [*ws, bias], [xs, xs[::-1]]), eager(
-        lambda *both: (fn(*both[:TERMS]) + fn(*both[TERMS:])) / 2, [*ws, bias], xs + xs[::-1]
-    ))
+    assert_same_result(
+        batch_of(compiled, [*ws, bias], [xs, xs[::-1]]),
+        eager(
+            lambda *both: (fn(*both[:TERMS]) + fn(*both[TERMS:])) / 2, [*ws, bias], xs + xs[::-1]
+        ),
+    )
 
 
 def test_a_model_with_thousands_of_outputs_evaluates_and_trains():

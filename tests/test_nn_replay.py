@@ -85,7 +85,9 @@ def test_chainrule_train_compile(tmp_path, capsys):
     assert (tmp_path / "model.json").exists()
 
 
-@pytest.mark.parametrize("loss, classes", [("cross_entropy", 3), ("cross_entropy", 5), ("hinge", 2)])
+@pytest.mark.parametrize(
+    "loss, classes", [("cross_entropy", 3), ("cross_entropy", 5), ("hinge", 2)]
+)
 def test_one_trace_serves_every_class(loss, classes):
     x, y = nn.datasets.make_blobs(30, classes=classes, seed=2)
     model = nn.MLP(2, [6, classes if loss == "cross_entropy" else 1], seed=1)

@@ -21,9 +21,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from autograd.replay.layers import Elementwise, Group, Layer, Unit, find_groups, schedule
-from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
 from autograd.ops import Total
+from autograd.replay.layers import Elementwise, Group, Layer, find_groups, schedule
+from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
 from autograd.replay.writer import Graph, Writer, sum_of
 from autograd.value import Value
 
@@ -52,9 +52,11 @@ class BatchWriter(Writer):
             units = schedule(self.order, [])
             assert units is not None
         self.units = units
-        self.number = {group: n for n, group in enumerate(g for g in units if _is_group(g))}
-        self._by_members = {tuple(group.members): group for group in self.number}
-        self._group_of_member = {m: g for g in self.number for m in g.members}
+        written: list[Group] = [unit for unit in units if not isinstance(unit, Value)]
+        #: Each group's number n: its matrix is zn, its gradient dzn.
+        self.number = {group: n for n, group in enumerate(written)}
+        self._by_members = {tuple(group.members): group for group in written}
+        self._group_of_member = {m: g for g in written for m in g.members}
         #: Gradient pieces of parameters, summed over the batch: (code, parameter indices).
         self.pieces: list[tuple[str, list[int]]] = []
         self.index = {p: j for j, p in enumerate(graph.params)}
@@ -71,7 +73,9 @@ class BatchWriter(Writer):
         if used:
             prologue.insert(0, "    params = P.tolist()\n")
         head, body = text.split("\n", 1)
-        return "".join(f"{line}\n" for line in self.preamble) + head + "\n" + "".join(prologue) + body
+        return (
+            "".join(f"{line}\n" for line in self.preamble) + head + "\n" + "".join(prologue) + body
+        )
 
     # -- forward ---------------------------------------------------------------------------
     def forward(self) -> list[Value]:
@@ -95,7 +99,7 @@ class BatchWriter(Writer):
             super().forward_node(node)
             return
         terms = [Symbol(f"z{self.number[g]}.sum(axis=1)") for g in covered]
-        name = self.assign(next(self._values), sum_of([*terms, *(self.names[x] for x in rest)]))
+        name = self.assign(self.new_value(), sum_of([*terms, *(self.names[x] for x in rest)]))
         self.names[node] = name
 
     def covered_groups(self, node: Value) -> tuple[list[Group], list[Value]]:
@@ -195,7 +199,9 @@ class BatchWriter(Writer):
         start = indices[0][0]
         stride = indices[1][0] - start if k > 1 else width
         regular = all(
-            index == start + j * stride + i for j, row in enumerate(indices) for i, index in enumerate(row)
+            index == start + j * stride + i
+            for j, row in enumerate(indices)
+            for i, index in enumerate(row)
         )
         if regular and stride >= width and start + k * stride <= len(self.index):
             columns = "" if stride == width else f"[:, :{width}]"
@@ -259,7 +265,9 @@ class BatchWriter(Writer):
 
     def backward_layer(self, layer: Layer, upstream: Symbol) -> None:
         n = self.number[layer]
-        self.lines.append(f"# the layer's chain rule: ∂L/∂W = ∂L/∂Zᵀ X, ∂L/∂b = Σ ∂L/∂Z, ∂L/∂X = ∂L/∂Z W")
+        self.lines.append(
+            "# the layer's chain rule: ∂L/∂W = ∂L/∂Zᵀ X, ∂L/∂b = Σ ∂L/∂Z, ∂L/∂X = ∂L/∂Z W"
+        )
         grad = upstream.code
         inputs = f"z{self.number[g]}" if (g := self.group_of(layer.inputs)) else f"a{n}"
         weights = [w for row in layer.weights for w in row]
@@ -287,7 +295,9 @@ class BatchWriter(Writer):
         for j, row in enumerate(nodes):
             for i, w in enumerate(row):
                 if w in self.needs_grad:
-                    self.add(w, Symbol(f"{name}[{j}]" if vector else f"{name}[{j}, {i}]"), summed=True)
+                    self.add(
+                        w, Symbol(f"{name}[{j}]" if vector else f"{name}[{j}, {i}]"), summed=True
+                    )
 
     def backward_elementwise(self, group: Elementwise, upstream: Symbol) -> None:
         n = self.number[group]
@@ -324,17 +334,12 @@ class BatchWriter(Writer):
         size = len(self.index)
         if not self.pieces:
             return f"{self.names[root].code}, {check}, array([0.0] * {size})"
-        name = self.constant_array([j for _, js in self.pieces for j in js])
-        self.lines.append(
-            f"gradient = bincount({name}, concatenate([{', '.join(c for c, _ in self.pieces)}]), {size})"
-        )
+        # One reduction: every piece added into the gradient of the parameter it belongs to.
+        index = self.constant_array([j for _, js in self.pieces for j in js])
+        pieces = ", ".join(code for code, _ in self.pieces)
+        self.lines.append(f"gradient = bincount({index}, concatenate([{pieces}]), {size})")
         return f"{self.names[root].code}, {check}, gradient"
 
     def outputs_returned(self) -> str:
         check = self.check_symbol()
         return f"{check}, ({', '.join(self.names[o].code for o in self.graph.outputs)},)"
-
-
-def _is_group(unit: Unit) -> bool:
-    return not isinstance(unit, Value)
-

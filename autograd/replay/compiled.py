@@ -215,7 +215,8 @@ class Compiled:
 
         value, check, gradient = self._applying_batch(columns, replay)
         if math.isfinite(np.sum(check)):  # every example's check is 0, none is NaN
-            return float(np.sum(np.broadcast_to(value, (count,)))) / count, gradient.tolist()
+            mean = value.mean() if np.ndim(value) else value  # the same for every example
+            return float(mean), gradient.tolist()
         outside = _outside(np, check, count)
         # The examples outside are computed by the eager engine, the others replayed again.
         loss, total = 0.0, np.zeros(len(self.params))
@@ -225,7 +226,7 @@ class Compiled:
             loss += float(np.sum(np.broadcast_to(value, (len(inside[0]),))))
             total += gradient
         for i in np.flatnonzero(outside):
-            value, gradient = _naming(i, self._eager, [float(c[i]) for c in columns], weight)
+            value, gradient = _naming(int(i), self._eager, [float(c[i]) for c in columns], weight)
             loss += value
             total += gradient
         return loss / count, total.tolist()
@@ -244,7 +245,7 @@ class Compiled:
             [np.broadcast_to(v, (count,)) for v in outputs], axis=1
         ).tolist()
         for i in np.flatnonzero(_outside(np, check, count)):
-            rows[i] = _naming(i, self._eager_outputs, [float(c[i]) for c in columns])
+            rows[i] = _naming(int(i), self._eager_outputs, [float(c[i]) for c in columns])
         return rows
 
     def _parameters(self, np: Any) -> Any:

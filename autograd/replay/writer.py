@@ -101,6 +101,14 @@ class Writer:
     def parameter(self, j: int) -> Symbol:
         return Symbol(f"p{j}")
 
+    def new_value(self) -> Symbol:
+        """A fresh name for a value: v0, v1, …"""
+        return next(self._values)
+
+    def new_gradient(self) -> Symbol:
+        """A fresh name for a gradient: g0, g1, …"""
+        return next(self._gradients)
+
     def arguments(self) -> list[str]:
         graph = self.graph
         inputs = [f"x{i}" for i in range(len(graph.inputs))]
@@ -134,7 +142,7 @@ class Writer:
         if is_name(forward):  # e.g. a sum of one term: the same number, no new line
             self.names[node] = forward
         else:
-            self.names[node] = self.assign(next(self._values), forward)
+            self.names[node] = self.assign(self.new_value(), forward)
         if rule.has_domain:
             local = rule.derivatives(self.m, self.names[node], *inputs)
             self.check(sum_of([self.names[node], *(d for d in local if isinstance(d, Symbol))]))
@@ -203,13 +211,13 @@ class Writer:
         """
         store = self.sums if summed else self.grads
         if key in store:
-            name = next(self._gradients)
+            name = self.new_gradient()
             self.lines.append(f"{name.code} = {store[key].code} + {wrap(term, ADD + 1)}")
             store[key] = name
         elif is_name(term):
             store[key] = term
         else:
-            store[key] = self.assign(next(self._gradients), term)
+            store[key] = self.assign(self.new_gradient(), term)
 
     def gradient_of(self, node: Value) -> Symbol | None:
         """``node``'s whole gradient, now that it is complete (``None`` if the root does not
@@ -224,7 +232,7 @@ class Writer:
         if not parts:
             return None
         total = sum_of(parts)
-        return total if is_name(total) else self.assign(next(self._gradients), total)
+        return total if is_name(total) else self.assign(self.new_gradient(), total)
 
     def outputs_returned(self) -> str:
         return f"({', '.join(self.names[o].code for o in self.graph.outputs)},)"
