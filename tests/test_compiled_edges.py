@@ -49,26 +49,24 @@ def same(a, b):
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def one_example(compiled, params, example):
+def called(compiled, params, *arguments):
+    """compiled(*arguments) and the gradients it added, or the DomainError it raised."""
     try:
-        value = compiled(*example)
+        value = compiled(*arguments)
     except DomainError as error:
         return error
     grads = [p.grad for p in params]
     for p in params:
         p.grad = 0.0
     return value, grads
+
+
+def one_example(compiled, params, example):
+    return called(compiled, params, *example)
 
 
 def batch_of(compiled, params, rows):
-    try:
-        value = compiled(*[np.array(c) for c in zip(*rows, strict=True)])
-    except DomainError as error:
-        return error
-    grads = [p.grad for p in params]
-    for p in params:
-        p.grad = 0.0
-    return value, grads
+    return called(compiled, params, *[np.array(c) for c in zip(*rows, strict=True)])
 
 
 def assert_same_result(got, expected):

@@ -29,8 +29,8 @@ from autograd.value import Value
 
 
 def write_batch(graph: Graph, *, gradients: bool) -> str:
-    """The batch replay's source: ``replay(seed, x0 … xn, params)`` with one array per input,
-    the parameters' values as a list, and ``seed`` the weight of each example's gradient.
+    """The batch replay's source: ``replay(seed, x0 … xn, P)`` with one array per input, the
+    parameters' values as an array ``P``, and ``seed`` the weight of each example's gradient.
 
     It returns the first output, a check and the gradients ``∂/∂params`` summed over the batch
     (an array), or, without gradients, the check and the tuple of all outputs. The check is
@@ -78,7 +78,7 @@ class BatchWriter(Writer):
         )
 
     # -- forward ---------------------------------------------------------------------------
-    def forward(self) -> list[Value]:
+    def forward(self) -> list[Any]:
         for node in self.order:
             if node.rule is None and node not in self.names:
                 self.names[node] = constant(node.data)
@@ -91,7 +91,7 @@ class BatchWriter(Writer):
                 self.forward_elementwise(unit)
         for node in self.order:
             self.write_guards(node)
-        return self.units  # type: ignore[return-value]  # units: nodes and groups
+        return self.units
 
     def forward_node(self, node: Value) -> None:
         covered, rest = self.covered_groups(node)
@@ -125,8 +125,9 @@ class BatchWriter(Writer):
         self.lines.append(
             f"# a layer: {k} linear node{'s' if k > 1 else ''} on the same {width} inputs"
         )
+        inputs = self.inputs_matrix(layer)
         self.lines.append(f"w{n} = {self.matrix(layer.weights)}")
-        product = f"{self.inputs_matrix(layer)} @ w{n}.T"
+        product = f"{inputs} @ w{n}.T"
         if any(b.rule is not None or b.data != 0.0 or b in self.index for b in layer.biases):
             self.lines.append(f"b{n} = {self.vector(layer.biases)}")
             product += f" + b{n}"
@@ -222,19 +223,10 @@ class BatchWriter(Writer):
     def backward_unit(self, unit: Any) -> None:
         if isinstance(unit, Value):
             covered, rest = self.covered_groups(unit)
-            if not covered:
+            if covered:
+                self.backward_sum(unit, covered, rest)
+            else:
                 super().backward_unit(unit)
-                return
-            upstream = self.gradient_of(unit)
-            if upstream is None:
-                return
-            for group in covered:  # ∂Σ/∂zᵢ = 1 for every member: the row's gradient, repeated
-                if any(m in self.needs_grad for m in group.members):
-                    width = len(group.members)
-                    self.add(group, Symbol(f"repeat({upstream.code}, {width})"))
-            for x in rest:
-                if x in self.needs_grad:
-                    self.add(x, upstream)
             return
         upstream = self.group_gradient(unit)
         if upstream is None:
@@ -243,6 +235,18 @@ class BatchWriter(Writer):
             self.backward_layer(unit, upstream)
         else:
             self.backward_elementwise(unit, upstream)
+
+    def backward_sum(self, node: Value, covered: list[Group], rest: list[Value]) -> None:
+        """∂Σ/∂xᵢ = 1 for every term: each group gets the row's gradient, repeated."""
+        upstream = self.gradient_of(node)
+        if upstream is None:
+            return
+        for group in covered:
+            if any(m in self.needs_grad for m in group.members):
+                self.add(group, Symbol(f"repeat({upstream.code}, {len(group.members)})"))
+        for x in rest:
+            if x in self.needs_grad:
+                self.add(x, upstream)
 
     def group_gradient(self, group: Group) -> Symbol | None:
         """The group's gradient, a matrix: the terms of groups that use it whole, plus a column
@@ -254,7 +258,8 @@ class BatchWriter(Writer):
         if all(part is None for part in parts):
             return whole
         if len(parts) == 1:
-            columns = Symbol(f"{wrap(parts[0], ATOM)}[:, None]")  # type: ignore[arg-type]
+            assert parts[0] is not None
+            columns = Symbol(f"{wrap(parts[0], ATOM)}[:, None]")
         else:
             listed = ", ".join(part.code if part is not None else "0.0" for part in parts)
             columns = Symbol(f"columns({listed})")
@@ -324,9 +329,10 @@ class BatchWriter(Writer):
 
     def returned(self, root: Value) -> str:
         check = self.check_symbol(self.names[root])
-        for p, j in self.index.items():
-            if p in self.sums:
-                self.pieces.append((f"[{self.sums[p].code}]", [j]))
+        summed = [(j, self.sums[p]) for p, j in self.index.items() if p in self.sums]
+        if summed:
+            listed = ", ".join(s.code for _, s in summed)
+            self.pieces.append((f"[{listed}]", [j for j, _ in summed]))
         per_example = [(j, self.grads[p]) for p, j in self.index.items() if p in self.grads]
         if per_example:
             listed = ", ".join(g.code for _, g in per_example)

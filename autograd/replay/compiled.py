@@ -78,10 +78,12 @@ class Compiled:
 
     def __init__(self, fn: Callable[..., Value | Sequence[Value]], params: Iterable[Value]):
         self.fn = fn
-        self.params = list(params)
-        for index, p in enumerate(self.params):
+        given = list(params)
+        for index, p in enumerate(given):
             if not isinstance(p, Value):
                 raise TypeError(f"compile: params[{index}] must be a Value, not {type(p).__name__}")
+        #: Each parameter once (a parameter listed twice still gets its gradient once).
+        self.params = list(dict.fromkeys(given))
         self._traces: list[Trace] = []  # the latest first
         self._tracing = threading.Lock()
         self._accumulating = threading.Lock()

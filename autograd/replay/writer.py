@@ -121,9 +121,9 @@ class Writer:
         return f"def replay({', '.join(self.arguments())}):\n{body}    return {returned}\n"
 
     # -- forward ---------------------------------------------------------------------------
-    def forward(self) -> list[Value]:
+    def forward(self) -> list[Any]:
         """Write the forward pass; the computed nodes, in the order written."""
-        computed: list[Value] = []
+        computed: list[Any] = []
         for node in self.order:
             if node not in self.names:
                 if node.rule is None:  # a leaf that is neither input nor parameter: a constant
