@@ -172,7 +172,7 @@ class BatchWriter(Writer):
             self.names[member] = Symbol(f"z{n}[:, {j}]")
 
     def check_rows(self, terms: list[Symbol]) -> None:
-        self.checks.append(Symbol(f"row_sums({sum_of(terms).code} * 0.0)"))
+        self.checks.append(Symbol(f"row_sums({sum_of(terms).code})"))
 
     def matrix(self, rows: list[list[Value]]) -> str:
         """The weights as a matrix: a view of the parameters where they lie in order, else built
@@ -321,11 +321,9 @@ class BatchWriter(Writer):
 
     # -- what the replay returns -----------------------------------------------------------
     def check_symbol(self, *values: Symbol) -> str:
-        """One number per example, finite where every check is."""
-        terms = [Symbol(f"{v.code} * 0.0") for v in values] + self.checks
-        if not terms:
-            return "0.0"
-        return self.assign(Symbol("check"), sum_of(terms)).code
+        """One number per example: 0 where every check is finite, NaN elsewhere."""
+        test = self.checked(*values)
+        return "0.0" if test is None else test.code
 
     def returned(self, root: Value) -> str:
         check = self.check_symbol(self.names[root])

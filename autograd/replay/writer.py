@@ -9,10 +9,11 @@ Two kinds of checks are written into the forward pass:
 
 * a *guard* for every comparison ``fn`` made while traced (``if score > 0:``): the replay is
   valid only while the comparison comes out as it did; it raises ``retrace`` otherwise;
-* a *domain check* after every op with a domain (log, sqrt, division, powers): when the op's
-  value or a local derivative is not finite, the replay raises ``outside`` and the example is
-  computed by the eager engine, which checks the op's domain and raises its ``DomainError``
-  (every built-in op gives a non-finite value or derivative outside its domain).
+* a *domain check* of every op with a domain (log, sqrt, division, powers): when the op's
+  value or a local derivative is not finite, the example is computed by the eager engine, which
+  checks the op's domain and raises its ``DomainError`` (every built-in op gives a non-finite
+  value or derivative outside its domain). The values checked are summed, and the sum tested
+  once at the end of the forward pass: ``x * 0.0`` is 0 for a finite x, NaN otherwise.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.backprop import topological_order
-from autograd.replay.symbols import ADD, Symbol, SymbolMath, constant, is_name, symbol_of, wrap
+from autograd.replay.symbols import ADD, MUL, Symbol, SymbolMath, constant, is_name, symbol_of, wrap
 from autograd.value import Value
 
 #: The most terms one line of generated code sums: Python's compiler recurses once per
@@ -87,7 +88,7 @@ class Writer:
         self._values = _numbered("v")
         self._gradients = _numbered("g")
         self._guards_at = _guards_by_node(graph.guards, self.order)
-        #: The domain checks of a batch, each finite where its example is in the op's domain.
+        #: The values of the domain checks, each finite where its example is in the op's domain.
         self.checks: list[Symbol] = []
         self.uniform: set[Value] = set()
         if batch:
@@ -132,6 +133,9 @@ class Writer:
                     self.forward_node(node)
                     computed.append(node)
             self.write_guards(node)
+        test = self.checked()
+        if test is not None:
+            self.lines.append(f"if {test.code}: raise outside")
         return computed
 
     def forward_node(self, node: Value) -> None:
@@ -144,16 +148,26 @@ class Writer:
         else:
             self.names[node] = self.assign(self.new_value(), forward)
         if rule.has_domain:
-            local = rule.derivatives(self.m, self.names[node], *inputs)
+            local = self.local_derivatives(node)
             self.check(sum_of([self.names[node], *(d for d in local if isinstance(d, Symbol))]))
 
+    def local_derivatives(self, node: Value) -> tuple[Any, ...]:
+        """∂node/∂input for each input, written by the node's rule."""
+        rule = node.rule
+        assert rule is not None
+        return rule.derivatives(self.m, self.names[node], *(self.names[i] for i in node.inputs))
+
     def check(self, value: Symbol) -> None:
-        """Make sure ``value`` is finite: ``x * 0.0`` is 0 for a finite x, NaN otherwise."""
-        test = f"{wrap(value, ADD + 1)} * 0.0"
-        if self.batch:
-            self.checks.append(Symbol(test))
-        else:
-            self.lines.append(f"if {test}: raise outside")
+        """Make sure ``value`` is finite (see :meth:`checked`)."""
+        self.checks.append(value)
+
+    def checked(self, *values: Symbol) -> Symbol | None:
+        """The checks and ``values`` summed, times 0: 0 where all are finite, NaN elsewhere."""
+        terms = [*values, *self.checks]
+        if not terms:
+            return None
+        total = self.assign(Symbol("check"), sum_of(terms))
+        return Symbol(f"{total.code} * 0.0", MUL)
 
     def write_guards(self, node: Value) -> None:
         for guard in self._guards_at.get(node, ()):
@@ -193,10 +207,7 @@ class Writer:
             self.backward_node(node, upstream)
 
     def backward_node(self, node: Value, upstream: Symbol) -> None:
-        rule = node.rule
-        assert rule is not None
-        inputs = [self.names[i] for i in node.inputs]
-        local = rule.derivatives(self.m, self.names[node], *inputs)
+        local = self.local_derivatives(node)
         summed = node in self.uniform
         for child, derivative in zip(node.inputs, local, strict=True):
             if child in self.needs_grad:
