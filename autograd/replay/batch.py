@@ -280,7 +280,7 @@ class BatchWriter(Writer):
             self.lines.append(f"dw{n} = {grad}.T @ {inputs}")
             self.distribute(f"dw{n}", layer.weights)
         if any(b in self.needs_grad for b in layer.biases):
-            self.lines.append(f"db{n} = {grad}.sum(axis=0)")
+            self.lines.append(f"db{n} = column_sums({grad})")
             self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
         if any(x in self.needs_grad for x in layer.inputs):
             self.lines.append(f"da{n} = {grad} @ w{n}")

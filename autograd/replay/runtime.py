@@ -8,6 +8,7 @@ only when a batch is replayed.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -42,11 +43,11 @@ def array_namespace() -> dict[str, Any]:
     def sigmoid(x: Any) -> Any:
         return np.exp(-np.logaddexp(0.0, -x))  # σ(x) = e^(−softplus(−x)), stable both ways
 
-    def relu(x: Any) -> Any:
-        return np.fmax(x, 0.0)  # 0 at NaN, as FloatMath.relu (np.maximum would give NaN)
+    # 0 at NaN, as FloatMath.relu (np.maximum would give NaN); a partial calls NumPy directly.
+    relu = functools.partial(np.fmax, 0.0)
 
     def step(x: Any) -> Any:
-        return np.greater(x, 0.0).astype(float)
+        return np.greater(x, 0.0) * 1.0
 
     def sign(x: Any) -> Any:
         return np.greater(x, 0.0).astype(float) - np.less(x, 0.0)  # 0 at NaN, as FloatMath
@@ -91,9 +92,10 @@ def array_namespace() -> dict[str, Any]:
         "stack": stack,
         "repeat": repeat,
         "array": np.array,
-        "batch_sum": np.sum,
+        "batch_sum": functools.partial(np.add.reduce, axis=None),
         "batch_sums": batch_sums,
-        "row_sums": lambda x: np.sum(x, axis=1),
+        "row_sums": functools.partial(np.add.reduce, axis=1),
+        "column_sums": functools.partial(np.add.reduce, axis=0),
         "concatenate": np.concatenate,
         "bincount": np.bincount,
         "inf": math.inf,
