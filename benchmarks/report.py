@@ -181,6 +181,51 @@ def ratios_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def replay_ratios_table(results: dict[str, Any]) -> str:
+    """The compiled replay's ratios, for the README."""
+    lines = [
+        "| the moons training step | micrograd ÷ it | PyTorch batched ÷ it | it ÷ raw floats "
+        "| it ÷ NumPy by hand |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in (REPLAY_FLOATS, REPLAY_BATCH):
+        cells = [
+            _times(ratio(results, "replay", MICROGRAD, name)),
+            _times(ratio(results, "replay", TORCH_BATCHED, name)),
+            _times(ratio(results, "replay", name, FLOATS)),
+            _times(ratio(results, "replay", name, NUMPY)),
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def fastest_ratios_table(results: dict[str, Any]) -> str:
+    """The "fastest autograd" graph's ratios, for the README: each way against PyTorch 0-d
+    tensors, and the compile time in runs of the eager engine."""
+    lines = [
+        "| ops | PyTorch 0-d ÷ chainrule eager | PyTorch 0-d ÷ chainrule compiled "
+        "| compile ÷ one eager run |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in results.get("fastest", []):
+        torch, eager, compiled = (
+            _median_in(row["timings"], name) for name in (TORCH, FASTEST_EAGER, FASTEST_COMPILED)
+        )
+        seconds = row["compile_seconds"]
+        cells = [
+            _times(None if torch is None or eager is None else torch / eager),
+            _times(None if torch is None or compiled is None else torch / compiled),
+            _times(None if seconds is None or eager is None else seconds / eager),
+        ]
+        lines.append(f"| {row['ops']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _median_in(timings: dict[str, Any], name: str) -> float | None:
+    entry = timings.get(name)
+    return None if entry is None else entry["median"]
+
+
 def _ratio_cell(results: dict[str, Any], workload: str, peer: str) -> str:
     entry = results.get(workload, {}).get(peer)
     if entry is None:
@@ -310,10 +355,10 @@ def _fastest_section(results: dict[str, Any]) -> list[str]:
     ]
     for row in rows:
         timings = row["timings"]
-        torch = timings.get(TORCH, {}).get("median")
+        torch = _median_in(timings, TORCH)
         for name in (FASTEST_EAGER, FASTEST_COMPILED, TORCH):
             entry = timings.get(name)
-            mine = None if entry is None else entry["median"]
+            mine = _median_in(timings, name)
             against = _times(None if torch is None or mine is None else torch / mine)
             compiled = row["compile_seconds"] if name == FASTEST_COMPILED else None
             compile_cell = "—" if compiled is None else f"{compiled:.1f} s"

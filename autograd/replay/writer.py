@@ -83,7 +83,7 @@ class Writer:
         for i, x in enumerate(graph.inputs):
             self.names[x] = Symbol(f"x{i}")
         for j, p in enumerate(graph.params):
-            self.names[p] = self.parameter(j)
+            self.names[p] = Symbol(f"p{j}")
         self.lines: list[str] = []
         self._values = _numbered("v")
         self._gradients = _numbered("g")
@@ -98,9 +98,6 @@ class Writer:
         self.grads: dict[Any, Symbol] = {}
         #: … and, for a uniform node of a batch, the part already summed over the batch.
         self.sums: dict[Value, Symbol] = {}
-
-    def parameter(self, j: int) -> Symbol:
-        return Symbol(f"p{j}")
 
     def new_value(self) -> Symbol:
         """A fresh name for a value: v0, v1, …"""
