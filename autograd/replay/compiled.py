@@ -85,7 +85,7 @@ class Compiled:
         #: Each parameter once (a parameter listed twice still gets its gradient once).
         self.params = list(dict.fromkeys(given))
         self._traces: list[Trace] = []  # the latest first
-        self._tracing = threading.Lock()
+        self._tracing = threading.RLock()  # re-entrant: fn may call the compiled function
         self._accumulating = threading.Lock()
         #: How many times ``fn`` has been traced (again when a guard came out differently).
         self.traces = 0
