@@ -216,8 +216,8 @@ class Compiled:
                 return trace.function(batch=True)(np.full(len(columns[0]), weight), *columns, data)
 
         value, check, gradient = self._applying_batch(columns, replay)
-        if math.isfinite(np.sum(check)):  # every example's check is 0, none is NaN
-            mean = value.mean() if np.ndim(value) else value  # the same for every example
+        if math.isfinite(_total(np, check)):  # every example's check is 0, none is NaN
+            mean = _total(np, value) / count if np.ndim(value) else value  # a uniform value
             return float(mean), gradient.tolist()
         outside = _outside(np, check, count)
         # The examples outside are computed by the eager engine, the others replayed again.
@@ -295,6 +295,11 @@ def _naming(index: int, run: Callable[..., R], *arguments: Any) -> R:
         return run(*arguments)
     except DomainError as error:
         raise DomainError(f"example {index} of the batch: {error}") from None
+
+
+def _total(np: Any, x: Any) -> Any:
+    """The sum of an array (np.add.reduce: NumPy's sum without its Python wrapper)."""
+    return np.add.reduce(x, axis=None)
 
 
 def _outside(np: Any, check: Any, count: int) -> Any:
