@@ -273,8 +273,8 @@ def _timed(
 
 def _line(timing: Timing) -> str:
     if timing.error:
-        return f"{timing.name:24} fails: {timing.error}"
-    return f"{timing.name:24} {timing.median:.4f} s (median of {len(timing.seconds)})"
+        return f"{timing.name:48} fails: {timing.error}"
+    return f"{timing.name:48} {timing.median:.4f} s (median of {len(timing.seconds)})"
 
 
 def _as_json(timing: Timing) -> dict[str, Any]:

@@ -77,8 +77,9 @@ def test_each_layer_of_an_mlp_is_one_matrix_product_forward_and_backward():
     compiled = assert_agree(hinge_of(model), model.parameters(), moons_rows())
     source = compiled.batch_source
     # Three layers forward; backward, ∂L/∂W for each and ∂L/∂X for the two that have a layer
-    # before them.
-    assert matrix_products(source) == 3 + 3 + 2
+    # before them (that of the one output neuron, a column times a row, is a plain product).
+    assert matrix_products(source) == 3 + 3 + 1
+    assert re.search(r"da\d+ = \w+ \* w\d+", source)
     assert "z1 = relu(z0)" in source  # the activation of a whole layer in one operation
     assert len(source.splitlines()) < 60  # not one line per node: the graph has 337 parameters
 

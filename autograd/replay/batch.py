@@ -283,7 +283,9 @@ class BatchWriter(Writer):
             self.lines.append(f"db{n} = column_sums({grad})")
             self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
         if any(x in self.needs_grad for x in layer.inputs):
-            self.lines.append(f"da{n} = {grad} @ w{n}")
+            # For one linear node, the product of a column and a row is a plain product.
+            times = "*" if len(layer.members) == 1 else "@"
+            self.lines.append(f"da{n} = {grad} {times} w{n}")
             if g is not None:
                 self.add(g, Symbol(f"da{n}"))
             else:
