@@ -120,7 +120,7 @@ class Compiled:
         else:
             value, gradients = self._batch(arguments, count, scale)
         with self._accumulating:  # p.grad += g is a read and a write: one thread at a time
-            for p, g in zip(self.params, gradients, strict=True):
+            for p, g in zip(self.params, gradients):  # noqa: B905 (one per parameter; plain zip)
                 p.grad += g
         return value
 
