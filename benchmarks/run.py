@@ -34,6 +34,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -221,13 +222,25 @@ def _fastest(settings: Settings, *, include_torch: bool) -> list[dict[str, Any]]
 
 
 def _compile_times(settings: Settings) -> list[dict[str, float]]:
-    """Compile time of the "fastest autograd" graph at growing sizes (one measurement each)."""
+    """Compile time of the "fastest autograd" graph at growing sizes, one measurement each, each
+    in a fresh Python process: the memory earlier workloads left behind (several GB before the
+    largest graph) would otherwise weigh on the largest compile, not its own work."""
     rows = []
     for nodes in settings.compile_nodes:
-        row = fastest.compile_seconds(fastest.ops_for_nodes(nodes))
+        ops = fastest.ops_for_nodes(nodes)
+        script = (
+            "import json; from benchmarks import fastest; "
+            f"print(json.dumps(fastest.compile_seconds({ops})))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=HERE.parent, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            _say(f"compile: {nodes:,} nodes fails: {done.stderr.strip().splitlines()[-1]}")
+            break
+        row = json.loads(done.stdout)
         _say(f"compile: {row['nodes']:,} nodes in {row['seconds']:.2f} s")
         rows.append(row)
-        gc.collect()
     return rows
 
 
