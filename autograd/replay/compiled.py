@@ -171,19 +171,44 @@ class Compiled:
 
     def _applying(self, example: Sequence[float], replay: Callable[[Trace], R]) -> R:
         """``replay`` of the first kept trace that applies to ``example``, else of a new one."""
-        for kept in tuple(self._traces):  # a copy: other threads may trace meanwhile
-            self._check_inputs(kept, example)
-            try:
-                return replay(kept)
-            except Retrace:
-                continue
         try:
-            return replay(self._trace(example))
+            return self._kept_or_new(example, example, replay)
         except Retrace:
             raise TracingError(
                 "compile: fn compared Values differently when traced again on the same input; "
                 "a replay needs fn to build the same graph for the same input (no randomness)"
             ) from None
+
+    def _kept_or_new(
+        self, inputs: Sequence[Any], first: Sequence[float], replay: Callable[[Trace], R]
+    ) -> R:
+        """``replay`` of the first kept trace whose guards hold (it raises Retrace otherwise),
+        else of a new trace of the example ``first``, which may raise Retrace itself."""
+        tried: list[Trace] = []
+        for result in self._first_kept(inputs, replay, tried):
+            return result
+        with self._tracing:
+            # Another thread may have traced this very branch while this one waited.
+            for result in self._first_kept(inputs, replay, tried):
+                return result
+            new = self._trace(first)
+        return replay(new)
+
+    def _first_kept(
+        self, inputs: Sequence[Any], replay: Callable[[Trace], R], tried: list[Trace]
+    ) -> list[R]:
+        """``[replay(trace)]`` for the first kept trace not in ``tried`` whose guards hold, or
+        nothing; the traces tried are added to ``tried``."""
+        for kept in tuple(self._traces):  # a copy: other threads may trace meanwhile
+            if any(kept is other for other in tried):
+                continue
+            self._check_inputs(kept, inputs)
+            tried.append(kept)
+            try:
+                return [replay(kept)]
+            except Retrace:
+                continue
+        return []
 
     def _trace(self, example: Sequence[float]) -> Trace:
         with self._tracing:
@@ -257,15 +282,14 @@ class Compiled:
     def _applying_batch(self, columns: list[Any], replay: Callable[[Trace, list[Any]], R]) -> R:
         """``replay`` of the first kept trace whose guards hold for every example, else of a new
         trace of the first example; :class:`StructureError` if that one does not hold either."""
-        for kept in tuple(self._traces):
-            self._check_inputs(kept, columns)
-            try:
-                return replay(kept, columns)
-            except Retrace:
-                continue
-        new = _naming(0, self._trace, [float(c[0]) for c in columns])
+        first = [float(c[0]) for c in columns]
+
+        def on_batch(trace: Trace) -> R:
+            return replay(trace, columns)
+
         try:
-            return replay(new, columns)
+            result: R = _naming(0, self._kept_or_new, columns, first, on_batch)
+            return result
         except Retrace:
             raise StructureError(
                 "compile: the traced graph depends on a comparison of Values that comes out "
