@@ -2,15 +2,17 @@
 
 One example's hinge term max(0, 1 − y·s) of chainrule's ``nn.MLP`` is traced once; the step then
 replays it, either one example at a time with floats or on all 100 points at once with NumPy,
-and finishes like the hand-written step (:mod:`benchmarks.floats`): the L2 term α Σ w², its
-gradient 2αw and the update w ← w − η(∂L/∂w + 2αw). The two are the same work, so their ratio is
-the replay's distance from the raw-Python limit.
+and finishes like the hand-written steps (:mod:`benchmarks.floats`, :mod:`benchmarks.arrays`):
+the L2 term α Σ w², its gradient 2αw and the update w ← w − η(∂L/∂w + 2αw). The MLP starts from
+the same weights as those steps, so all of them do the same work and compute the same loss: their
+ratios are the replay's distance from the raw-Python and the array limits.
 """
 
 from __future__ import annotations
 
 from typing import cast
 
+from benchmarks.graph import initial_parameters
 from benchmarks.moons import ALPHA, LR, SEED, SIZES, Step, moons
 
 
@@ -21,6 +23,10 @@ def _setup() -> tuple[object, list[list[float]], list[int], list[object]]:
     points, targets = moons()
     model = nn.MLP(SIZES[0], list(SIZES[1:]), seed=SEED)
     parameters = model.parameters()
+    # nn.MLP orders its parameters neuron by neuron, each neuron's weights then its bias.
+    start = [x for layer in initial_parameters() for ws, b in layer for x in (*ws, b)]
+    for p, x in zip(parameters, start, strict=True):
+        p.data = x
 
     def hinge(x1: Value, x2: Value, y: Value) -> Value:
         return (1.0 - y * cast(Value, model([x1, x2]))).relu()
@@ -33,8 +39,9 @@ def _finish(parameters: list[object], loss: float) -> float:
     from autograd import Value
 
     for p in cast(list[Value], parameters):
-        loss += ALPHA * p.data * p.data
-        p.data -= LR * (p.grad + 2.0 * ALPHA * p.data)
+        w = p.data
+        loss += ALPHA * w * w
+        p.data = w - LR * (p.grad + 2.0 * ALPHA * w)
         p.grad = 0.0
     return loss
 

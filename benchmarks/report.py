@@ -20,9 +20,16 @@ WORKLOADS = {
     "chain": "long scalar chain, forward + backward",
 }
 
-#: The compiled replay's two ways of running the training step (the "replay" workload).
+#: The compiled replay's two ways of running the training step (the "replay" workload), and the
+#: batched contestants beside them.
 REPLAY_FLOATS = "compiled replay, floats, one example at a time"
 REPLAY_BATCH = "compiled replay, NumPy, whole batch"
+NUMPY = "NumPy by hand, whole batch"
+TORCH_BATCHED = "PyTorch, batched tensors"
+
+#: chainrule's two ways of running the "fastest autograd" graph.
+FASTEST_EAGER = "chainrule eager"
+FASTEST_COMPILED = "chainrule compiled"
 
 #: A per-node time at the deepest chain at most this many times the one at the shallowest
 #: counts as linear growth.
@@ -71,9 +78,17 @@ def ratio(results: dict[str, Any], workload: str, slower: str, faster: str) -> f
     return None if a is None or b is None else a / b
 
 
+def compile_growth(results: dict[str, Any]) -> float | None:
+    """Compile time per node at the largest graph over that at the one ten times smaller: the
+    slope at large sizes (the smallest graphs fit in the CPU's caches, and compile faster)."""
+    rows = results.get("compile", [])
+    return rows[-1]["per_node"] / rows[-2]["per_node"] if len(rows) >= 2 else None
+
+
 def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each goal of the suite: its target, what was measured, and whether it is met."""
     deepest = results["depth"][-1]["nodes"] if results.get("depth") else 0
+    sizes = [row["nodes"] for row in results.get("compile", [])][-2:]
     return [
         _goal(
             "training step, own MLP: faster than micrograd",
@@ -110,6 +125,17 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             "compiled batch replay of the moons step: faster than micrograd's eager step",
             ratio(results, "replay", MICROGRAD, REPLAY_BATCH),
             at_least=500.0,
+        ),
+        _goal(
+            "compiled batch replay: time over the same step by hand in NumPy",
+            ratio(results, "replay", REPLAY_BATCH, NUMPY),
+            at_most=2.0,
+        ),
+        _goal(
+            "compile time per node, "
+            + (f"{sizes[-1]:,}-node graph over the {sizes[0]:,}-node one" if sizes else "n/a"),
+            compile_growth(results),
+            at_most=LINEAR_TOLERANCE,
         ),
     ]
 
@@ -156,6 +182,51 @@ def ratios_table(results: dict[str, Any]) -> str:
     shown = "n/a" if ratio is None else f"{ratio:.2f} of micrograd's"
     lines.append(f"| memory per node | {shown} | not measurable (C++) | — |")
     return "\n".join(lines)
+
+
+def replay_ratios_table(results: dict[str, Any]) -> str:
+    """The compiled replay's ratios, for the README."""
+    lines = [
+        "| the moons training step | micrograd ÷ it | PyTorch batched ÷ it | it ÷ raw floats "
+        "| it ÷ NumPy by hand |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in (REPLAY_FLOATS, REPLAY_BATCH):
+        cells = [
+            _times(ratio(results, "replay", MICROGRAD, name)),
+            _times(ratio(results, "replay", TORCH_BATCHED, name)),
+            _times(ratio(results, "replay", name, FLOATS)),
+            _times(ratio(results, "replay", name, NUMPY)),
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def fastest_ratios_table(results: dict[str, Any]) -> str:
+    """The "fastest autograd" graph's ratios, for the README: each way against PyTorch 0-d
+    tensors, and the compile time in runs of the eager engine."""
+    lines = [
+        "| ops | PyTorch 0-d ÷ chainrule eager | PyTorch 0-d ÷ chainrule compiled "
+        "| compile ÷ one eager run |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in results.get("fastest", []):
+        torch, eager, compiled = (
+            _median_in(row["timings"], name) for name in (TORCH, FASTEST_EAGER, FASTEST_COMPILED)
+        )
+        seconds = row["compile_seconds"]
+        cells = [
+            _times(None if torch is None or eager is None else torch / eager),
+            _times(None if torch is None or compiled is None else torch / compiled),
+            _times(None if seconds is None or eager is None else seconds / eager),
+        ]
+        lines.append(f"| {row['ops']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _median_in(timings: dict[str, Any], name: str) -> float | None:
+    entry = timings.get(name)
+    return None if entry is None else entry["median"]
 
 
 def _ratio_cell(results: dict[str, Any], workload: str, peer: str) -> str:
@@ -213,18 +284,9 @@ def markdown(results: dict[str, Any]) -> str:
         out.append(f"| {title} | " + " | ".join(cells) + " |")
     agree = "yes" if results.get("graph_agrees") else "**no**"
     out += ["", f"Every library's op-by-op step computes the same loss: {agree}.", ""]
-    out += [
-        "## Compiled replay (the training step, traced once)",
-        "",
-        "| how | median per step | micrograd ÷ it | it ÷ raw floats |",
-        "| --- | --- | --- | --- |",
-    ]
-    for name in (REPLAY_FLOATS, REPLAY_BATCH, FLOATS, MICROGRAD):
-        entry = results.get("replay", {}).get(name)
-        against_micrograd = _times(ratio(results, "replay", MICROGRAD, name))
-        against_floats = _times(ratio(results, "replay", name, FLOATS))
-        out.append(f"| {name} | {_seconds(entry)} | {against_micrograd} | {against_floats} |")
-    out.append("")
+    out += _replay_section(results)
+    out += _fastest_section(results)
+    out += _compile_section(results)
     out += [
         "## Depth (chainrule)",
         "",
@@ -258,6 +320,74 @@ def markdown(results: dict[str, Any]) -> str:
     if "drawing" in results:
         out += ["", *drawing.markdown(results["drawing"])]
     return "\n".join(out) + "\n"
+
+
+def _replay_section(results: dict[str, Any]) -> list[str]:
+    agree = "yes" if results.get("replay_agrees") else "**no**"
+    out = [
+        "## Compiled replay (the training step, traced once)",
+        "",
+        "| how | median per step | micrograd ÷ it | it ÷ raw floats | it ÷ NumPy by hand |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in (REPLAY_FLOATS, REPLAY_BATCH, FLOATS, NUMPY, TORCH_BATCHED, MICROGRAD):
+        entry = results.get("replay", {}).get(name)
+        cells = [
+            _seconds(entry),
+            _times(ratio(results, "replay", MICROGRAD, name)),
+            _times(ratio(results, "replay", name, FLOATS)),
+            _times(ratio(results, "replay", name, NUMPY)),
+        ]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "Every step but micrograd's starts from the same weights and computes the same loss: "
+        f"{agree}.",
+        "",
+    ]
+    return out
+
+
+def _fastest_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("fastest", [])
+    if not rows:
+        return []
+    out = [
+        '## A. Rogozhnikov\'s "Fastest Autograd in the West" graph (forward and backward)',
+        "",
+        "| ops (nodes in chainrule's graph) | how | median per run | PyTorch 0-d ÷ it | compile |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        timings = row["timings"]
+        torch = _median_in(timings, TORCH)
+        for name in (FASTEST_EAGER, FASTEST_COMPILED, TORCH):
+            entry = timings.get(name)
+            mine = _median_in(timings, name)
+            against = _times(None if torch is None or mine is None else torch / mine)
+            compiled = row["compile_seconds"] if name == FASTEST_COMPILED else None
+            compile_cell = "—" if compiled is None else f"{compiled:.1f} s"
+            size = f"{row['ops']:,} ({row['nodes']:,})"
+            out.append(f"| {size} | {name} | {_seconds(entry)} | {against} | {compile_cell} |")
+    agree = all(row["agrees"] for row in rows)
+    out += ["", f"Every library computes the same gradients: {'yes' if agree else '**no**'}.", ""]
+    return out
+
+
+def _compile_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("compile", [])
+    if not rows:
+        return []
+    out = [
+        "## Compile time (trace, write, Python's compiler) of that graph, CPU time",
+        "",
+        "| nodes | ops | compile | per node |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        per_node = f"{row['per_node'] * 1e6:.0f} µs"
+        out.append(f"| {row['nodes']:,} | {row['ops']:,} | {row['seconds']:.2f} s | {per_node} |")
+    return [*out, ""]
 
 
 def chart(results: dict[str, Any], path: Path) -> Path | None:

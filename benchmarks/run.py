@@ -13,8 +13,13 @@ Workloads, each run on every library that is installed, interleaved:
 * **drawing**: Graphviz on the recurrent chain up to the size limit, and the explorer page's
   build time and size (:mod:`benchmarks.drawing`);
 * **replay**: the training step by the compiled replay, one example at a time with floats and
-  the whole batch with NumPy (:mod:`benchmarks.replay`), beside the raw-Python limit and
-  micrograd's eager step.
+  the whole batch with NumPy (:mod:`benchmarks.replay`), beside the raw-Python limit, the same
+  step written by hand in NumPy (:mod:`benchmarks.arrays`), PyTorch with batched tensors
+  (:mod:`benchmarks.tensors`) and micrograd's eager step;
+* **fastest**: A. Rogozhnikov's "Fastest Autograd in the West" graph of many scalar ops
+  (:mod:`benchmarks.fastest`), by chainrule eager, chainrule compiled (its compile time apart)
+  and PyTorch 0-d tensors;
+* **compile**: the compile time of that graph at growing sizes, up to 1,000,000 nodes.
 
 The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
 ``benchmarks/results/`` as ``results.json``, ``results.md`` and ``results.png``; ``--record`` also
@@ -24,12 +29,14 @@ writes the table to ``benchmarks/RESULTS.md``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import importlib
 import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -38,7 +45,20 @@ from pathlib import Path
 from typing import Any
 
 from autograd.collector import paused_collector
-from benchmarks import chain, drawing, floats, graph, memory, moons, peers, replay, report
+from benchmarks import (
+    arrays,
+    chain,
+    drawing,
+    fastest,
+    floats,
+    graph,
+    memory,
+    moons,
+    peers,
+    replay,
+    report,
+    tensors,
+)
 from benchmarks.timing import Contestant, Timing, interleaved
 
 HERE = Path(__file__).resolve().parent
@@ -50,17 +70,32 @@ class Settings:
     chain_nodes: int
     depths: tuple[int, ...]
     depth_rounds: int
+    #: The "fastest autograd" graph: its sizes in ops, and the rounds at each.
+    fastest_ops: tuple[int, ...] = (10_000, 100_000)
+    fastest_rounds: int = 3
+    #: The graph sizes, in nodes, whose compile time is measured.
+    compile_nodes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
 
 
 FULL = Settings(rounds=5, chain_nodes=30_000, depths=(10_000, 100_000, 1_000_000), depth_rounds=3)
-QUICK = Settings(rounds=2, chain_nodes=3_000, depths=(1_000, 10_000, 100_000), depth_rounds=1)
+QUICK = Settings(
+    rounds=2,
+    chain_nodes=3_000,
+    depths=(1_000, 10_000, 100_000),
+    depth_rounds=1,
+    fastest_ops=(1_000, 10_000),
+    fastest_rounds=1,
+    compile_nodes=(1_000, 10_000, 100_000),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     settings = QUICK if args.quick else FULL
     if args.rounds:
-        settings = Settings(args.rounds, settings.chain_nodes, settings.depths, args.rounds)
+        settings = dataclasses.replace(
+            settings, rounds=args.rounds, depth_rounds=args.rounds, fastest_rounds=args.rounds
+        )
     libs = peers.available(include_torch=not args.no_torch)
     by_name = {lib.name: lib for lib in libs}
     # Importing PyTorch alone makes some 140,000 objects that every full collection would walk,
@@ -123,10 +158,17 @@ def main(argv: list[str] | None = None) -> int:
         report.REPLAY_FLOATS: replay.one_at_a_time,
         report.REPLAY_BATCH: replay.whole_batch,
         peers.FLOATS: floats.step,
+        report.NUMPY: arrays.step,
     }
-    if peers.MICROGRAD in by_name:
+    if peers.TORCH in by_name:
+        replays[report.TORCH_BATCHED] = tensors.step
+    results["replay_agrees"] = _losses_agree(replays)
+    if peers.MICROGRAD in by_name:  # its own MLP and weights: a different loss
         replays[peers.MICROGRAD] = moons.micrograd_step
     results["replay"] = _timed(replays, rounds=settings.rounds, repeat=2)
+
+    results["fastest"] = _fastest(settings, include_torch=peers.TORCH in by_name)
+    results["compile"] = _compile_times(settings)
 
     _say("memory: bytes per node of the op-by-op training graph (tracemalloc)")
     results["memory"] = {
@@ -150,6 +192,62 @@ def main(argv: list[str] | None = None) -> int:
         (HERE / "RESULTS.md").write_text(table, encoding="utf-8")
     _say(f"written: {out / 'results.json'}, {out / 'results.md'}" + (f", {chart}" if chart else ""))
     return 0
+
+
+def _fastest(settings: Settings, *, include_torch: bool) -> list[dict[str, Any]]:
+    """The "fastest autograd" graph at each size: times per forward and backward, compile time
+    apart, and whether every library's gradients agree."""
+    rows = []
+    for ops in settings.fastest_ops:
+        _say(f"fastest: A. Rogozhnikov's graph of {ops:,} scalar ops, forward and backward")
+        compiled: list[tuple[Callable[[], float], float]] = []  # compiled once, kept
+
+        def compiled_run(ops: int = ops, kept: list[Any] = compiled) -> Callable[[], float]:
+            if not kept:
+                kept.append(fastest.chainrule_compiled(ops))
+            run: Callable[[], float] = kept[0][0]
+            return run
+
+        setups: dict[str, Callable[[], Callable[[], float]]] = {
+            report.FASTEST_EAGER: _bind(fastest.chainrule_eager, ops),
+            report.FASTEST_COMPILED: compiled_run,
+        }
+        if include_torch:
+            setups[peers.TORCH] = _bind(fastest.torch_scalars, ops)
+        timings = _timed(setups, rounds=settings.fastest_rounds, repeat=1)
+        rows.append(
+            {
+                "ops": ops,
+                "nodes": fastest.graph_nodes(ops),
+                "timings": timings,
+                "compile_seconds": compiled[0][1] if compiled else None,
+                "agrees": _losses_agree(setups),
+            }
+        )
+    return rows
+
+
+def _compile_times(settings: Settings) -> list[dict[str, float]]:
+    """Compile time of the "fastest autograd" graph at growing sizes, one measurement each, each
+    in a fresh Python process: the memory earlier workloads left behind (several GB before the
+    largest graph) would otherwise weigh on the largest compile, not its own work."""
+    rows = []
+    for nodes in settings.compile_nodes:
+        ops = fastest.ops_for_nodes(nodes)
+        script = (
+            "import json; from benchmarks import fastest; "
+            f"print(json.dumps(fastest.compile_seconds({ops})))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=HERE.parent, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            _say(f"compile: {nodes:,} nodes fails: {done.stderr.strip().splitlines()[-1]}")
+            break
+        row = json.loads(done.stdout)
+        _say(f"compile: {row['nodes']:,} nodes in {row['seconds']:.2f} s")
+        rows.append(row)
+    return rows
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -194,8 +292,8 @@ def _timed(
 
 def _line(timing: Timing) -> str:
     if timing.error:
-        return f"{timing.name:24} fails: {timing.error}"
-    return f"{timing.name:24} {timing.median:.4f} s (median of {len(timing.seconds)})"
+        return f"{timing.name:48} fails: {timing.error}"
+    return f"{timing.name:48} {timing.median:.4f} s (median of {len(timing.seconds)})"
 
 
 def _as_json(timing: Timing) -> dict[str, Any]:

@@ -5,7 +5,9 @@ each round every contestant runs a block of ``repeat`` calls, and its time is th
 rounds of the block's time per call. A block is timed as a whole, so that the garbage collector's
 occasional full passes are charged to the library whose objects made them; between blocks an
 untimed ``gc.collect()`` clears what the previous library left, and one untimed warm-up call
-brings the library to its steady state. The collector itself stays at its defaults.
+brings the library to its steady state. A block of fast calls goes on until it has lasted
+``MIN_BLOCK_SECONDS``, so that a tenth of a millisecond is timed as precisely as a second.
+The collector itself stays at its defaults.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+#: The shortest a timed block lasts: calls are repeated until then.
+MIN_BLOCK_SECONDS = 0.05
 
 
 @dataclass
@@ -65,10 +70,12 @@ def _block(call: Callable[[], Any], repeat: int, warmup: int) -> float:
     gc.collect()
     for _ in range(warmup):
         call()
+    calls = 0
     start = time.perf_counter()
-    for _ in range(repeat):
+    while calls < repeat or time.perf_counter() - start < MIN_BLOCK_SECONDS:
         call()
-    return (time.perf_counter() - start) / repeat
+        calls += 1
+    return (time.perf_counter() - start) / calls
 
 
 def _describe(error: BaseException) -> str:

@@ -6,9 +6,13 @@ The loss of a batch is the mean of the examples' losses, plus the penalties:
     L = (1/n) Σᵢ ℓ(f(xᵢ), yᵢ) + λ₁Σ|w| + λ₂Σw²  =  (1/n) Σᵢ [ℓ(f(xᵢ), yᵢ) + λ₁Σ|w| + λ₂Σw²]
 
 so one example's loss, penalties included, is traced as a function of the example's inputs and
-replayed on all of them at once. The label picks the graph (cross-entropy reads the logit of
-the example's class), so there is one trace per label, each replayed on the examples of that
-label and weighted by their share of the batch.
+replayed on all of them at once. The label is an input too, as its one-hot vector t (tᶜ = 1 for
+the example's class c, 0 for the others), so that one graph serves every class:
+
+    ℓ(f(x), y) = Σ_c t_c ℓ(f(x), c),
+
+and for cross-entropy −log softmax(z)_y = −Σ_c t_c log softmax(z)_c, which computes one
+log-softmax for all classes.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Compiled, Value, compile
+from autograd import Compiled, Value, compile, no_grad, total
 from nn.dropout import Dropout
+from nn.losses import log_softmax
 from nn.module import Module
-from nn.objectives import Objective
+from nn.objectives import Objective, cross_entropy
 from nn.penalties import penalised
-from nn.scalars import Inputs, as_list
+from nn.scalars import Inputs, Outputs, as_list
 
 
 def _columns(x: Sequence[Inputs]) -> list[list[float]]:
@@ -34,7 +39,11 @@ def _numbers(point: Inputs) -> list[float]:
 
 
 class CompiledLoss:
-    """``loss(x_batch, y_batch)``: the batch's loss L, with ∂L/∂w added into every ``w.grad``."""
+    """``loss(x_batch, y_batch)``: the batch's loss L, with ∂L/∂w added into every ``w.grad``.
+
+    Labels are class indices 0 … k−1, where k is the model's number of outputs (0 and 1 for a
+    model with one output, a score).
+    """
 
     def __init__(self, model: Module, judge: Objective, l1: float = 0.0, l2: float = 0.0):
         if _has_dropout(model):
@@ -47,27 +56,52 @@ class CompiledLoss:
         self.l1 = l1
         self.l2 = l2
         self.parameters = model.parameters()
-        self._by_label: dict[int, Compiled] = {}
+        self._compiled: Compiled | None = None
+        self._classes = 0
+        #: The labels (with their types) the objective was seen to accept.
+        self._accepted: set[tuple[type, Any]] = set()
 
     def __call__(self, x: Sequence[Inputs], y: Sequence[int]) -> float:
-        groups: dict[int, list[Inputs]] = {}
+        if self._compiled is None:
+            self._classes = _class_count(self.model, x[0])
+            self._compiled = compile(self._example_loss, self.parameters)
         for point, label in zip(x, y, strict=True):
-            groups.setdefault(label, []).append(point)
-        loss = 0.0
-        for label, points in sorted(groups.items()):
-            share = len(points) / len(x)
-            loss += share * self._for(label)(*_columns(points), scale=share)
-        return loss
+            self._check(point, label)
+        onehot = [[1.0 if label == c else 0.0 for label in y] for c in range(self._classes)]
+        return self._compiled(*_columns(x), *onehot)
 
-    def _for(self, label: int) -> Compiled:
-        if label not in self._by_label:
+    def _example_loss(self, *inputs: Value) -> Value:
+        """One example's loss, penalties included, of its inputs and its label's one-hot t."""
+        features, onehot = inputs[: -self._classes], inputs[-self._classes :]
+        outputs = self.model(list(features))
+        if self.judge is cross_entropy:
+            logits = outputs if isinstance(outputs, list) else [outputs]
+            selected = -total([t * s for t, s in zip(onehot, log_softmax(logits), strict=True)])
+        else:
+            selected = total([t * self.judge([outputs], [c]) for c, t in enumerate(onehot)])
+        return penalised(selected, self.parameters, self.l1, self.l2)
 
-            def example_loss(*inputs: Value) -> Value:
-                loss = self.judge([self.model(list(inputs))], [label])
-                return penalised(loss, self.parameters, self.l1, self.l2)
+    def _check(self, point: Inputs, label: Any) -> None:
+        """A label the objective refuses gets its own error, as without compile (it is run once
+        for each new label); a label that is no class index, ours."""
+        key = (type(label), label)
+        if key in self._accepted:
+            return
+        with no_grad():
+            self.judge([self.model(point)], [label])
+        if label not in range(self._classes):
+            raise ValueError(
+                f"compiled training needs labels that are class indices 0 … {self._classes - 1} "
+                f"(one per output of the model), got {label!r}"
+            )
+        self._accepted.add(key)
 
-            self._by_label[label] = compile(example_loss, self.parameters)
-        return self._by_label[label]
+
+def _class_count(model: Module, point: Inputs) -> int:
+    """The classes a model's outputs score: one per output, or two for a single score."""
+    with no_grad():
+        outputs: Outputs = model(point)
+    return len(outputs) if isinstance(outputs, list) else 2
 
 
 def _has_dropout(module: Module) -> bool:

@@ -285,3 +285,12 @@ def test_evaluate_of_one_output_gives_numbers():
     compiled = compile(lambda x: params[0] * x, params)
     assert compiled.evaluate(3.0) == 6.0
     assert compiled.evaluate([1.0, 2.0]) == [2.0, 4.0]
+
+
+def test_a_parameter_listed_twice_gets_its_gradient_once():
+    w = Value(2.0)
+    compiled = compile(lambda x: w * x, [w, w])
+    compiled(3.0)
+    assert w.grad == 3.0
+    compiled([1.0, 2.0])
+    assert w.grad == 3.0 + 1.5

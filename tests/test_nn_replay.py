@@ -83,3 +83,45 @@ def test_chainrule_train_compile(tmp_path, capsys):
     assert code == 0
     assert "test accuracy" in capsys.readouterr().out
     assert (tmp_path / "model.json").exists()
+
+
+@pytest.mark.parametrize(
+    "loss, classes", [("cross_entropy", 3), ("cross_entropy", 5), ("hinge", 2)]
+)
+def test_one_trace_serves_every_class(loss, classes):
+    x, y = nn.datasets.make_blobs(30, classes=classes, seed=2)
+    model = nn.MLP(2, [6, classes if loss == "cross_entropy" else 1], seed=1)
+    compiled_loss = CompiledLoss(model, nn.OBJECTIVES[loss])
+    for start in range(0, 30, 10):  # batches with different mixes of labels
+        compiled_loss(x[start : start + 10], y[start : start + 10])
+    assert compiled_loss._compiled is not None
+    assert compiled_loss._compiled.traces == 1
+
+
+def test_the_compiled_cross_entropy_of_a_batch_is_the_eager_one():
+    x, y = nn.datasets.make_blobs(12, classes=4, seed=5)
+    model = nn.MLP(2, [5, 4], seed=3)
+    judge = nn.OBJECTIVES["cross_entropy"]
+    replayed = CompiledLoss(model, judge)(x, y)
+    grads = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    eager = judge([model(p) for p in x], y)
+    eager.backward()
+    assert replayed == pytest.approx(eager.data, rel=1e-12)
+    assert grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-9, abs=1e-12)
+
+
+def test_a_label_the_objective_refuses_gets_the_objectives_own_error():
+    model = nn.MLP(2, [4, 1], seed=1)
+    with pytest.raises(ValueError, match=r"for two classes \(labels 0 and 1\), got 2"):
+        CompiledLoss(model, nn.OBJECTIVES["hinge"])([[0.5, 1.0], [1.0, 0.0]], [1, 2])
+
+
+def test_a_label_that_is_no_class_index_of_the_model_is_refused():
+    model = nn.MLP(2, [4, 3], seed=1)
+
+    def lenient(outputs, labels):  # accepts any label, as a user's objective might
+        return outputs[0][0] * 0.0 + sum(labels)
+
+    with pytest.raises(ValueError, match=r"class indices 0 … 2 .* got 7"):
+        CompiledLoss(model, lenient)([[0.5, 1.0]], [7])

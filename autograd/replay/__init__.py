@@ -3,10 +3,13 @@
 Read it top-down:
 
 * :mod:`autograd.replay.compiled`: :func:`compile` and :class:`Compiled`, what a user calls;
-* :mod:`autograd.replay.writer`: the code writer, which traces ``fn`` and writes one line per op
-  and one per chain-rule term;
-* :mod:`autograd.replay.symbols`: the symbols those lines are computed with, and the runtime
-  namespaces (floats, NumPy) the code runs in.
+* :mod:`autograd.replay.tracing`: ``fn`` called once on ``Value`` inputs and its graph recorded;
+* :mod:`autograd.replay.writer`: the code writer, which writes one line per op and one per
+  chain-rule term, for one example on floats;
+* :mod:`autograd.replay.batch`: the same for a batch on NumPy arrays, where the layers that
+  :mod:`autograd.replay.layers` finds in the graph become matrix products;
+* :mod:`autograd.replay.symbols`: the symbols those lines are computed with, and
+  :mod:`autograd.replay.runtime`, the functions the lines call.
 """
 
 from __future__ import annotations

@@ -7,34 +7,56 @@ backward pass. The lines come from the op table itself (:mod:`autograd.ops`): ea
 ``forward`` and ``derivatives`` are evaluated on *symbols*, objects whose arithmetic writes code
 instead of computing, so the replay cannot disagree with ``backward()``.
 
-The same source runs on floats (one example) or on NumPy arrays (a whole batch at once).
+The same graph replays on floats (one example) or on NumPy arrays (a whole batch at once, where
+a layer of neurons becomes one matrix product: :mod:`autograd.replay.batch`).
 
 What a replay can follow, and what it cannot:
 
 * Ops whose branch is inside the op (``relu``, ``abs``, ``leaky_relu``) are replayed exactly.
 * A Python ``if`` on a comparison of Values (``if score > 0:``) is recorded as a *guard*: when a
   later input makes the comparison come out the other way, the function is traced again for that
-  input (one example), or a :class:`StructureError` is raised (a batch, which needs one graph
-  for all of its examples).
+  input (one example; the latest traces are kept, so a function that flips between two branches
+  is traced twice, not at every call), or, for a batch whose examples disagree, a
+  :class:`StructureError` is raised (a batch needs one graph for all of its examples).
 * ``float(v)`` on a traced Value raises :class:`TracingError`: the number leaves the graph.
 * Reading ``v.data`` directly, randomness (dropout) and any leaf created inside ``fn`` are frozen
   at trace time: they are constants of the replay. Compile a model in ``eval()`` mode, and build
   the graph only from Value operations on the inputs and the parameters.
+
+Edges are the eager engine's: an example whose loss is not finite, or at which an op with a
+domain (log, sqrt, division, powers) gives a non-finite value or derivative, is computed by the
+eager engine instead, so NaN, inf and ``DomainError`` come out as without ``compile`` (for a
+batch, the error names the example). A compiled function may be called from several threads at
+once; the gradients of concurrent calls all add up.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from autograd.errors import StructureError, TracingError
+from autograd.backprop import gradients as eager_gradients
+from autograd.errors import DomainError, StructureError, TracingError
 from autograd.numbers import as_float
-from autograd.replay.symbols import Retrace
-from autograd.replay.writer import Trace, trace
+from autograd.replay.runtime import Outside, Retrace
+from autograd.replay.tracing import Trace, trace
 from autograd.value import Value
 
 __all__ = ["Compiled", "StructureError", "TracingError", "compile"]
+
+#: How many traces a compiled function keeps (the latest first), for a function whose guards
+#: flip between a few branches.
+KEPT_TRACES = 8
+
+#: Errors a one-example replay can meet in Python's float arithmetic, where the eager engine
+#: answers with IEEE numbers or a DomainError (x / 0.0, math.sin(inf)).
+_FLOAT_ERRORS = (Outside, ArithmeticError, ValueError)
+
+R = TypeVar("R")
+_DATA = operator.attrgetter("data")
 
 
 def compile(fn: Callable[..., Value | Sequence[Value]], params: Iterable[Value]) -> Compiled:
@@ -45,7 +67,8 @@ def compile(fn: Callable[..., Value | Sequence[Value]], params: Iterable[Value])
     Parameter values are read from ``p.data`` at every call, so optimizers just work.
     ``compiled(X1, X2, ...)`` with equal-length sequences or NumPy arrays evaluates the whole batch
     at once and returns the mean, accumulating the gradient of the mean. ``compiled.source``
-    is the generated code. The graph is traced on the first call.
+    is the generated code (``compiled.batch_source`` that of a batch). The graph is traced on
+    the first call.
     """
     return Compiled(fn, params)
 
@@ -55,20 +78,33 @@ class Compiled:
 
     def __init__(self, fn: Callable[..., Value | Sequence[Value]], params: Iterable[Value]):
         self.fn = fn
-        self.params = list(params)
-        for index, p in enumerate(self.params):
+        given = list(params)
+        for index, p in enumerate(given):
             if not isinstance(p, Value):
                 raise TypeError(f"compile: params[{index}] must be a Value, not {type(p).__name__}")
-        self._trace: Trace | None = None
+        #: Each parameter once (a parameter listed twice still gets its gradient once).
+        self.params = list(dict.fromkeys(given))
+        self._traces: list[Trace] = []  # the latest first
+        self._tracing = threading.RLock()  # re-entrant: fn may call the compiled function
+        self._accumulating = threading.Lock()
         #: How many times ``fn`` has been traced (again when a guard came out differently).
         self.traces = 0
 
     @property
     def source(self) -> str:
         """The generated Python source of the one-example replay (after the first call)."""
-        if self._trace is None:
+        return self._source(batch=False)
+
+    @property
+    def batch_source(self) -> str:
+        """The generated Python source of the batch replay, on NumPy arrays."""
+        return self._source(batch=True)
+
+    def _source(self, *, batch: bool) -> str:
+        if not self._traces:
             raise TracingError("compile: nothing traced yet; call the compiled function once")
-        return self._trace.source(scalar=True, gradients=len(self._trace.outputs) == 1)
+        latest = self._traces[0]
+        return latest.source(batch=batch, gradients=len(latest.graph.outputs) == 1)
 
     def __call__(self, *inputs: Any, scale: float = 1.0) -> float:
         """The loss at these inputs; adds scale · ∂loss/∂p into ``p.grad`` for every parameter.
@@ -80,19 +116,13 @@ class Compiled:
         scale = as_float(scale, "scale")
         arguments, count = _arguments(inputs)
         if count is None:
-            value, gradients = self._replay(arguments, scale, gradients=True)
-            if not math.isfinite(value):
-                return self._eager(arguments, scale)
+            value, gradients = self._one(arguments, scale)
         else:
-            import numpy as np
-
-            seed = np.full(count, scale / count)
-            value, gradients = self._replay(arguments, seed, gradients=True)
-            value = float(np.mean(np.broadcast_to(value, (count,))))
-            gradients = _batch_sums(np, gradients, count)
-        for p, g in zip(self.params, gradients, strict=True):
-            p.grad += g
-        return float(value)
+            value, gradients = self._batch(arguments, count, scale)
+        with self._accumulating:  # p.grad += g is a read and a write: one thread at a time
+            for p, g in zip(self.params, gradients):  # noqa: B905 (one per parameter; plain zip)
+                p.grad += g
+        return value
 
     def evaluate(self, *inputs: Any) -> Any:
         """``fn``'s output(s) at these inputs, without gradients.
@@ -101,101 +131,215 @@ class Compiled:
         (equal-length sequences or arrays): a list with one such result per example.
         """
         arguments, count = _arguments(inputs)
-        outputs = self._replay(arguments, 1.0, gradients=False)
         if count is None:
-            return _shaped([float(v) for v in outputs], self._returns_list)
-        import numpy as np
+            rows = [self._outputs_one(arguments)]
+        else:
+            rows = self._outputs_batch(arguments, count)
+        as_list = self._traces[0].graph.returns_list
+        shaped = [row if as_list else row[0] for row in rows]
+        return shaped if count is not None else shaped[0]
 
-        rows = np.stack([np.broadcast_to(v, (count,)) for v in outputs], axis=1)
-        return [_shaped(row.tolist(), self._returns_list) for row in rows]
-
-    @property
-    def _returns_list(self) -> bool:
-        assert self._trace is not None
-        return self._trace.returns_list
-
-    def _replay(self, arguments: Sequence[Any], seed: Any, *, gradients: bool) -> Any:
-        """Run the replay on one example (floats) or a batch (arrays), tracing when needed; a
-        batch is traced on its first example."""
-        scalar = all(isinstance(a, float) for a in arguments)
-        first = list(arguments) if scalar else [float(a[0]) for a in arguments]
-        trace = self._current(first)
-        if gradients and len(trace.outputs) != 1:
-            raise TracingError(
-                f"compile: fn returned {len(trace.outputs)} Values; gradients need one (a loss); "
-                "use evaluate() for several outputs"
-            )
+    # -- one example -------------------------------------------------------------------------
+    def _one(self, example: list[float], scale: float) -> tuple[float, Sequence[float]]:
         data = [p.data for p in self.params]
-        if scalar:
+
+        def replay(trace: Trace) -> tuple[float, Sequence[float]] | None:
+            self._check_one_output(trace)
             try:
-                return trace.function(scalar=True, gradients=gradients)(seed, *arguments, *data)
+                result: tuple[float, Sequence[float]] = trace.function()(scale, *example, *data)
+            except _FLOAT_ERRORS:
+                return None
+            return result
+
+        result = self._applying(example, replay)
+        if result is None or not math.isfinite(result[0]):
+            return self._eager(example, scale)
+        return result
+
+    def _outputs_one(self, example: list[float]) -> list[float]:
+        data = [p.data for p in self.params]
+
+        def replay(trace: Trace) -> Sequence[float] | None:
+            try:
+                outputs: Sequence[float] = trace.function(gradients=False)(1.0, *example, *data)
+            except _FLOAT_ERRORS:
+                return None
+            return outputs
+
+        outputs = self._applying(example, replay)
+        return self._eager_outputs(example) if outputs is None else [float(v) for v in outputs]
+
+    def _applying(self, example: Sequence[float], replay: Callable[[Trace], R]) -> R:
+        """``replay`` of the first kept trace that applies to ``example``, else of a new one."""
+        try:
+            return self._kept_or_new(example, example, replay)
+        except Retrace:
+            raise TracingError(
+                "compile: fn compared Values differently when traced again on the same input; "
+                "a replay needs fn to build the same graph for the same input (no randomness)"
+            ) from None
+
+    def _kept_or_new(
+        self, inputs: Sequence[Any], first: Sequence[float], replay: Callable[[Trace], R]
+    ) -> R:
+        """``replay`` of the first kept trace whose guards hold (it raises Retrace otherwise),
+        else of a new trace of the example ``first``, which may raise Retrace itself."""
+        tried: list[Trace] = []
+        for result in self._first_kept(inputs, replay, tried):
+            return result
+        with self._tracing:
+            # Another thread may have traced this very branch while this one waited.
+            for result in self._first_kept(inputs, replay, tried):
+                return result
+            new = self._trace(first)
+        return replay(new)
+
+    def _first_kept(
+        self, inputs: Sequence[Any], replay: Callable[[Trace], R], tried: list[Trace]
+    ) -> list[R]:
+        """``[replay(trace)]`` for the first kept trace not in ``tried`` whose guards hold, or
+        nothing; the traces tried are added to ``tried``."""
+        for kept in tuple(self._traces):  # a copy: other threads may trace meanwhile
+            if any(kept is other for other in tried):
+                continue
+            self._check_inputs(kept, inputs)
+            tried.append(kept)
+            try:
+                return [replay(kept)]
             except Retrace:
-                self._retrace(first)
-                return self._current(first).function(scalar=True, gradients=gradients)(
-                    seed, *arguments, *data
-                )
+                continue
+        return []
+
+    def _trace(self, example: Sequence[float]) -> Trace:
+        with self._tracing:
+            new = trace(self.fn, self.params, example)
+            self._traces = [new, *self._traces[: KEPT_TRACES - 1]]
+            self.traces += 1
+        return new
+
+    def _eager(self, example: Sequence[float], scale: float) -> tuple[float, list[float]]:
+        """``fn`` run by the eager engine, so that domain errors and NaNs are reported exactly
+        as without compile (the replay computes with IEEE floats and does not stop on them)."""
+        root = self.fn(*map(Value, example))
+        assert isinstance(root, Value)  # _check_one_output checked that there is one output
+        return root.data, [scale * g for g in eager_gradients(root, self.params)]
+
+    def _eager_outputs(self, example: Sequence[float]) -> list[float]:
+        result = self.fn(*map(Value, example))
+        return [v.data for v in ([result] if isinstance(result, Value) else result)]
+
+    # -- a batch -----------------------------------------------------------------------------
+    def _batch(self, columns: list[Any], count: int, scale: float) -> tuple[float, list[float]]:
         import numpy as np
 
-        with np.errstate(all="ignore"):
-            try:
-                return trace.function(scalar=False, gradients=gradients)(seed, *arguments, *data)
-            except Retrace:
-                raise StructureError(
-                    "compile: the traced graph depends on a comparison of Values that comes out "
-                    "differently for some examples of this batch; a batch replay needs one graph "
-                    "for all examples (use an op with the branch inside it, such as relu or abs, "
-                    "or call the compiled function one example at a time)"
-                ) from None
+        data = self._parameters(np)
+        weight = scale / count  # each example's share of the mean
 
-    def _current(self, example: Sequence[float]) -> Trace:
-        if self._trace is None:
-            self._retrace(example)
-        assert self._trace is not None
-        if len(self._trace.inputs) != len(example):
+        def replay(trace: Trace, columns: list[Any]) -> Any:
+            self._check_one_output(trace)
+            with np.errstate(all="ignore"):
+                return trace.function(batch=True)(np.full(len(columns[0]), weight), *columns, data)
+
+        value, check, gradient = self._applying_batch(columns, replay)
+        if math.isfinite(_total(np, check)):  # every example's check is 0, none is NaN
+            mean = _total(np, value) / count if np.ndim(value) else value  # a uniform value
+            return float(mean), gradient.tolist()
+        outside = _outside(np, check, count)
+        # The examples outside are computed by the eager engine, the others replayed again.
+        loss, total = 0.0, np.zeros(len(self.params))
+        inside = [c[~outside] for c in columns]
+        if len(inside[0]):
+            value, _, gradient = self._applying_batch(inside, replay)
+            loss += float(np.sum(np.broadcast_to(value, (len(inside[0]),))))
+            total += gradient
+        for i in np.flatnonzero(outside):
+            value, gradient = _naming(int(i), self._eager, [float(c[i]) for c in columns], weight)
+            loss += value
+            total += gradient
+        return loss / count, total.tolist()
+
+    def _outputs_batch(self, columns: list[Any], count: int) -> list[list[float]]:
+        import numpy as np
+
+        data = self._parameters(np)
+
+        def replay(trace: Trace, columns: list[Any]) -> Any:
+            with np.errstate(all="ignore"):
+                return trace.function(batch=True, gradients=False)(1.0, *columns, data)
+
+        check, outputs = self._applying_batch(columns, replay)
+        rows: list[list[float]] = np.stack(
+            [np.broadcast_to(v, (count,)) for v in outputs], axis=1
+        ).tolist()
+        for i in np.flatnonzero(_outside(np, check, count)):
+            rows[i] = _naming(int(i), self._eager_outputs, [float(c[i]) for c in columns])
+        return rows
+
+    def _parameters(self, np: Any) -> Any:
+        """The parameters' values as an array, read from ``p.data`` now."""
+        return np.fromiter(map(_DATA, self.params), float, len(self.params))
+
+    def _applying_batch(self, columns: list[Any], replay: Callable[[Trace, list[Any]], R]) -> R:
+        """``replay`` of the first kept trace whose guards hold for every example, else of a new
+        trace of the first example; :class:`StructureError` if that one does not hold either."""
+        first = [float(c[0]) for c in columns]
+
+        def on_batch(trace: Trace) -> R:
+            return replay(trace, columns)
+
+        try:
+            result: R = _naming(0, self._kept_or_new, columns, first, on_batch)
+            return result
+        except Retrace:
+            raise StructureError(
+                "compile: the traced graph depends on a comparison of Values that comes out "
+                "differently for some examples of this batch; a batch replay needs one graph "
+                "for all examples (use an op with the branch inside it, such as relu or abs, "
+                "or call the compiled function one example at a time)"
+            ) from None
+
+    def _check_one_output(self, trace: Trace) -> None:
+        if len(trace.graph.outputs) != 1:
             raise TracingError(
-                f"compile: fn was traced with {len(self._trace.inputs)} inputs, "
+                f"compile: fn returned {len(trace.graph.outputs)} Values; gradients need one "
+                "(a loss); use evaluate() for several outputs"
+            )
+
+    def _check_inputs(self, kept: Trace, example: Sequence[Any]) -> None:
+        if len(kept.graph.inputs) != len(example):
+            raise TracingError(
+                f"compile: fn was traced with {len(kept.graph.inputs)} inputs, "
                 f"called with {len(example)}"
             )
-        return self._trace
-
-    def _retrace(self, example: Sequence[float]) -> None:
-        self._trace = trace(self.fn, self.params, example)
-        self.traces += 1
-
-    def _eager(self, example: Sequence[float], scale: float) -> float:
-        """Run ``fn`` itself, so that domain errors and NaNs are reported exactly as without
-        compile (the replay computes with IEEE floats and does not stop on them)."""
-        root = self.fn(*map(Value, example))
-        assert isinstance(root, Value)  # _replay checked that there is one output
-        root.backward(scale)
-        return float(root.data)
 
 
-def _batch_sums(np: Any, gradients: Sequence[Any], count: int) -> list[float]:
-    """Each gradient summed over the batch, the per-example arrays in one stacked sum (one NumPy
-    call rather than one per parameter). A plain number is the same for every example."""
-    sums = [0.0 if np.shape(g) == (count,) else float(g) * count for g in gradients]
-    per_example = [i for i, g in enumerate(gradients) if np.shape(g) == (count,)]
-    if per_example:
-        totals = np.stack([gradients[i] for i in per_example]).sum(axis=1)
-        for i, total in zip(per_example, totals.tolist(), strict=True):
-            sums[i] = total
-    return sums
+def _naming(index: int, run: Callable[..., R], *arguments: Any) -> R:
+    """``run(*arguments)`` for one example of a batch; its DomainError names the example."""
+    try:
+        return run(*arguments)
+    except DomainError as error:
+        raise DomainError(f"example {index} of the batch: {error}") from None
 
 
-def _shaped(values: list[float], as_list: bool) -> Any:
-    return values if as_list else values[0]
+def _total(np: Any, x: Any) -> Any:
+    """The sum of an array (np.add.reduce: NumPy's sum without its Python wrapper)."""
+    return np.add.reduce(x, axis=None)
+
+
+def _outside(np: Any, check: Any, count: int) -> Any:
+    """The examples at which a batch replay's check is not finite."""
+    return ~np.isfinite(np.broadcast_to(check, (count,)))
 
 
 def _arguments(inputs: Sequence[Any]) -> tuple[list[Any], int | None]:
     """One example as floats (and no batch size), or a batch as one float array per input,
     checked to be 1-D, non-empty and of equal length (and its size)."""
-    if inputs and all(_is_number(x) for x in inputs):
+    if all(_is_number(x) for x in inputs):
         return [as_float(x, f"input {i}") for i, x in enumerate(inputs)], None
     import numpy as np
 
     arrays = [np.asarray(c, dtype=float) for c in inputs]
-    if not arrays or any(a.ndim != 1 for a in arrays) or len({len(a) for a in arrays}) != 1:
+    if any(a.ndim != 1 for a in arrays) or len({len(a) for a in arrays}) != 1:
         shapes = [a.shape for a in arrays]
         raise ValueError(
             "compile: a batch is one equal-length sequence (or 1-D array) per input, "

@@ -1,0 +1,351 @@
+"""The batch replay: a traced graph written for NumPy arrays, one row per example.
+
+Every node that depends on an input holds one number per example: an array. A node that
+depends on no input (a parameter, a constant, what is computed from them) is the same for every
+example, a plain number, and its gradient is a sum over the batch. Nodes are written one by one,
+as in the one-example replay (:mod:`autograd.replay.writer`), except for groups
+(:mod:`autograd.replay.layers`):
+
+* a layer of ``linear`` nodes Z = X Wᵀ + b is one matrix product, and so is its backward pass,
+  which gives ∂L/∂W = ∂L/∂Zᵀ X summed over the batch by the product itself, ∂L/∂b = Σ ∂L/∂Z
+  over the batch and ∂L/∂X = ∂L/∂Z W;
+* an op applied to each member of a group is one array operation on the group's matrix, and so
+  is each term of its chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z.
+
+The parameters' gradients are summed over the batch in one reduction at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from autograd.ops import Total
+from autograd.replay.layers import Elementwise, Group, Layer, find_groups, schedule
+from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
+from autograd.replay.writer import Graph, Writer, sum_of
+from autograd.value import Value
+
+
+def write_batch(graph: Graph, *, gradients: bool) -> str:
+    """The batch replay's source: ``replay(seed, x0 … xn, P)`` with one array per input, the
+    parameters' values as an array ``P``, and ``seed`` the weight of each example's gradient.
+
+    It returns the first output, a check and the gradients ``∂/∂params`` summed over the batch
+    (an array), or, without gradients, the check and the tuple of all outputs. The check is
+    finite for each example where every op with a domain gave finite numbers (and the output
+    too, with gradients), NaN elsewhere.
+    """
+    return BatchWriter(graph).source(gradients=gradients)
+
+
+class BatchWriter(Writer):
+    """Writes the batch replay (see :func:`write_batch`)."""
+
+    def __init__(self, graph: Graph):
+        super().__init__(graph, batch=True)
+        varying = {node for node in self.order if node not in self.uniform}
+        groups = find_groups(self.order, varying)
+        units = schedule(self.order, groups)
+        if units is None:  # groups that would need each other: write every node by itself
+            units = schedule(self.order, [])
+            assert units is not None
+        self.units = units
+        written: list[Group] = [unit for unit in units if not isinstance(unit, Value)]
+        #: Each group's number n: its matrix is zn, its gradient dzn.
+        self.number = {group: n for n, group in enumerate(written)}
+        self._by_members = {tuple(group.members): group for group in written}
+        self._group_of_member = {m: g for g in written for m in g.members}
+        #: Gradient pieces of parameters, summed over the batch: (code, parameter indices).
+        self.pieces: list[tuple[str, list[int]]] = []
+        self.index = {p: j for j, p in enumerate(graph.params)}
+        self.preamble: list[str] = []
+
+    def arguments(self) -> list[str]:
+        return ["seed", *(f"x{i}" for i in range(len(self.graph.inputs))), "P"]
+
+    def source(self, *, gradients: bool) -> str:
+        text = super().source(gradients=gradients)
+        used = sorted({int(j) for j in re.findall(r"\bp(\d+)\b", text)})
+        # Parameters used one by one are plain floats: NumPy's scalars compute more slowly.
+        prologue = [f"    p{j} = params[{j}]\n" for j in used]
+        if used:
+            prologue.insert(0, "    params = P.tolist()\n")
+        head, body = text.split("\n", 1)
+        return (
+            "".join(f"{line}\n" for line in self.preamble) + head + "\n" + "".join(prologue) + body
+        )
+
+    # -- forward ---------------------------------------------------------------------------
+    def forward(self) -> list[Any]:
+        for node in self.order:
+            if node.rule is None and node not in self.names:
+                self.names[node] = constant(node.data)
+        for unit in self.units:
+            if isinstance(unit, Value):
+                self.forward_node(unit)
+            elif isinstance(unit, Layer):
+                self.forward_layer(unit)
+            else:
+                self.forward_elementwise(unit)
+        for node in self.order:
+            self.write_guards(node)
+        return self.units
+
+    def forward_node(self, node: Value) -> None:
+        covered, rest = self.covered_groups(node)
+        if not covered:
+            super().forward_node(node)
+            return
+        terms = [Symbol(f"z{self.number[g]}.sum(axis=1)") for g in covered]
+        name = self.assign(self.new_value(), sum_of([*terms, *(self.names[x] for x in rest)]))
+        self.names[node] = name
+
+    def covered_groups(self, node: Value) -> tuple[list[Group], list[Value]]:
+        """For a sum (``total``) of whole groups, each member once: those groups, summed over
+        each row in one reduction, and the other terms."""
+        if not isinstance(node.rule, Total) or node in self.uniform:
+            return [], []
+        count: dict[Group, int] = {}
+        for x in node.inputs:
+            group = self._group_of_member.get(x)
+            if group is not None:
+                count[group] = count.get(group, 0) + 1
+        inputs = set(node.inputs)
+        covered = [
+            g for g, n in count.items() if n == len(g.members) and inputs.issuperset(g.members)
+        ]
+        inside = {m for g in covered for m in g.members}
+        return covered, [x for x in node.inputs if x not in inside]
+
+    def forward_layer(self, layer: Layer) -> None:
+        n = self.number[layer]
+        k, width = len(layer.members), len(layer.inputs)
+        self.lines.append(
+            f"# a layer: {k} linear node{'s' if k > 1 else ''} on the same {width} inputs"
+        )
+        inputs = self.inputs_matrix(layer)
+        self.lines.append(f"w{n} = {self.matrix(layer.weights)}")
+        product = f"{inputs} @ w{n}.T"
+        if any(b.rule is not None or b.data != 0.0 or b in self.index for b in layer.biases):
+            self.lines.append(f"b{n} = {self.vector(layer.biases)}")
+            product += f" + b{n}"
+        self.lines.append(f"z{n} = {product}")
+        self.name_members(layer)
+
+    def inputs_matrix(self, layer: Layer) -> str:
+        """The layer's inputs as a matrix: a group's own, or their columns side by side."""
+        group = self.group_of(layer.inputs)
+        if group is not None:
+            return f"z{self.number[group]}"
+        n = self.number[layer]
+        together = "stack" if not any(x in self.uniform for x in layer.inputs) else "columns"
+        self.lines.append(f"a{n} = {together}({self.listed(layer.inputs)})")
+        return f"a{n}"
+
+    def group_of(self, nodes: Sequence[Value]) -> Group | None:
+        """The group whose members are exactly ``nodes``, in order, if there is one."""
+        return self._by_members.get(tuple(nodes))
+
+    def forward_elementwise(self, group: Elementwise) -> None:
+        n = self.number[group]
+        operands = [self.operand(o) for o in group.operands]
+        value = symbol_of(group.rule.forward(self.m, *operands))
+        self.lines.append(f"z{n} = {value.code}")
+        self.name_members(group)
+        if group.rule.has_domain:
+            local = group.rule.derivatives(self.m, Symbol(f"z{n}"), *operands)
+            self.check_rows([Symbol(f"z{n}"), *(d for d in local if isinstance(d, Symbol))])
+
+    def operand(self, operand: Group | Value) -> Symbol:
+        """An operand of an elementwise group: a group's matrix, or a node for every member
+        (an example's number repeated along its row)."""
+        if not isinstance(operand, Value):
+            return Symbol(f"z{self.number[operand]}")
+        name = self.names[operand]
+        return name if operand in self.uniform else Symbol(f"{name.code}[:, None]")
+
+    def name_members(self, group: Group) -> None:
+        n = self.number[group]
+        for j, member in enumerate(group.members):
+            self.names[member] = Symbol(f"z{n}[:, {j}]")
+
+    def check_rows(self, terms: list[Symbol]) -> None:
+        self.checks.append(Symbol(f"row_sums({sum_of(terms).code})"))
+
+    def matrix(self, rows: list[list[Value]]) -> str:
+        """The weights as a matrix: a view of the parameters where they lie in order, else built
+        from each weight's name."""
+        if all(w in self.index for row in rows for w in row):
+            return self.parameters_at([[self.index[w] for w in row] for row in rows])
+        return "array([" + ", ".join(f"[{self.listed(row)}]" for row in rows) + "])"
+
+    def vector(self, nodes: list[Value]) -> str:
+        if all(b in self.index for b in nodes):
+            indices = [self.index[b] for b in nodes]
+            start, stride = indices[0], (indices[1] - indices[0] if len(indices) > 1 else 1)
+            if stride > 0 and indices == list(range(start, indices[-1] + 1, stride)):
+                return f"P[{start}:{indices[-1] + 1}{f':{stride}' if stride > 1 else ''}]"
+            return self.indexed(indices)
+        return f"array([{self.listed(nodes)}])"
+
+    def listed(self, nodes: Sequence[Value]) -> str:
+        return ", ".join(self.names[node].code for node in nodes)
+
+    def parameters_at(self, indices: list[list[int]]) -> str:
+        """``P`` (the parameters as an array) at these indices, as a matrix: a reshaped slice
+        where each row lies a fixed stride after the one before, else an index array."""
+        k, width = len(indices), len(indices[0])
+        start = indices[0][0]
+        stride = indices[1][0] - start if k > 1 else width
+        regular = all(
+            index == start + j * stride + i
+            for j, row in enumerate(indices)
+            for i, index in enumerate(row)
+        )
+        if regular and stride >= width and start + k * stride <= len(self.index):
+            columns = "" if stride == width else f"[:, :{width}]"
+            return f"P[{start}:{start + k * stride}].reshape({k}, {stride}){columns}"
+        return self.indexed(indices)
+
+    def indexed(self, indices: Any) -> str:
+        """``P`` at an index array, written once before the replay."""
+        name = self.constant_array(indices)
+        return f"P[{name}]"
+
+    def constant_array(self, numbers: Any) -> str:
+        name = f"INDEX{len(self.preamble)}"
+        self.preamble.append(f"{name} = array({numbers!r})")
+        return name
+
+    # -- backward --------------------------------------------------------------------------
+    def backward_unit(self, unit: Any) -> None:
+        if isinstance(unit, Value):
+            covered, rest = self.covered_groups(unit)
+            if covered:
+                self.backward_sum(unit, covered, rest)
+            else:
+                super().backward_unit(unit)
+            return
+        upstream = self.group_gradient(unit)
+        if upstream is None:
+            return
+        if isinstance(unit, Layer):
+            self.backward_layer(unit, upstream)
+        else:
+            self.backward_elementwise(unit, upstream)
+
+    def backward_sum(self, node: Value, covered: list[Group], rest: list[Value]) -> None:
+        """∂Σ/∂xᵢ = 1 for every term: each group gets the row's gradient, repeated."""
+        upstream = self.gradient_of(node)
+        if upstream is None:
+            return
+        for group in covered:
+            if any(m in self.needs_grad for m in group.members):
+                self.add(group, Symbol(f"repeat({upstream.code}, {len(group.members)})"))
+        for x in rest:
+            if x in self.needs_grad:
+                self.add(x, upstream)
+
+    def group_gradient(self, group: Group) -> Symbol | None:
+        """The group's gradient, a matrix: the terms of groups that use it whole, plus a column
+        for each member that nodes by themselves use."""
+        if not any(m in self.needs_grad for m in group.members):
+            return None
+        whole = self.grads.pop(group, None)
+        parts = [self.grads.pop(m, None) for m in group.members]
+        if all(part is None for part in parts):
+            return whole
+        if len(parts) == 1:
+            assert parts[0] is not None
+            columns = Symbol(f"{wrap(parts[0], ATOM)}[:, None]")
+        else:
+            listed = ", ".join(part.code if part is not None else "0.0" for part in parts)
+            columns = Symbol(f"columns({listed})")
+        n = self.number[group]
+        gradient = columns if whole is None else whole + columns
+        self.lines.append(f"dz{n} = {gradient.code}")
+        return Symbol(f"dz{n}")
+
+    def backward_layer(self, layer: Layer, upstream: Symbol) -> None:
+        n = self.number[layer]
+        self.lines.append(
+            "# the layer's chain rule: ∂L/∂W = ∂L/∂Zᵀ X, ∂L/∂b = Σ ∂L/∂Z, ∂L/∂X = ∂L/∂Z W"
+        )
+        grad = upstream.code
+        inputs = f"z{self.number[g]}" if (g := self.group_of(layer.inputs)) else f"a{n}"
+        weights = [w for row in layer.weights for w in row]
+        if any(w in self.needs_grad for w in weights):
+            self.lines.append(f"dw{n} = {grad}.T @ {inputs}")
+            self.distribute(f"dw{n}", layer.weights)
+        if any(b in self.needs_grad for b in layer.biases):
+            self.lines.append(f"db{n} = column_sums({grad})")
+            self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
+        if any(x in self.needs_grad for x in layer.inputs):
+            # For one linear node, the product of a column and a row is a plain product.
+            times = "*" if len(layer.members) == 1 else "@"
+            self.lines.append(f"da{n} = {grad} {times} w{n}")
+            if g is not None:
+                self.add(g, Symbol(f"da{n}"))
+            else:
+                for i, x in enumerate(layer.inputs):
+                    if x in self.needs_grad:
+                        self.add(x, Symbol(f"da{n}[:, {i}]"))
+
+    def distribute(self, name: str, nodes: list[list[Value]], *, vector: bool = False) -> None:
+        """Pass a matrix of gradients summed over the batch on to the nodes it belongs to."""
+        if all(w in self.index for row in nodes for w in row):
+            flat = name if vector else f"{name}.ravel()"
+            self.pieces.append((flat, [self.index[w] for row in nodes for w in row]))
+            return
+        for j, row in enumerate(nodes):
+            for i, w in enumerate(row):
+                if w in self.needs_grad:
+                    self.add(
+                        w, Symbol(f"{name}[{j}]" if vector else f"{name}[{j}, {i}]"), summed=True
+                    )
+
+    def backward_elementwise(self, group: Elementwise, upstream: Symbol) -> None:
+        n = self.number[group]
+        operands = [self.operand(o) for o in group.operands]
+        local = group.rule.derivatives(self.m, Symbol(f"z{n}"), *operands)
+        for operand, derivative in zip(group.operands, local, strict=True):
+            term = symbol_of(derivative) * upstream
+            if not isinstance(operand, Value):
+                if any(m in self.needs_grad for m in operand.members):
+                    self.add(operand, term)
+            elif operand in self.needs_grad:
+                if operand in self.uniform:
+                    self.add(operand, Symbol(f"batch_sum({term.code})"), summed=True)
+                else:
+                    self.add(operand, Symbol(f"row_sums({term.code})"))
+
+    # -- what the replay returns -----------------------------------------------------------
+    def check_symbol(self, *values: Symbol) -> str:
+        """One number per example: 0 where every check is finite, NaN elsewhere."""
+        test = self.checked(*values)
+        return "0.0" if test is None else test.code
+
+    def returned(self, root: Value) -> str:
+        check = self.check_symbol(self.names[root])
+        summed = [(j, self.sums[p]) for p, j in self.index.items() if p in self.sums]
+        if summed:
+            listed = ", ".join(s.code for _, s in summed)
+            self.pieces.append((f"[{listed}]", [j for j, _ in summed]))
+        per_example = [(j, self.grads[p]) for p, j in self.index.items() if p in self.grads]
+        if per_example:
+            listed = ", ".join(g.code for _, g in per_example)
+            self.pieces.append((f"batch_sums({listed})", [j for j, _ in per_example]))
+        size = len(self.index)
+        if not self.pieces:
+            return f"{self.names[root].code}, {check}, array([0.0] * {size})"
+        # One reduction: every piece added into the gradient of the parameter it belongs to.
+        index = self.constant_array([j for _, js in self.pieces for j in js])
+        pieces = ", ".join(code for code, _ in self.pieces)
+        self.lines.append(f"gradient = bincount({index}, concatenate([{pieces}]), {size})")
+        return f"{self.names[root].code}, {check}, gradient"
+
+    def outputs_returned(self) -> str:
+        check = self.check_symbol()
+        return f"{check}, ({', '.join(self.names[o].code for o in self.graph.outputs)},)"

@@ -1,0 +1,110 @@
+"""What generated code runs with: the functions its lines call, for floats and for NumPy arrays.
+
+The one-example replay calls the op table's own float functions (:mod:`autograd.floatmath`);
+the batch replay calls their NumPy counterparts below, which give the same answers, NaN and inf
+included (tests compare both replays with the eager engine at such points). NumPy is imported
+only when a batch is replayed.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+from autograd.floatmath import FLOATS
+from autograd.ops import MATH_FUNCTIONS
+
+
+class Retrace(Exception):
+    """A guard failed: the traced graph does not apply to this input."""
+
+
+class Outside(Exception):
+    """An op with a domain gave a non-finite value or derivative in a one-example replay: the
+    example is computed by the eager engine, which checks the op's domain."""
+
+
+def float_namespace() -> dict[str, Any]:
+    """The runtime functions for one example: the op table's float namespace."""
+    names: dict[str, Any] = {name: getattr(FLOATS, name) for name in MATH_FUNCTIONS}
+    # Call math's own functions where FloatMath's only adds IEEE handling that they don't need
+    # (math.sin(inf) raises ValueError, and the replay then hands the example to eager).
+    names.update(tanh=math.tanh, sin=math.sin, cos=math.cos)
+    names.update(inf=math.inf, nan=math.nan, retrace=Retrace, outside=Outside)
+    return names
+
+
+def array_namespace() -> dict[str, Any]:
+    """NumPy versions of the runtime functions, for the batch replay, and the array helpers the
+    batch writer (:mod:`autograd.replay.batch`) calls."""
+    import numpy as np
+
+    def sigmoid(x: Any) -> Any:
+        return np.exp(-np.logaddexp(0.0, -x))  # σ(x) = e^(−softplus(−x)), stable both ways
+
+    # 0 at NaN, as FloatMath.relu (np.maximum would give NaN); a partial calls NumPy directly.
+    relu = functools.partial(np.fmax, 0.0)
+
+    def step(x: Any) -> Any:
+        return _integers(np.greater(x, 0.0))  # 0 at NaN, as FloatMath.step
+
+    def sign(x: Any) -> Any:
+        return _integers(np.greater(x, 0.0)) - _integers(np.less(x, 0.0))  # 0 at NaN too
+
+    def _integers(mask: Any) -> Any:
+        """A mask as 0s and 1s that arithmetic treats as numbers: the booleans' own bytes read
+        as small integers (an optimisation: no new array, and a product with it costs what a
+        product with the mask does, a third less than converting to floats first)."""
+        return mask.view(np.int8) if isinstance(mask, np.ndarray) else float(mask)
+
+    def columns(*xs: Any) -> Any:
+        """The examples' numbers as a matrix, one column per argument (numbers broadcast)."""
+        return np.stack(np.broadcast_arrays(*xs), axis=1)
+
+    def stack(*xs: Any) -> Any:
+        """Arrays of one number per example as a matrix, one column per array (a transposed
+        view: one C call, where np.stack makes several)."""
+        return np.array(xs).T
+
+    def repeat(x: Any, width: int) -> Any:
+        """One number per example, repeated along its row: a matrix of ``width`` columns."""
+        return np.broadcast_to(x[:, None], (len(x), width))
+
+    def never(test: Any) -> bool:
+        return not np.any(test)
+
+    def batch_sums(*xs: Any) -> Any:
+        """Each per-example array summed over the batch, in one stacked sum."""
+        return np.stack(xs).sum(axis=1)
+
+    return {
+        "exp": np.exp,
+        "log": np.log,
+        "sqrt": np.sqrt,
+        "power": np.power,
+        "tanh": np.tanh,
+        "sigmoid": sigmoid,
+        "softplus": lambda x: np.logaddexp(0.0, x),
+        "sin": np.sin,
+        "cos": np.cos,
+        "abs": np.abs,
+        "sign": sign,
+        "relu": relu,
+        "step": step,
+        "always": np.all,
+        "never": never,
+        "columns": columns,
+        "stack": stack,
+        "repeat": repeat,
+        "array": np.array,
+        "batch_sum": functools.partial(np.add.reduce, axis=None),
+        "batch_sums": batch_sums,
+        "row_sums": functools.partial(np.add.reduce, axis=1),
+        "column_sums": functools.partial(np.add.reduce, axis=0),
+        "concatenate": np.concatenate,
+        "bincount": np.bincount,
+        "inf": math.inf,
+        "nan": math.nan,
+        "retrace": Retrace,
+    }

@@ -1,0 +1,261 @@
+"""The batch replay finds the layers of a graph: linear nodes on the same inputs become one
+matrix product, an op over a layer one array operation; results are the eager engine's."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from autograd import Value, compile, linear, total
+
+ACTIVATIONS = {
+    "relu": lambda v: v.relu(),
+    "tanh": lambda v: v.tanh(),
+    "sigmoid": lambda v: v.sigmoid(),
+    "softplus": lambda v: v.softplus(),
+    "square": lambda v: v * v,
+    "leaky_relu": lambda v: v.leaky_relu(0.1),
+    "abs": abs,
+    "log": lambda v: (v * v + 1.0).log(),
+    "identity": lambda v: v,
+}
+
+
+def eager_mean(fn, params, rows):
+    """The mean of fn over the rows and its gradient, by the eager engine."""
+    for p in params:
+        p.grad = 0.0
+    mean = total([fn(*row) for row in rows]) / len(rows)
+    mean.backward()
+    grads = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    return mean.data, grads
+
+
+def replayed_mean(fn, params, rows):
+    compiled = compile(fn, params)
+    value = compiled(*[np.array(column) for column in zip(*rows, strict=True)])
+    grads = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    return value, grads, compiled
+
+
+def assert_agree(fn, params, rows):
+    expected_value, expected_grads = eager_mean(fn, params, rows)
+    value, grads, compiled = replayed_mean(fn, params, rows)
+    assert value == pytest.approx(expected_value, rel=1e-9, abs=1e-12)
+    assert grads == pytest.approx(expected_grads, rel=1e-9, abs=1e-12)
+    return compiled
+
+
+def hinge_of(model):
+    def loss(x1, x2, y):
+        return (1.0 - y * model([x1, x2])).relu()
+
+    return loss
+
+
+def moons_rows(n=20):
+    x, y = nn.datasets.make_moons(n, noise=0.1, seed=1)
+    return [[a, b, 2.0 * label - 1.0] for (a, b), label in zip(x, y, strict=True)]
+
+
+def matrix_products(source):
+    return len(re.findall(r" @ ", source))
+
+
+# -- what the batch source looks like ------------------------------------------------------------
+def test_each_layer_of_an_mlp_is_one_matrix_product_forward_and_backward():
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    compiled = assert_agree(hinge_of(model), model.parameters(), moons_rows())
+    source = compiled.batch_source
+    # Three layers forward; backward, ∂L/∂W for each and ∂L/∂X for the two that have a layer
+    # before them (that of the one output neuron, a column times a row, is a plain product).
+    assert matrix_products(source) == 3 + 3 + 1
+    assert re.search(r"da\d+ = \w+ \* w\d+", source)
+    assert "z1 = relu(z0)" in source  # the activation of a whole layer in one operation
+    assert len(source.splitlines()) < 60  # not one line per node: the graph has 337 parameters
+
+
+def test_the_one_example_source_stays_one_line_per_op():
+    model = nn.MLP(2, [4, 1], seed=0)
+    compiled = compile(hinge_of(model), model.parameters())
+    compiled(0.5, -0.2, 1.0)
+    assert " @ " not in compiled.source
+    assert "v0 = p2 + p0 * x0 + p1 * x1" in compiled.source
+
+
+def test_weights_stored_in_order_are_read_as_a_slice_of_the_parameters():
+    model = nn.MLP(2, [3, 1], seed=0)
+    compiled = assert_agree(hinge_of(model), model.parameters(), moons_rows(5))
+    # Neuron j's weights are parameters 3j and 3j + 1, its bias 3j + 2.
+    assert "w0 = P[0:9].reshape(3, 3)[:, :2]" in compiled.batch_source
+    assert "b0 = P[2:9:3]" in compiled.batch_source
+
+
+# -- any graph of that shape, not only nn's --------------------------------------------------
+def test_linear_nodes_on_the_same_inputs_are_a_layer_whatever_built_them():
+    ws = [[Value(0.1 * (i + j) - 0.3) for i in range(3)] for j in range(4)]
+    bias = Value(0.2)
+    params = [w for row in ws for w in row] + [bias]
+
+    def fn(x0, x1, x2):
+        xs = [x0, x1, x2]
+        # Written out of order, with a shared bias and a constant one, a sum over the layer.
+        zs = [linear(ws[j], xs, bias if j % 2 else 0.5) for j in (2, 0, 3, 1)]
+        return total([z.tanh() for z in zs]) * x1
+
+    rows = [[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [-1.5, 0.7, 0.0]]
+    compiled = assert_agree(fn, params, rows)
+    assert matrix_products(compiled.batch_source) == 2  # Z and ∂L/∂W (the inputs need none)
+    assert "tanh(z0)" in compiled.batch_source
+
+
+def test_weights_computed_from_parameters_or_constant_are_a_layer_too():
+    a, b = Value(0.5), Value(-1.5)
+
+    def fn(x0, x1):
+        rows = [[a * 2.0, b], [Value(0.25), a + b], [b * b, a]]  # one weight is a constant leaf
+        return total([linear(row, [x0, x1], a).sigmoid() for row in rows])
+
+    compiled = assert_agree(fn, [a, b], [[0.5, -1.0], [2.0, 0.3]])
+    assert "w0 = array([[" in compiled.batch_source
+
+
+def test_a_parameter_used_in_several_places_gets_every_share_of_its_gradient():
+    w = Value(0.7)
+    other = Value(-0.4)
+
+    def fn(x0, x1):
+        zs = [linear([w, w], [x0, x1], w), linear([other, w], [x0, x1], other)]
+        return total([z.relu() for z in zs]) + w * x0
+
+    assert_agree(fn, [w, other], [[0.5, 1.0], [-2.0, 0.5], [1.0, 1.0]])
+
+
+def test_linear_nodes_whose_weights_vary_with_the_example_are_replayed_one_by_one():
+    w = Value(0.3)
+
+    def fn(x0, x1):
+        return total([linear([x0, w], [x1, x1], w).tanh(), linear([x1, w], [x1, x1], 0.1).tanh()])
+
+    compiled = assert_agree(fn, [w], [[0.5, -1.0], [2.0, 0.3]])
+    assert " @ " not in compiled.batch_source
+
+
+def test_a_layer_member_used_alone_is_read_as_a_column():
+    model = nn.MLP(3, [5, 4], seed=2)
+
+    def fn(x0, x1, x2):
+        outputs = model([x0, x1, x2])
+        return outputs[2] * outputs[0] + outputs[3].exp()
+
+    rows = [[0.5, -1.0, 0.2], [1.0, 0.0, -0.3]]
+    compiled = assert_agree(fn, model.parameters(), rows)
+    assert re.search(r"z\d+\[:, 2\]", compiled.batch_source)
+
+
+def test_elementwise_ops_over_two_layers_and_a_shared_input_are_array_ops():
+    first, second = nn.Layer(2, 3, "linear", seed=1), nn.Layer(2, 3, "tanh", seed=2)
+    params = first.parameters() + second.parameters()
+
+    def fn(x0, x1):
+        # (Two layers on the very same inputs would be one layer of six linear nodes.)
+        pairs = zip(first([x0, x1]), second([x1, x0]), strict=True)
+        return total([(a + b * x0).sigmoid() for a, b in pairs])
+
+    compiled = assert_agree(fn, params, [[0.5, -1.0], [2.0, 0.3], [0.0, 0.0]])
+    assert "[:, None]" in compiled.batch_source  # x0, one number per example, along each row
+
+
+def test_a_uniform_input_of_a_layer_is_broadcast_over_the_batch():
+    scale = Value(1.5)
+    model = nn.Layer(3, 2, "relu", seed=3)
+
+    def fn(x0, x1):
+        return total(model([x0, x1, scale * scale]))
+
+    assert_agree(fn, [scale, *model.parameters()], [[0.5, -1.0], [2.0, 0.3]])
+
+
+# -- property tests: random layered graphs and batches ---------------------------------------
+@st.composite
+def networks(draw):
+    """A random network of layers of linear nodes, each with an activation, and a loss; its
+    parameters in a random order; the rows of a batch."""
+    n_inputs = draw(st.integers(1, 3))
+    sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    number = st.floats(-1.5, 1.5, allow_nan=False, allow_infinity=False)
+    params: list[Value] = []
+    layers = []
+    width = n_inputs
+    for size in sizes:
+        weights = [[Value(draw(number)) for _ in range(width)] for _ in range(size)]
+        biases = [Value(draw(number)) if draw(st.booleans()) else 0.0 for _ in range(size)]
+        params += [w for row in weights for w in row] + [b for b in biases if isinstance(b, Value)]
+        activation = ACTIVATIONS[draw(st.sampled_from(sorted(ACTIVATIONS)))]
+        layers.append((weights, biases, activation, draw(st.booleans())))
+        width = size
+    scale = Value(draw(number))
+    params.append(scale)
+    order = draw(st.permutations(range(len(params))))
+    params = [params[i] for i in order]
+    loss = draw(st.sampled_from(["hinge", "square", "logistic", "product"]))
+
+    def fn(*inputs):
+        h = list(inputs[:n_inputs])
+        target = inputs[n_inputs]
+        for weights, biases, activation, residual in layers:
+            out = [activation(linear(row, h, b)) for row, b in zip(weights, biases, strict=True)]
+            if residual and len(out) == len(h):
+                out = [o + scale * x for o, x in zip(out, h, strict=True)]
+            h = out
+        score = total(h)
+        if loss == "hinge":
+            return (1.0 - target * score).relu()
+        if loss == "square":
+            return (score - target) ** 2
+        if loss == "logistic":
+            return score.softplus() - target * score + 0.01 * total([p * p for p in params])
+        return score * h[0] * scale + target
+
+    coordinate = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+    row = st.tuples(*[coordinate] * n_inputs, st.sampled_from([-1.0, 1.0]))
+    rows = draw(st.lists(row, min_size=1, max_size=6))
+    return fn, params, [list(r) for r in rows]
+
+
+@given(networks())
+def test_batch_replays_of_random_networks_agree_with_eager(network):
+    fn, params, rows = network
+    assert_agree(fn, params, rows)
+
+
+@given(networks())
+def test_one_example_replays_of_random_networks_agree_with_eager(network):
+    fn, params, rows = network
+    expected_value, expected_grads = eager_mean(fn, params, rows[:1])
+    compiled = compile(fn, params)
+    assert compiled(*rows[0]) == pytest.approx(expected_value, rel=1e-12, abs=1e-12)
+    assert [p.grad for p in params] == pytest.approx(expected_grads, rel=1e-9, abs=1e-12)
+
+
+@given(networks())
+def test_evaluated_outputs_of_random_networks_agree_with_eager(network):
+    fn, params, rows = network
+
+    def outputs(*inputs):
+        return [fn(*inputs), fn(*inputs) * 2.0]
+
+    compiled = compile(outputs, params)
+    columns = [np.array(column) for column in zip(*rows, strict=True)]
+    replayed = compiled.evaluate(*columns)
+    for row, result in zip(rows, replayed, strict=True):
+        assert result == pytest.approx([v.data for v in outputs(*row)], rel=1e-9, abs=1e-12)
