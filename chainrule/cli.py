@@ -21,6 +21,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a parse error is a ``UsageError`` like every other expected mistake."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.endswith("expected one argument"):
+            # argparse reads a value that starts with '-' as the next option.
+            option = message.removeprefix("argument ").partition(":")[0].split("/")[-1]
+            message += f" (write a value that starts with '-' after '=': {option}=-x)"
         raise UsageError(f"{self.prog}: {message}")
 
 

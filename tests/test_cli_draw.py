@@ -306,3 +306,11 @@ def test_the_installed_command_refuses_hostile_input_without_a_traceback(tmp_pat
     assert run.stderr.startswith("chainrule: error: only the engine's functions can be called")
     assert run.stderr.count("\n") == 1 and run.stdout == ""
     assert os.listdir(tmp_path) == []
+
+
+def test_a_value_that_starts_with_a_dash_is_given_after_an_equals_sign(tmp_path, capsys):
+    out = tmp_path / "f.svg"
+    assert main(["draw", "x*y", "x=1", "y=2", "--title", "-x", "-o", str(out)]) == 2
+    assert "write a value that starts with '-' after '=': --title=-x" in capsys.readouterr().err
+    assert main(["draw", "x*y", "x=1", "y=2", "--title=-x", "-o", str(out)]) == 0
+    assert out.exists()

@@ -138,7 +138,7 @@ def test_chainrule_draw_takes_any_title(
     folder = tmp_path_factory.mktemp("titles")
     for name in ("f.svg", "f.html"):
         run = subprocess.run(
-            [CHAINRULE, "draw", "x*y", "x=1", "y=2", "--title", title, "-o", folder / name],
+            [CHAINRULE, "draw", "x*y", "x=1", "y=2", f"--title={title}", "-o", folder / name],
             capture_output=True,
             text=True,
         )

@@ -43,8 +43,8 @@ def array_namespace() -> dict[str, Any]:
     def sigmoid(x: Any) -> Any:
         return np.exp(-np.logaddexp(0.0, -x))  # σ(x) = e^(−softplus(−x)), stable both ways
 
-    # 0 at NaN, as FloatMath.relu (np.maximum would give NaN); a partial calls NumPy directly.
-    relu = functools.partial(np.fmax, 0.0)
+    # NaN stays NaN, as in FloatMath.relu (np.fmax would give 0); a partial calls NumPy directly.
+    relu = functools.partial(np.maximum, 0.0)
 
     def step(x: Any) -> Any:
         return _integers(np.greater(x, 0.0))  # 0 at NaN, as FloatMath.step

@@ -148,7 +148,7 @@ def _extended(sum_: Symbol, piece: str) -> Symbol:
 class SymbolMath:
     """The op table's namespace on symbols: evaluating a rule here writes its code.
 
-    ``scalar=True`` writes branches inline (``x if x > 0.0 else 0.0``), the fastest form for
+    ``scalar=True`` writes branches inline (``0.0 if x <= 0.0 else x``), the fastest form for
     floats; otherwise functions of the array namespace are called.
     """
 
@@ -195,10 +195,11 @@ class SymbolMath:
         return call("power", x, y)
 
     # The inline forms below compute what FloatMath.relu and FloatMath.step compute, NaN
-    # included (a comparison with NaN is false): tests check the replays against eager at NaN.
+    # included (a comparison with NaN is false, so relu keeps it and step gives 0): tests check
+    # the replays against eager at NaN.
     def relu(self, x: Operand) -> Symbol:
         s = symbol_of(x)
-        return Symbol(f"({s.code} if {s.code} > 0.0 else 0.0)") if self.scalar else call("relu", s)
+        return Symbol(f"(0.0 if {s.code} <= 0.0 else {s.code})") if self.scalar else call("relu", s)
 
     def step(self, x: Operand) -> Symbol:
         s = symbol_of(x)
