@@ -60,7 +60,7 @@ pytest: install
 
 test: lint types pytest
 
-demo: install
+demo: $(STAMP)
 	$(BIN)/chainrule train --out $(DEMO_DIR)
 
 # The API reference from the docstrings (pdoc) and the notebooks with their stored outputs, as HTML;
