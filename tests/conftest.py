@@ -35,3 +35,19 @@ def global_random_state() -> Iterator[None]:
     state = random.getstate()
     yield
     random.setstate(state)
+
+
+@pytest.fixture
+def graphviz_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every run of Graphviz's dot program during a test: the format asked for, in order."""
+    import graphviz
+
+    runs: list[str] = []
+    pipe = graphviz.Digraph.pipe
+
+    def counted(self: graphviz.Digraph, format: str | None = None, **kwargs: object) -> object:
+        runs.append(str(format))
+        return pipe(self, format, **kwargs)
+
+    monkeypatch.setattr(graphviz.Digraph, "pipe", counted)
+    return runs
