@@ -1,4 +1,4 @@
-"""Training with replays: a model's loss and outputs traced once and replayed on whole batches
+"""Compiled training: a model's loss and outputs traced once and replayed on whole batches
 (see :func:`autograd.compile`).
 
 The loss of a batch is the mean of the examples' losses, plus the penalties:

@@ -1,5 +1,9 @@
 """The compiled replay: a graph traced once and written out as straight-line Python.
 
+The words mean one thing each: to *compile* a function (:func:`compile`, ``fit(compile=True)``,
+``chainrule train --compile``) is to *trace* it once (call it on ``Value`` inputs and record the
+graph it builds) and write that graph out as code; every later call is a *replay* of that code.
+
 Read it top-down:
 
 * :mod:`autograd.replay.compiled`: :func:`compile` and :class:`Compiled`, what a user calls;
