@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEMO_DIR ?= demo
 SITE_DIR ?= site
 
-.PHONY: help install dot chromium test lint types pytest demo docs notebooks clean bench
+.PHONY: help install dot chromium torch test lint types pytest demo docs notebooks clean bench
 
 help:
 	@echo "make demo   set up .venv and run the demonstration (pictures in $(DEMO_DIR)/)"
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) dot chromium
+install: $(STAMP) dot chromium torch
 
 # Install a Debian package when its program is missing: apt-get as root or through sudo, or else
 # say exactly what to install. $(1): the program, $(2): the package, $(3): what it is for.
@@ -48,6 +48,25 @@ dot:
 chromium:
 	$(call install_missing,chromium,chromium,Chromium (the browser the explorer's tests run in))
 
+# PyTorch, the other autodiff engine the tests cross-check edge conventions against and the
+# benchmarks compare with. Not a dependency of the project nor of its dev extra: its CPU build goes
+# into .venv, from a wheel pip already finds on this machine (its find-links) when there is one,
+# else from PyTorch's own index (never the multi-GB CUDA build PyPI would give).
+TORCH_VERSION ?= 2.13.0
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+torch: $(STAMP)
+	@if $(BIN)/python -c 'import torch' 2>/dev/null; then :; \
+	elif $(BIN)/python -m pip install --quiet --no-index --no-deps "torch==$(TORCH_VERSION)" 2>/dev/null; then \
+		echo "installed PyTorch $(TORCH_VERSION) into $(VENV) from a wheel on this machine"; \
+		$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"; \
+	elif $(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX) \
+			--extra-index-url https://pypi.org/simple; then \
+		echo "installed PyTorch $(TORCH_VERSION) (CPU) into $(VENV) from $(TORCH_CPU_INDEX)"; \
+	else \
+		echo "PyTorch is missing: $(BIN)/python -m pip install torch==$(TORCH_VERSION) --index-url $(TORCH_CPU_INDEX)"; \
+		exit 1; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -72,23 +91,11 @@ docs: $(STAMP)
 notebooks: install
 	$(BIN)/python notebooks/execute.py --write
 
-# Speed and memory side by side with micrograd (the `bench` extra), and with PyTorch when the
-# user already has it: a PyTorch found outside .venv is installed into .venv in the same version.
+# Speed and memory side by side with micrograd and PyTorch (the `bench` extra and the torch target).
 # Results in benchmarks/results/; BENCH_ARGS="--quick" for a short run.
-bench: $(STAMP)
+bench: $(STAMP) torch
 	@$(BIN)/python -c 'import micrograd, numpy' 2>/dev/null \
 		|| $(BIN)/python -m pip install --quiet -e '.[bench]'
-	@if ! $(BIN)/python -c 'import torch' 2>/dev/null; then \
-		version=$$($(PYTHON) -c 'import torch; print(torch.__version__)' 2>/dev/null); \
-		case "$$version" in *+*) index="--extra-index-url https://download.pytorch.org/whl/$${version#*+}";; *) index="";; esac; \
-		if [ -n "$$version" ]; then \
-			echo "PyTorch $$version found outside $(VENV): installing it into $(VENV) for the comparison"; \
-			$(BIN)/python -m pip install --quiet "torch==$$version" $$index \
-				|| echo "could not install PyTorch $$version: the suite runs without it"; \
-		else \
-			echo "PyTorch is not installed: the suite runs without it (it is optional)"; \
-		fi; \
-	fi
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:

@@ -266,8 +266,9 @@ def test_micrograds_demonstration_loop_trains(global_random_state):
 
 
 def test_micrograds_demonstration_gives_micrograds_losses_step_for_step(global_random_state):
-    engine = pytest.importorskip("micrograd.engine")
-    micrograd_nn = pytest.importorskip("micrograd.nn")
+    from micrograd import engine
+    from micrograd import nn as micrograd_nn
+
     theirs = demo_losses(engine.Value, micrograd_nn.MLP, steps=8)
     ours = demo_losses(Value, MLP, steps=8)
     assert ours == pytest.approx(theirs, rel=1e-9)

@@ -143,7 +143,6 @@ def test_the_compiled_replay_on_floats_writes_the_ops_rule():
 
 
 def test_the_compiled_replay_on_a_numpy_batch():
-    pytest.importorskip("numpy")
     w = Value(0.7)
     loss = compile(lambda x, y: HYPOT(w * x, y), [w])
     xs, ys = [3.0, 1.0], [4.0, 2.0]
