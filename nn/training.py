@@ -10,13 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tqdm import tqdm
 
 from autograd.numbers import finite_float
 from nn.checks import integer
 from nn.datasets import batches
-from nn.metrics import evaluating, fraction_correct
+from nn.metrics import AnyOutputs, evaluating, fraction_correct
 from nn.module import Module
 from nn.objectives import Objective, objective
 from nn.optim import Optimizer
@@ -53,6 +54,83 @@ def _batch_stream(
         yield from batches(x, y, batch_size, rng)
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """fit's numeric options, checked."""
+
+    steps: int
+    batch_size: int | None
+    l1: float
+    l2: float
+    test_every: int
+
+    @classmethod
+    def checked(
+        cls, steps: int, batch_size: int | None, l1: float, l2: float, test_every: int
+    ) -> _Settings:
+        """The options, each checked with an error that names it."""
+        return cls(
+            steps=integer(steps, "steps"),
+            batch_size=None if batch_size is None else integer(batch_size, "batch_size"),
+            l1=finite_float(l1, "l1", at_least=0),
+            l2=finite_float(l2, "l2", at_least=0),
+            test_every=integer(test_every, "test_every"),
+        )
+
+    def scores_test_at(self, step: int) -> bool:
+        """The held-out set is scored at the first step, every ``test_every`` and the last."""
+        return step % self.test_every == 0 or step in (1, self.steps)
+
+
+class _Training(Protocol):
+    """How one training step computes the loss and the gradients, and how a set is scored."""
+
+    def step(self, x: Sequence[Inputs], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
+        """The batch's loss L (with ∂L/∂w added into every ``w.grad``) and its outputs."""
+        ...
+
+    def outputs(self, x: Sequence[Inputs]) -> Sequence[AnyOutputs]:
+        """The model's outputs on ``x`` in evaluation mode, recording no graph."""
+        ...
+
+
+class _EagerTraining:
+    """The graph of the whole batch's loss built node by node, then ``backward()``."""
+
+    def __init__(self, model: Module, judge: Objective, settings: _Settings):
+        self.model = model
+        self.judge = judge
+        self.settings = settings
+        self.parameters = model.parameters()
+
+    def step(self, x: Sequence[Inputs], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
+        outputs = [self.model(point) for point in x]
+        loss = penalised(
+            self.judge(outputs, y), self.parameters, self.settings.l1, self.settings.l2
+        )
+        loss.backward()
+        return loss.data, outputs
+
+    def outputs(self, x: Sequence[Inputs]) -> Sequence[AnyOutputs]:
+        with evaluating(self.model):
+            return [self.model(point) for point in x]
+
+
+class _CompiledTraining:
+    """One example's loss traced once and replayed on every batch (:mod:`nn.replay`)."""
+
+    def __init__(self, model: Module, judge: Objective, settings: _Settings):
+        self.loss = CompiledLoss(model, judge, settings.l1, settings.l2)
+        self.replayed_outputs = CompiledOutputs(model)
+
+    def step(self, x: Sequence[Inputs], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
+        loss = self.loss(x, y)  # fills in the gradients too
+        return loss, self.replayed_outputs(x)
+
+    def outputs(self, x: Sequence[Inputs]) -> Sequence[AnyOutputs]:
+        return self.replayed_outputs(x)
+
+
 def fit(
     model: Module,
     x: Sequence[Inputs],
@@ -87,50 +165,33 @@ def fit(
         raise ValueError(
             f"fit needs one label per point and some points, got {len(x)} and {len(y)}"
         )
-    steps = integer(steps, "steps")
-    if batch_size is not None:
-        integer(batch_size, "batch_size")
-    test_every = integer(test_every, "test_every")
-    l1 = finite_float(l1, "l1", at_least=0)
-    l2 = finite_float(l2, "l2", at_least=0)
+    settings = _Settings.checked(steps, batch_size, l1, l2, test_every)
     judge = loss if callable(loss) else objective(loss)
-    compiled = (CompiledLoss(model, judge, l1, l2), CompiledOutputs(model)) if compile else None
-    stream = _batch_stream(x, y, batch_size, seed)
-    parameters = model.parameters()
+    training: _Training = (_CompiledTraining if compile else _EagerTraining)(model, judge, settings)
+    stream = _batch_stream(x, y, settings.batch_size, seed)
     history = History()
-
     show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=steps, desc="training", unit="step", disable=not show) as bar:
-        for step in range(1, steps + 1):
+    with tqdm(total=settings.steps, desc="training", unit="step", disable=not show) as bar:
+        for step in range(1, settings.steps + 1):
             xb, yb = next(stream)
             model.train()
             optimizer.zero_grad()
-            if compiled is None:
-                outputs = [model(point) for point in xb]
-                total_loss = penalised(judge(outputs, yb), parameters, l1, l2)
-                total_loss.backward()
-                history.loss.append(total_loss.data)
-            else:
-                replayed_loss, replayed_outputs = compiled
-                history.loss.append(replayed_loss(xb, yb))  # fills in the gradients too
-                outputs = replayed_outputs(xb)
+            batch_loss, outputs = training.step(xb, yb)
+            history.loss.append(batch_loss)
             history.accuracy.append(fraction_correct(outputs, yb))
-            if test is not None and (step % test_every == 0 or step in (1, steps)):
-                if compiled is None:
-                    with evaluating(model):
-                        test_outputs = [model(point) for point in test[0]]
-                else:
-                    _, replayed_outputs = compiled
-                    test_outputs = replayed_outputs(test[0])
-                history.test_accuracy.append(fraction_correct(test_outputs, test[1]))
+            if test is not None and settings.scores_test_at(step):
+                history.test_accuracy.append(fraction_correct(training.outputs(test[0]), test[1]))
                 history.test_steps.append(step)
             optimizer.step()
-            bar.set_postfix(
-                loss=f"{history.loss[-1]:.4g}",
-                accuracy=f"{history.accuracy[-1]:.1%}",
-                refresh=False,
-            )
-            bar.update()
+            _report(bar, history)
             if callback is not None:
                 callback(step, history)
     return history
+
+
+def _report(bar: tqdm[None], history: History) -> None:
+    """The last step's loss and accuracy beside the progress bar, which moves on one step."""
+    bar.set_postfix(
+        loss=f"{history.loss[-1]:.4g}", accuracy=f"{history.accuracy[-1]:.1%}", refresh=False
+    )
+    bar.update()
