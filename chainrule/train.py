@@ -24,9 +24,9 @@ from nn.activations import ACTIVATIONS
 from nn.datasets import DATASETS, MAX_CLASSES, MAX_NOISE, make, train_test_split
 from nn.init import SCHEMES
 from nn.layers import MAX_PARAMETERS, MLP
+from nn.losses import LOSSES, outputs_needed
 from nn.metrics import accuracy, evaluating, label_of
 from nn.model_file import load, model_bytes
-from nn.objectives import OBJECTIVES, outputs_needed
 from nn.optim import SGD, Adam, LearningRate, Optimizer, RMSprop
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from nn.training import History, fit
@@ -106,7 +106,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     model.add_argument("--activation", choices=list(ACTIVATIONS), default="relu")
     model.add_argument("--init", choices=list(SCHEMES), default="uniform")
     training = train.add_argument_group("training")
-    training.add_argument("--loss", choices=list(OBJECTIVES), default="hinge")
+    training.add_argument("--loss", choices=list(LOSSES), default="hinge")
     training.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd")
     training.add_argument(
         "--lr",

@@ -15,17 +15,19 @@ from nn.activations import ACTIVATIONS
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
+    LOSSES,
     binary_cross_entropy,
     cross_entropy,
+    hinge,
     hinge_loss,
     log_softmax,
+    mse,
     mse_loss,
     softmax,
 )
 from nn.metrics import accuracy, label_of, predict
 from nn.model_file import ModelFileError, load, save
 from nn.module import Module
-from nn.objectives import OBJECTIVES
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
@@ -33,8 +35,8 @@ from nn.training import History, fit
 
 __all__ = [
     "ACTIVATIONS",
+    "LOSSES",
     "MLP",
-    "OBJECTIVES",
     "SGD",
     "Adam",
     "CosineDecay",
@@ -54,12 +56,14 @@ __all__ = [
     "cross_entropy",
     "datasets",
     "fit",
+    "hinge",
     "hinge_loss",
     "l1_penalty",
     "l2_penalty",
     "label_of",
     "load",
     "log_softmax",
+    "mse",
     "mse_loss",
     "predict",
     "save",

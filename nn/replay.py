@@ -22,9 +22,8 @@ from typing import Any
 
 from autograd import Compiled, Value, compile, no_grad, total
 from nn.dropout import Dropout
-from nn.losses import log_softmax
+from nn.losses import Loss, cross_entropy, log_softmax
 from nn.module import Module
-from nn.objectives import Objective, cross_entropy
 from nn.penalties import penalised
 from nn.scalars import Inputs, Outputs, as_list
 
@@ -45,7 +44,7 @@ class CompiledLoss:
     model with one output, a score).
     """
 
-    def __init__(self, model: Module, judge: Objective, l1: float = 0.0, l2: float = 0.0):
+    def __init__(self, model: Module, judge: Loss, l1: float = 0.0, l2: float = 0.0):
         if _has_dropout(model):
             raise ValueError(
                 "compile cannot replay dropout: its random masks would be frozen at trace time; "
@@ -58,7 +57,7 @@ class CompiledLoss:
         self.parameters = model.parameters()
         self._compiled: Compiled | None = None
         self._classes = 0
-        #: The labels (with their types) the objective was seen to accept.
+        #: The labels (with their types) the loss was seen to accept.
         self._accepted: set[tuple[type, Any]] = set()
 
     def __call__(self, x: Sequence[Inputs], y: Sequence[int]) -> float:
@@ -82,7 +81,7 @@ class CompiledLoss:
         return penalised(selected, self.parameters, self.l1, self.l2)
 
     def _check(self, point: Inputs, label: Any) -> None:
-        """A label the objective refuses gets its own error, as without compile (it is run once
+        """A label the loss refuses gets its own error, as without compile (it is run once
         for each new label); a label that is no class index, ours."""
         key = (type(label), label)
         if key in self._accepted:

@@ -1,6 +1,6 @@
 """The training loop: forward, loss, backward, step, for a number of steps.
 
-At step t the model scores a batch of examples, the objective and any penalty give the loss
+At step t the model scores a batch of examples, the loss function and any penalty give the loss
 L = (1/n) Σ ℓ(f(xᵢ), yᵢ) + λ₁Σ|w| + λ₂Σw², backprop fills in ∂L/∂w for every parameter, and the
 optimizer moves each parameter (w ← w − η ∂L/∂w for plain SGD).
 """
@@ -17,9 +17,9 @@ from tqdm import tqdm
 from autograd.numbers import finite_float
 from nn.checks import integer
 from nn.datasets import batches
+from nn.losses import Loss, loss_named
 from nn.metrics import AnyOutputs, evaluating, fraction_correct
 from nn.module import Module
-from nn.objectives import Objective, objective
 from nn.optim import Optimizer
 from nn.penalties import penalised
 from nn.replay import CompiledLoss, CompiledOutputs
@@ -31,7 +31,7 @@ from nn.seeding import Seed, make_rng
 class History:
     """What training measured at each step, all at the parameters before that step's update."""
 
-    #: The loss L minimised at each step (objective plus penalties) on that step's batch.
+    #: The loss L minimised at each step (loss function plus penalties) on that step's batch.
     loss: list[float] = field(default_factory=list)
     #: The share of that step's batch classified correctly.
     accuracy: list[float] = field(default_factory=list)
@@ -97,7 +97,7 @@ class _Training(Protocol):
 class _EagerTraining:
     """The graph of the whole batch's loss built node by node, then ``backward()``."""
 
-    def __init__(self, model: Module, judge: Objective, settings: _Settings):
+    def __init__(self, model: Module, judge: Loss, settings: _Settings):
         self.model = model
         self.judge = judge
         self.settings = settings
@@ -119,7 +119,7 @@ class _EagerTraining:
 class _CompiledTraining:
     """One example's loss traced once and replayed on every batch (:mod:`nn.replay`)."""
 
-    def __init__(self, model: Module, judge: Objective, settings: _Settings):
+    def __init__(self, model: Module, judge: Loss, settings: _Settings):
         self.loss = CompiledLoss(model, judge, settings.l1, settings.l2)
         self.replayed_outputs = CompiledOutputs(model)
 
@@ -137,7 +137,7 @@ def fit(
     y: Sequence[int],
     *,
     optimizer: Optimizer,
-    loss: str | Objective = "hinge",
+    loss: str | Loss = "hinge",
     steps: int = 100,
     batch_size: int | None = None,
     l1: float = 0.0,
@@ -151,8 +151,9 @@ def fit(
 ) -> History:
     """Train ``model`` on the points ``x`` with class labels ``y``; return the history.
 
-    ``loss`` names an objective (hinge, mse, binary_cross_entropy, cross_entropy; see
-    :mod:`nn.objectives`) or is a function ``(outputs, labels) -> Value``. ``batch_size`` None
+    ``loss`` is a loss function ``(outputs, labels) -> Value`` or its name in
+    :data:`nn.LOSSES` (hinge, mse, binary_cross_entropy, cross_entropy; see :mod:`nn.losses`):
+    ``loss=nn.cross_entropy`` and ``loss="cross_entropy"`` train alike. ``batch_size`` None
     uses every point at every step; otherwise shuffled mini-batches (seeded by ``seed``). ``l1``
     and ``l2`` add λ₁Σ|w| and λ₂Σw² over all parameters. ``test`` = (x_test, y_test) is scored
     at the first step, every ``test_every`` steps and at the last. ``progress`` shows a tqdm
@@ -166,7 +167,7 @@ def fit(
             f"fit needs one label per point and some points, got {len(x)} and {len(y)}"
         )
     settings = _Settings.checked(steps, batch_size, l1, l2, test_every)
-    judge = loss if callable(loss) else objective(loss)
+    judge = loss if callable(loss) else loss_named(loss)
     training: _Training = (_CompiledTraining if compile else _EagerTraining)(model, judge, settings)
     stream = _batch_stream(x, y, settings.batch_size, seed)
     history = History()

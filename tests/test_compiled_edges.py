@@ -310,9 +310,9 @@ def test_a_model_with_thousands_of_outputs_evaluates_and_trains():
     outputs = compiled.evaluate(0.5, -0.25)
     assert outputs == pytest.approx([v.data for v in model([0.5, -0.25])], rel=1e-12)
     assert len(compiled.evaluate([0.5, 1.0], [-0.25, 0.0])[1]) == classes
-    loss = nn.replay.CompiledLoss(model, nn.OBJECTIVES["cross_entropy"])
+    loss = nn.replay.CompiledLoss(model, nn.LOSSES["cross_entropy"])
     x, y = [[0.5, -0.25], [1.0, 0.0]], [3, classes - 1]
-    expected = nn.OBJECTIVES["cross_entropy"]([model(p) for p in x], y).data
+    expected = nn.LOSSES["cross_entropy"]([model(p) for p in x], y).data
     assert loss(x, y) == pytest.approx(expected, rel=1e-9)
 
 

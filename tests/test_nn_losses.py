@@ -152,12 +152,14 @@ def test_cross_entropy_gradient_matches_finite_differences():
 
 @pytest.mark.parametrize("target", [-1, 3])
 def test_cross_entropy_rejects_a_target_that_is_not_a_class(target):
-    with pytest.raises(ValueError, match=f"target_index {target} is not a class of 3 logits"):
+    with pytest.raises(
+        ValueError, match=f"cross_entropy target {target} is not a class of 3 logits"
+    ):
         nn.cross_entropy([1.0, 2.0, 3.0], target)
 
 
 def test_cross_entropy_needs_an_integer_target():
-    with pytest.raises(TypeError, match="target_index must be an int"):
+    with pytest.raises(TypeError, match="cross_entropy target must be an int"):
         nn.cross_entropy([1.0, 2.0], 1.0)  # type: ignore[arg-type]
 
 

@@ -57,10 +57,8 @@ def test_compiled_training_follows_the_eager_path(options):
 def test_the_compiled_loss_of_a_batch_is_its_mean_plus_penalty():
     model = nn.MLP(2, [4, 1], seed=1)
     x, y = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.1]], [1, 0, 1]
-    replayed = CompiledLoss(model, nn.OBJECTIVES["hinge"], l2=0.01)(x, y)
-    eager = nn.OBJECTIVES["hinge"]([model(p) for p in x], y) + nn.l2_penalty(
-        model.parameters(), 0.01
-    )
+    replayed = CompiledLoss(model, nn.LOSSES["hinge"], l2=0.01)(x, y)
+    eager = nn.LOSSES["hinge"]([model(p) for p in x], y) + nn.l2_penalty(model.parameters(), 0.01)
     assert replayed == pytest.approx(eager.data, rel=1e-12)
 
 
@@ -75,7 +73,7 @@ def test_compiled_outputs_match_the_model():
 def test_dropout_cannot_be_compiled():
     model = nn.MLP(2, [4, 1], dropout=0.5, seed=1)
     with pytest.raises(ValueError, match="compile cannot replay dropout"):
-        CompiledLoss(model, nn.OBJECTIVES["hinge"])
+        CompiledLoss(model, nn.LOSSES["hinge"])
 
 
 def test_chainrule_train_compile(tmp_path, capsys):
@@ -91,7 +89,7 @@ def test_chainrule_train_compile(tmp_path, capsys):
 def test_one_trace_serves_every_class(loss, classes):
     x, y = nn.datasets.make_blobs(30, classes=classes, seed=2)
     model = nn.MLP(2, [6, classes if loss == "cross_entropy" else 1], seed=1)
-    compiled_loss = CompiledLoss(model, nn.OBJECTIVES[loss])
+    compiled_loss = CompiledLoss(model, nn.LOSSES[loss])
     for start in range(0, 30, 10):  # batches with different mixes of labels
         compiled_loss(x[start : start + 10], y[start : start + 10])
     assert compiled_loss._compiled is not None
@@ -101,7 +99,7 @@ def test_one_trace_serves_every_class(loss, classes):
 def test_the_compiled_cross_entropy_of_a_batch_is_the_eager_one():
     x, y = nn.datasets.make_blobs(12, classes=4, seed=5)
     model = nn.MLP(2, [5, 4], seed=3)
-    judge = nn.OBJECTIVES["cross_entropy"]
+    judge = nn.LOSSES["cross_entropy"]
     replayed = CompiledLoss(model, judge)(x, y)
     grads = [p.grad for p in model.parameters()]
     model.zero_grad()
@@ -114,7 +112,7 @@ def test_the_compiled_cross_entropy_of_a_batch_is_the_eager_one():
 def test_a_label_the_objective_refuses_gets_the_objectives_own_error():
     model = nn.MLP(2, [4, 1], seed=1)
     with pytest.raises(ValueError, match=r"for two classes \(labels 0 and 1\), got 2"):
-        CompiledLoss(model, nn.OBJECTIVES["hinge"])([[0.5, 1.0], [1.0, 0.0]], [1, 2])
+        CompiledLoss(model, nn.LOSSES["hinge"])([[0.5, 1.0], [1.0, 0.0]], [1, 2])
 
 
 def test_a_label_that_is_no_class_index_of_the_model_is_refused():

@@ -118,6 +118,26 @@ def test_a_loss_function_may_be_given_instead_of_a_name(moons):
     assert len(history.loss) == 2
 
 
+@pytest.mark.parametrize("name", sorted(nn.LOSSES))
+def test_a_loss_given_as_the_function_or_by_its_name_trains_alike(name):
+    x, y = datasets.make_blobs(12, noise=0.3, seed=0, classes=3 if name == "cross_entropy" else 2)
+
+    def history(loss):
+        model = nn.MLP(2, [4, 3 if name == "cross_entropy" else 1], seed=0)
+        optimizer = nn.SGD(model.parameters(), lr=0.1)
+        return nn.fit(model, x, y, optimizer=optimizer, loss=loss, steps=3, progress=False)
+
+    by_function = history(getattr(nn, name))
+    assert nn.LOSSES[name] is getattr(nn, name)
+    assert by_function.loss == history(name).loss
+
+
+def test_the_batch_cross_entropy_is_the_mean_of_the_examples():
+    logits, targets = [[1.0, 2.0, 0.5], [0.3, -1.0, 2.0]], [0, 2]
+    each = [nn.cross_entropy(z, t).data for z, t in zip(logits, targets, strict=True)]
+    assert nn.cross_entropy(logits, targets).data == pytest.approx(sum(each) / 2, rel=1e-15)
+
+
 def test_predictions_read_a_positive_score_as_label_1():
     assert nn.label_of(Value(0.3)) == 1
     assert nn.label_of(Value(-0.3)) == 0
