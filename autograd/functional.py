@@ -11,11 +11,18 @@ f''(x), and a ``jvp`` of a ``grad`` is a Hessian-vector product. A transform cal
 another one (or on ``Value`` arguments) sees that it is being traced and returns ``Value``s with
 a graph of their own (``create_graph=True``), which the outer transform differentiates again.
 At the outermost level the results are plain floats.
+
+Every transform calls ``f`` with ``Value``s for all its numeric arguments: those it
+differentiates by (``argnums``) as variables, the others as constants, leaves no gradient is taken
+for. So ``f`` may call methods on any argument (``z.log()``), and an ``f`` that works with one
+``argnums`` works with every other. Arguments that are no numbers (a bool, a list, a model) are
+passed as they are.
 """
 
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -196,8 +203,10 @@ def _positions(argnums: int | Sequence[int] | None, count: int) -> tuple[int, ..
     given = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for position in given:
         if not -count <= position < count:
-            raise IndexError(
-                f"argnums names argument {position}, but the function got {count} arguments"
+            raise TypeError(
+                f"argnums names argument {position}, but the function got {count} "
+                f"argument{'' if count == 1 else 's'}: differentiating by argument {position} "
+                f"needs at least {position + 1 if position >= 0 else -position} arguments"
             )
     positions = tuple(p % count for p in given)
     for i, position in enumerate(positions):
@@ -263,11 +272,20 @@ def _traced(args: Sequence[Any]) -> bool:
 
 
 def _inputs(args: Sequence[Any], positions: Sequence[int], what: str = "argument") -> list[Any]:
-    """The arguments, each one at ``positions`` turned into a fresh variable node."""
-    inputs = list(args)
+    """The arguments as ``f`` receives them: each one at ``positions`` a fresh variable node, each
+    other number a constant node, so that ``f`` may call a ``Value``'s methods (``z.log()``) on
+    any argument whichever it is differentiated by. A ``Value`` not differentiated by passes as it
+    is (an outer transform may be differentiating by it), and so does anything that is no number
+    (a bool, a list, a model)."""
+    inputs = [_constant(arg) for arg in args]
     for position in positions:
         inputs[position] = _variable(args[position], f"{what} {position}")
     return inputs
+
+
+def _constant(arg: Any) -> Any:
+    """A number as a new leaf that no gradient is taken for; anything else as it is."""
+    return Value(arg) if isinstance(arg, numbers.Real) and not isinstance(arg, bool) else arg
 
 
 def _variable(arg: Any, what: str) -> Value:

@@ -194,7 +194,7 @@ def test_a_hessian_of_values_returns_values():
         (lambda: jvp(f, [1.0, None], [1.0, 1.0]), TypeError, "primal 1 must be a real number"),
         (lambda: jvp(3, [1.0], [1.0]), TypeError, "jvp needs a function"),
         (lambda: jvp(lambda x: {"a": x}, [1.0], [1.0]), TypeError, "the result must be a real"),
-        (lambda: jacobian(f, argnums=2)(1.0, 2.0), IndexError, "argnums names argument 2"),
+        (lambda: jacobian(f, argnums=2)(1.0, 2.0), TypeError, "argnums names argument 2"),
         (lambda: jacobian(f, argnums=(0, -2))(1.0, 2.0), ValueError, "names argument 0 twice"),
         (lambda: jacobian(f, argnums=True), TypeError, "argnums must be"),
         (lambda: jacobian(f, argnums="0"), TypeError, "argnums must be"),
