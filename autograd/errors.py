@@ -16,7 +16,7 @@ class GradcheckError(AssertionError):
 
     Attributes name the input (``input``), the two derivatives (``analytic``, ``numeric``), the
     order of the derivative that was checked (``order``), the point (``point``) and, from
-    :func:`autograd.testing.check_op`, the op (``op``, '' otherwise).
+    :func:`autograd.testing.check_op`, the op's name (``op``, '' otherwise).
     """
 
     def __init__(

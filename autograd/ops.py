@@ -121,7 +121,8 @@ class Op(ABC):
         y = cube(Value(2.0))  # a node of the graph: y.data == 8.0, and y.backward() works
 
     * ``name`` names the op in error messages; ``symbol`` is how it reads on a drawing and in
-      ``Value.op`` (the name when empty). Without a name the class name is used.
+      ``Value.op`` (the name when empty). Without a name of its own, a class is named by its
+      class name: two ops may share a symbol (a subclass inherits it), never a name.
     * ``forward(m, *xs)`` is the value; ``derivatives(m, out, *xs)`` the local derivatives
       ∂out/∂xᵢ, one per input, as a tuple, written with the inputs ``xs`` and the output
       ``out``. Both may use ``+ − × ÷``, unary ``−`` and ``abs()`` on their operands and
@@ -153,7 +154,8 @@ class Op(ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.has_domain = cls.domain is not Op.domain
-        cls.name = cls.name or cls.__name__
+        # A subclass is an op of its own (one that fixes a derivative, say), so it names itself.
+        cls.name = vars(cls).get("name") or cls.__name__
         if "arity" not in vars(cls):
             cls.arity = _arity(cls.forward)
 

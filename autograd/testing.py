@@ -141,7 +141,7 @@ def check_op(
         derivatives_hold()
     except Unsatisfiable:
         raise ValueError(
-            f"check_op({op!r}) found too few points in [{min_value}, {max_value}] inside the "
+            f"check_op({_named(op)}) found too few points in [{min_value}, {max_value}] inside the "
             f"op's domain and at least {MARGIN} from its kinks: choose min_value and max_value"
         ) from None
 
@@ -154,7 +154,7 @@ def op_test(op: Op, **options: object) -> Callable[[], None]:
         check_op(op, **options)  # type: ignore[arg-type]
 
     test.__name__ = test.__qualname__ = f"test_{op.name}"
-    test.__doc__ = f"check_op({op!r}): its derivatives agree with finite differences."
+    test.__doc__ = f"check_op({_named(op)}): its derivatives agree with finite differences."
     return test
 
 
@@ -230,28 +230,34 @@ def _agree(case: Case, other: str, eager: Sequence[float], found: Sequence[float
         if not abs(a - b) <= AGREEMENT * (1.0 + abs(a)):
             what = "the value" if other.endswith("value") else f"∂f/∂x{i}"
             raise GradcheckError(
-                f"check_op({case.op!r}): {other} gives {what} = {b!r}, eager backward() gives "
-                f"{a!r}, at {_show(case.point)} for {case}",
+                f"check_op({_named(case.op)}): {other} gives {what} = {b!r}, "
+                f"eager backward() gives {a!r}, at {_show(case.point)} for {case}",
                 input=f"x{i}",
                 analytic=a,
                 numeric=b,
                 order=1,
                 point=case.point,
-                op=repr(case.op),
+                op=case.op.name,
             )
 
 
 def _fail(case: Case, name: str, input: str, order: int, analytic: float, numeric: float) -> None:
     raise GradcheckError(
-        f"check_op({case.op!r}): {name} disagrees with its finite difference at "
+        f"check_op({_named(case.op)}): {name} disagrees with its finite difference at "
         f"{_show(case.point)}: analytic {analytic!r}, numeric {numeric!r}, for {case}",
         input=input,
         analytic=analytic,
         numeric=numeric,
         order=order,
         point=case.point,
-        op=repr(case.op),
+        op=case.op.name,
     )
+
+
+def _named(op: Op) -> str:
+    """The op by its name, which is its own, and its symbol when that reads otherwise:
+    ``neg (-)``."""
+    return op.name if repr(op) == op.name else f"{op.name} ({op!r})"
 
 
 def _show(point: Sequence[float]) -> str:

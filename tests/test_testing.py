@@ -76,6 +76,20 @@ def test_a_wrong_derivative_is_caught_and_shrunk_to_the_op_alone():
     assert abs(x) <= 3 and 4 * x == round(4 * x), "shrunk to a simple number"
 
 
+def test_an_op_that_shares_its_symbol_is_named_by_its_own_name():
+    class TanhCut(ops.Tanh):
+        """tanh, whose derivative forgets the square: 1 − out instead of 1 − out²."""
+
+        def derivatives(self, m, out, x):
+            return (1.0 - out,)
+
+    with pytest.raises(GradcheckError) as caught:
+        check_op(TanhCut(), order=1, max_examples=100)
+    assert repr(TanhCut()) == repr(ops.TANH) == "tanh"
+    assert caught.value.op == "TanhCut"
+    assert str(caught.value).startswith("check_op(TanhCut (tanh)): ")
+
+
 def test_a_wrong_derivative_by_the_second_input_is_caught():
     class WrongPower(Op):
         """xʸ with ∂/∂y written as xʸ (missing ln x)."""
