@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import SupportsFloat
@@ -113,12 +114,17 @@ def parse_expression(text: str) -> ParsedExpression:
         raise ExpressionError("the expression is empty")
     _check_parentheses(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval").body
+        with warnings.catch_warnings():
+            # A warning from the parser (2in(x): "invalid decimal literal") would print a line of
+            # its own; as an error it becomes this function's one-line message. A SyntaxWarning
+            # turns into a SyntaxError.
+            warnings.simplefilter("error")
+            tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
         raise ExpressionError(f"syntax error{where}: {error.msg}") from None
-    except (ValueError, RecursionError, MemoryError) as error:
-        # The parser's own limits: null bytes, nesting it cannot handle.
+    except (ValueError, RecursionError, MemoryError, Warning) as error:
+        # The parser's own limits (null bytes, nesting it cannot handle) and its warnings.
         raise ExpressionError(f"not a valid expression: {error}") from None
     _check_depth(tree)
     names: list[str] = []

@@ -314,3 +314,13 @@ def test_a_value_that_starts_with_a_dash_is_given_after_an_equals_sign(tmp_path,
     assert "write a value that starts with '-' after '=': --title=-x" in capsys.readouterr().err
     assert main(["draw", "x*y", "x=1", "y=2", "--title=-x", "-o", str(out)]) == 0
     assert out.exists()
+
+
+@pytest.mark.parametrize("command", ["draw", "check"])
+def test_a_parser_warning_never_reaches_the_terminal(tmp_path: Path, command: str) -> None:
+    output = ["-o", tmp_path / "f.svg"] if command == "draw" else []
+    run = subprocess.run(
+        [CHAINRULE, command, "2in(x)", "x=1", *output], capture_output=True, text=True
+    )
+    assert run.returncode == 2
+    assert run.stderr == ("chainrule: error: syntax error at column 1: invalid decimal literal\n")

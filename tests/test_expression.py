@@ -188,3 +188,20 @@ def test_nesting_just_inside_the_limits_is_fine() -> None:
 def test_a_non_string_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="must be a str"):
         parse_expression(3)  # type: ignore[arg-type]
+
+
+def test_any_warning_while_parsing_is_the_one_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+    import warnings
+
+    parse = ast.parse
+
+    def warns(*args: object, **kwargs: object) -> ast.AST:
+        warnings.warn("a parser's own remark", DeprecationWarning, stacklevel=1)
+        return parse(*args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(ast, "parse", warns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # the test fails, not merely warns, if it leaks
+        with pytest.raises(ExpressionError, match="not a valid expression: a parser's own remark"):
+            parse_expression("x + 1")
