@@ -76,7 +76,13 @@ def _many(count: int, noun: str) -> str:
 
 
 def _named(op: Op) -> str:
-    return f"op {op.name!r} ({type(op).__name__})"
+    return f"op {title(op)} ({type(op).__name__})"
+
+
+def title(op: Op) -> str:
+    """How messages name an op: by its name, which is its own, then its symbol when that reads
+    otherwise (``neg (-)``); two ops may share a symbol, never a name."""
+    return op.name if repr(op) == op.name else f"{op.name} ({op!r})"
 
 
 def _is_operand(x: object) -> bool:

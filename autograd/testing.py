@@ -38,7 +38,7 @@ from autograd.errors import GradcheckError
 from autograd.gradcheck import checked_tolerance, derivative_checks
 from autograd.ops import Op
 from autograd.replay import compile as compile_replay
-from autograd.rulecheck import check_rule
+from autograd.rulecheck import check_rule, title
 from autograd.strategies import Expression, expressions
 from autograd.value import Value
 
@@ -141,7 +141,7 @@ def check_op(
         derivatives_hold()
     except Unsatisfiable:
         raise ValueError(
-            f"check_op({_named(op)}) found too few points in [{min_value}, {max_value}] inside the "
+            f"check_op({title(op)}) found too few points in [{min_value}, {max_value}] inside the "
             f"op's domain and at least {MARGIN} from its kinks: choose min_value and max_value"
         ) from None
 
@@ -154,7 +154,7 @@ def op_test(op: Op, **options: object) -> Callable[[], None]:
         check_op(op, **options)  # type: ignore[arg-type]
 
     test.__name__ = test.__qualname__ = f"test_{op.name}"
-    test.__doc__ = f"check_op({_named(op)}): its derivatives agree with finite differences."
+    test.__doc__ = f"check_op({title(op)}): its derivatives agree with finite differences."
     return test
 
 
@@ -230,7 +230,7 @@ def _agree(case: Case, other: str, eager: Sequence[float], found: Sequence[float
         if not abs(a - b) <= AGREEMENT * (1.0 + abs(a)):
             what = "the value" if other.endswith("value") else f"∂f/∂x{i}"
             raise GradcheckError(
-                f"check_op({_named(case.op)}): {other} gives {what} = {b!r}, "
+                f"check_op({title(case.op)}): {other} gives {what} = {b!r}, "
                 f"eager backward() gives {a!r}, at {_show(case.point)} for {case}",
                 input=f"x{i}",
                 analytic=a,
@@ -243,7 +243,7 @@ def _agree(case: Case, other: str, eager: Sequence[float], found: Sequence[float
 
 def _fail(case: Case, name: str, input: str, order: int, analytic: float, numeric: float) -> None:
     raise GradcheckError(
-        f"check_op({_named(case.op)}): {name} disagrees with its finite difference at "
+        f"check_op({title(case.op)}): {name} disagrees with its finite difference at "
         f"{_show(case.point)}: analytic {analytic!r}, numeric {numeric!r}, for {case}",
         input=input,
         analytic=analytic,
@@ -252,12 +252,6 @@ def _fail(case: Case, name: str, input: str, order: int, analytic: float, numeri
         point=case.point,
         op=case.op.name,
     )
-
-
-def _named(op: Op) -> str:
-    """The op by its name, which is its own, and its symbol when that reads otherwise:
-    ``neg (-)``."""
-    return op.name if repr(op) == op.name else f"{op.name} ({op!r})"
 
 
 def _show(point: Sequence[float]) -> str:

@@ -246,13 +246,13 @@ def op_with(value, slopes):
     ],
 )
 def test_a_broken_rule_is_named_when_first_applied(forward, derivatives, problem):
-    with pytest.raises(TypeError, match=r"op 'broken' \(Broken\)") as caught:
+    with pytest.raises(TypeError, match=r"op broken \(Broken\)") as caught:
         op_with(forward, derivatives)(Value(1.0))
     assert caught.match(problem)
 
 
 def test_the_wrong_number_of_inputs_is_named():
-    with pytest.raises(TypeError, match=r"op 'hypot' \(Hypot\) takes 2 inputs, got 1"):
+    with pytest.raises(TypeError, match=r"op hypot \(Hypot\) takes 2 inputs, got 1"):
         HYPOT(Value(1.0))
 
 
