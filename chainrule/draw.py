@@ -20,7 +20,7 @@ from autograd.gradcheck import derivative_checks
 from autograd.numbers import NumberError, number_from_text, shown
 from chainrule.arguments import number, whole_number
 from chainrule.errors import UsageError
-from chainrule.expression import finite_arithmetic, parse_expression
+from chainrule.expression import ALLOWED, finite_arithmetic, parse_expression
 
 #: Output formats by file extension; .html is the explorer page (autograd.explore).
 FORMATS = {
@@ -41,10 +41,7 @@ _BINDINGS_HELP = (
     "the value of each variable, a finite number, e.g. x=0.5 (each name used in the expression, "
     "once)"
 )
-_EXPRESSION_HELP = (
-    "numbers, variables, + - * / **, parentheses and abs cos exp leaky_relu log relu sigmoid "
-    "sin softplus sqrt tanh; quote it, and start it with a space if it starts with -: ' -x*y'"
-)
+_EXPRESSION_HELP = f"{ALLOWED}; quote it, and start it with a space if it starts with -: ' -x*y'"
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:

@@ -90,7 +90,8 @@ _OPERATORS: Mapping[type[ast.AST], str] = {
     ast.Invert: "~",
 }
 
-_ALLOWED = "numbers, variables, + - * / **, parentheses and the functions " + ", ".join(FUNCTIONS)
+#: What an expression may contain, in words: for messages and the command line's help.
+ALLOWED = "numbers, variables, + - * / **, parentheses and the functions " + ", ".join(FUNCTIONS)
 
 
 class ExpressionError(ValueError):
@@ -229,7 +230,7 @@ class _Checker(ast.NodeVisitor):
         self.names = names
 
     def refuse(self, node: ast.AST, problem: str, *, hint: bool = False) -> ExpressionError:
-        allowed = f"; allowed: {_ALLOWED}" if hint else ""
+        allowed = f"; allowed: {ALLOWED}" if hint else ""
         return ExpressionError(f"{problem}{_where(self.text, node)}{allowed}")
 
     def generic_visit(self, node: ast.AST) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule.cli import main
+from chainrule.expression import FUNCTIONS
 
 SVG = "{http://www.w3.org/2000/svg}"
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
@@ -324,3 +325,13 @@ def test_a_parser_warning_never_reaches_the_terminal(tmp_path: Path, command: st
     )
     assert run.returncode == 2
     assert run.stderr == ("chainrule: error: syntax error at column 1: invalid decimal literal\n")
+
+
+@pytest.mark.parametrize("command", ["draw", "check"])
+def test_the_help_lists_every_function_an_expression_may_call(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert ", ".join(FUNCTIONS) in text
