@@ -11,7 +11,7 @@ line. Three functions, from the most to the least permissive:
 
 Integers beyond the float range (``10**400``, ``10**5000``), inf, NaN and text that is no number
 all get the same kind of message, and the message shows what the user gave (shortened by
-:func:`shown`), never a number they did not give: ``lr must be a finite number > 0, got
+:func:`short_repr`), never a number they did not give: ``lr must be a finite number > 0, got
 '1e400'``.
 """
 
@@ -49,10 +49,10 @@ def as_float(x: object, what: str = "data") -> float:
         try:
             return float(x)
         except OverflowError:
-            raise NumberError(what, f"is too large for a float: {shown(x)}") from None
+            raise NumberError(what, f"is too large for a float: {short_repr(x)}") from None
     raise TypeError(
         f"{what} must be a real number (int, float, bool or a NumPy scalar), "
-        f"not {type(x).__name__}: {shown(x)}"
+        f"not {type(x).__name__}: {short_repr(x)}"
     )
 
 
@@ -73,7 +73,7 @@ def finite_float(
     """
     bounds = _Bounds(above, at_least, below, at_most)
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a number, not {type(x).__name__}: {shown(x)}")
+        raise TypeError(f"{what} must be a number, not {type(x).__name__}: {short_repr(x)}")
     try:
         value = float(x)
     except OverflowError:
@@ -93,7 +93,7 @@ def number_from_text(text: str, what: str, **bounds: float | None) -> float:
     return within.check(value, what, text)
 
 
-def shown(x: object) -> str:
+def short_repr(x: object) -> str:
     """``repr(x)`` for a message, shortened to about :data:`SHOWN` characters: an integer too long
     to print whole is described by its number of digits and its size (``10**5000`` is "an integer
     of 5001 digits (≈ 1e5000)"), long text by its beginning and its length."""
@@ -114,10 +114,10 @@ def shown(x: object) -> str:
 
 
 def listed(names: Sequence[str]) -> str:
-    """The first three of several names for a message, each shortened (see :func:`shown`):
+    """The first three of several names for a message, each shortened (see :func:`short_repr`):
     ``a, b, c and 997 more``."""
     few = ", ".join(
-        name if len(name) < SHOWN and name.isprintable() else shown(name) for name in names[:3]
+        name if len(name) < SHOWN and name.isprintable() else short_repr(name) for name in names[:3]
     )
     return few + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
@@ -140,7 +140,7 @@ class _Bounds(NamedTuple):
             and (self.at_most is None or value <= self.at_most)
         )
         if not fits:
-            raise NumberError(what, f"must be {self.wanted()}, got {shown(given)}")
+            raise NumberError(what, f"must be {self.wanted()}, got {short_repr(given)}")
         return value
 
     def wanted(self) -> str:

@@ -179,8 +179,8 @@ def ratios_table(results: dict[str, Any]) -> str:
         peers = [_ratio_cell(results, key, peer) for peer in (MICROGRAD, TORCH)]
         lines.append(f"| {title} | {peers[0]} | {peers[1]} | {limit} |")
     ratio = memory_ratio(results)
-    shown = "n/a" if ratio is None else f"{ratio:.2f} of micrograd's"
-    lines.append(f"| memory per node | {shown} | not measurable (C++) | — |")
+    cell = "n/a" if ratio is None else f"{ratio:.2f} of micrograd's"
+    lines.append(f"| memory per node | {cell} | not measurable (C++) | — |")
     return "\n".join(lines)
 
 
@@ -265,9 +265,9 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for goal in results["goals"]:
         measured = goal["measured"]
-        shown = "n/a" if measured is None else f"{measured:.2f}"
+        cell = "n/a" if measured is None else f"{measured:.2f}"
         met = {True: "yes", False: "**no**", None: "not measured"}[goal["met"]]
-        out.append(f"| {goal['goal']} | {goal['target']} | {shown} | {met} |")
+        out.append(f"| {goal['goal']} | {goal['target']} | {cell} | {met} |")
     out += [
         "",
         "## Times (median per call)",

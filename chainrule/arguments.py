@@ -12,7 +12,7 @@ import argparse
 import re
 from collections.abc import Callable
 
-from autograd.numbers import NumberError, number_from_text, shown
+from autograd.numbers import NumberError, number_from_text, short_repr
 from nn.checks import integer_wanted
 
 #: A whole number as a person writes it: digits, perhaps a sign.
@@ -44,7 +44,7 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
             value = int(written)
             if low <= value <= high:
                 return value
-        raise argparse.ArgumentTypeError(f"must be {wanted}, got {shown(text)}")
+        raise argparse.ArgumentTypeError(f"must be {wanted}, got {short_repr(text)}")
 
     return parse
 
@@ -60,7 +60,8 @@ def whole_numbers(low: int, high: int) -> Callable[[str], list[int]]:
             return [one(word) for word in text.split(",")]
         except argparse.ArgumentTypeError:
             raise argparse.ArgumentTypeError(
-                f"must be sizes separated by commas, like 16,16, each {wanted}; got {shown(text)}"
+                "must be sizes separated by commas, like 16,16, "
+                f"each {wanted}; got {short_repr(text)}"
             ) from None
 
     return parse

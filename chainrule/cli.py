@@ -1,6 +1,6 @@
 """The ``chainrule`` command: train a model, predict with it, draw an expression, check one.
 
-Each sub-command lives in its own module and registers itself here. Expected mistakes raise
+Each sub-command lives in its own module, which adds its commands here. Expected mistakes raise
 :class:`chainrule.errors.UsageError` (or ``ValueError`` from the library with a clear message):
 they are reported on one line with exit code 2 and no traceback.
 """
@@ -35,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    train.register(commands)
-    draw.register(commands)
+    train.add_commands(commands)
+    draw.add_commands(commands)
     return parser
 
 

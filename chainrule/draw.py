@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.gradcheck import derivative_checks
-from autograd.numbers import NumberError, number_from_text, shown
+from autograd.numbers import NumberError, number_from_text, short_repr
 from chainrule.arguments import number, whole_number
 from chainrule.errors import UsageError
 from chainrule.expression import ALLOWED, finite_arithmetic, parse_expression
@@ -44,9 +44,9 @@ _BINDINGS_HELP = (
 _EXPRESSION_HELP = f"{ALLOWED}; quote it, and start it with a space if it starts with -: ' -x*y'"
 
 
-def register(commands: argparse._SubParsersAction[Any]) -> None:
+def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the ``draw`` and ``check`` sub-commands."""
-    draw = commands.add_parser(
+    draw_command = commands.add_parser(
         "draw",
         help="draw an expression's graph with its gradients",
         description="Evaluate the expression, backpropagate from its value and draw the graph: "
@@ -55,44 +55,46 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "the explorer, a page that steps through backprop, explains the chain rule at each node "
         "and recomputes everything when a variable's value changes.",
     )
-    draw.add_argument("expression", help=_EXPRESSION_HELP)
-    draw.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
-    draw.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    draw.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR")
-    draw.add_argument(
+    draw_command.add_argument("expression", help=_EXPRESSION_HELP)
+    draw_command.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
+    draw_command.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    draw_command.add_argument("--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR")
+    draw_command.add_argument(
         "--local", action="store_true", help="label each edge with the local derivative ∂out/∂in"
     )
-    draw.add_argument("--no-grad", action="store_true", help="draw the values only, no backprop")
-    draw.add_argument("--title", help="the caption (default: the expression)")
-    draw.add_argument(
+    draw_command.add_argument(
+        "--no-grad", action="store_true", help="draw the values only, no backprop"
+    )
+    draw_command.add_argument("--title", help="the caption (default: the expression)")
+    draw_command.add_argument(
         "--max-nodes",
         type=whole_number(1, MAX_NODES_ALLOWED),
         metavar="N",
         help=f"refuse more nodes (default 500, at most {MAX_NODES_ALLOWED:,})",
     )
-    draw.add_argument(
+    draw_command.add_argument(
         "--exercise",
         action="store_true",
         help="with -o page.html: hide the gradients; the learner gives each one, step by step",
     )
-    draw.set_defaults(run=run_draw)
+    draw_command.set_defaults(run=run_draw)
 
-    check = commands.add_parser(
+    check_command = commands.add_parser(
         "check",
         help="compare an expression's derivatives with finite differences",
         description="Print, for each variable, the derivative autograd computes, the central "
         "finite difference (f(x + ε) − f(x − ε)) / 2ε and their difference. Exit code 1 when "
         "one of them differs by more than atol + rtol·|finite difference|.",
     )
-    check.add_argument("expression", help=_EXPRESSION_HELP)
-    check.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
-    check.add_argument("--order", type=whole_number(1, 2), default=1, help="2: second too")
-    check.add_argument(
+    check_command.add_argument("expression", help=_EXPRESSION_HELP)
+    check_command.add_argument("bindings", nargs="*", metavar="NAME=VALUE", help=_BINDINGS_HELP)
+    check_command.add_argument("--order", type=whole_number(1, 2), default=1, help="2: second too")
+    check_command.add_argument(
         "--eps", type=number(above=0), default=1e-6, help="the step ε (default 1e-6)"
     )
-    check.add_argument("--atol", type=number(at_least=0), default=1e-5, help="default 1e-5")
-    check.add_argument("--rtol", type=number(at_least=0), default=1e-3, help="default 1e-3")
-    check.set_defaults(run=run_check)
+    check_command.add_argument("--atol", type=number(at_least=0), default=1e-5, help="default 1e-5")
+    check_command.add_argument("--rtol", type=number(at_least=0), default=1e-3, help="default 1e-3")
+    check_command.set_defaults(run=run_check)
 
 
 def parse_bindings(items: Sequence[str]) -> dict[str, float]:
@@ -103,9 +105,9 @@ def parse_bindings(items: Sequence[str]) -> dict[str, float]:
         name, equals, text = item.partition("=")
         name = name.strip()
         if not equals:
-            raise UsageError(f"{shown(item)} is not NAME=VALUE, e.g. x=0.5")
+            raise UsageError(f"{short_repr(item)} is not NAME=VALUE, e.g. x=0.5")
         if not name.isidentifier():
-            raise UsageError(f"{shown(name)} in {shown(item)} is not a variable name")
+            raise UsageError(f"{short_repr(name)} in {short_repr(item)} is not a variable name")
         if name in values:
             raise UsageError(f"{name} is given a value twice")
         try:
@@ -118,8 +120,8 @@ def parse_bindings(items: Sequence[str]) -> dict[str, float]:
 def run_draw(args: argparse.Namespace) -> int:
     """``chainrule draw``: evaluate, backpropagate, render and write the picture atomically."""
     # Graphviz is imported here, only when something is drawn.
-    from autograd import draw
     from autograd.atomic import write_atomically
+    from autograd.draw import draw_graph, explore, render
 
     output: Path = args.output
     format = FORMATS.get(output.suffix.lower())
@@ -142,12 +144,12 @@ def run_draw(args: argparse.Namespace) -> int:
     with finite_arithmetic():
         root = expression.evaluate(values, label=True)
         if format == "html":
-            data = draw.explore(root, title=title, exercise=args.exercise, **options).html.encode()
+            data = explore(root, title=title, exercise=args.exercise, **options).html.encode()
         else:
             if not args.no_grad:
                 root.backward()
-            graph = draw.draw_graph(root, show_grad=not args.no_grad, title=title, **options)
-            data = draw.render(graph, format)
+            graph = draw_graph(root, show_grad=not args.no_grad, title=title, **options)
+            data = render(graph, format)
     write_atomically(output, data)
     print(f"wrote {output}")
     return EXIT_OK

@@ -21,7 +21,7 @@ from typing import SupportsFloat
 
 from autograd import detect_anomaly
 from autograd.errors import AnomalyError
-from autograd.numbers import NumberError, finite_float, listed, shown
+from autograd.numbers import NumberError, finite_float, listed, short_repr
 from autograd.value import Value
 
 #: The functions an expression may call, each with exactly one argument.
@@ -172,7 +172,7 @@ class ParsedExpression:
         if unused:
             raise ExpressionError(
                 f"{listed(unused)} {'is' if len(unused) == 1 else 'are'} given a value "
-                f"but not used in {shown(self.text)}"
+                f"but not used in {short_repr(self.text)}"
             )
         nodes = {
             name: value if isinstance(value, Value) else Value(value, label=name)
@@ -240,7 +240,9 @@ class _Checker(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.refuse(node, f"{type(value).__name__} {shown(value)} is not a real number")
+            raise self.refuse(
+                node, f"{type(value).__name__} {short_repr(value)} is not a real number"
+            )
         try:
             finite_float(value, "a number")
         except NumberError:

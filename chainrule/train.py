@@ -59,9 +59,9 @@ MAX_SEED = 2**64 - 1
 MAX_TRAIN_SAMPLES = 10_000
 
 
-def register(commands: argparse._SubParsersAction[Any]) -> None:
+def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the ``train`` and ``predict`` sub-commands."""
-    train = commands.add_parser(
+    train_command = commands.add_parser(
         "train",
         help="train an MLP on a toy data set; write the model and pictures",
         description="Train an MLP classifier on a toy data set in the plane. Prints progress and "
@@ -70,7 +70,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         f"Sizes are bounded: at most {MAX_TRAIN_SAMPLES:,} points, {MAX_CLASSES} classes, "
         f"{MAX_PARAMETERS:,} parameters and {MAX_STEPS:,} steps.",
     )
-    data = train.add_argument_group("data")
+    data = train_command.add_argument_group("data")
     data.add_argument("--dataset", choices=list(DATASETS), default="moons")
     data.add_argument(
         "--samples",
@@ -96,7 +96,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         default=0.25,
         help="share held out (default 0.25)",
     )
-    model = train.add_argument_group("model")
+    model = train_command.add_argument_group("model")
     model.add_argument(
         "--hidden",
         type=whole_numbers(1, MAX_PARAMETERS),
@@ -105,7 +105,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     model.add_argument("--activation", choices=list(ACTIVATIONS), default="relu")
     model.add_argument("--init", choices=list(SCHEMES), default="uniform")
-    training = train.add_argument_group("training")
+    training = train_command.add_argument_group("training")
     training.add_argument("--loss", choices=list(LOSSES), default="hinge")
     training.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd")
     training.add_argument(
@@ -142,24 +142,26 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="trace the loss once and replay it on whole batches with NumPy (much faster)",
     )
-    train.add_argument(
+    train_command.add_argument(
         "--out",
         type=Path,
         default=Path("chainrule-out"),
         metavar="DIR",
         help="default ./chainrule-out",
     )
-    train.set_defaults(run=run_train)
+    train_command.set_defaults(run=run_train)
 
-    predict = commands.add_parser(
+    predict_command = commands.add_parser(
         "predict",
         help="print a saved model's output for one input",
         description="Print the output of the model in FILE for the input x1 x2 …, and the label "
         "it predicts (for one output: label 1 when the score is positive).",
     )
-    predict.add_argument("--model", type=Path, required=True, metavar="FILE")
-    predict.add_argument("inputs", type=number(), nargs="+", metavar="X", help="the input numbers")
-    predict.set_defaults(run=run_predict)
+    predict_command.add_argument("--model", type=Path, required=True, metavar="FILE")
+    predict_command.add_argument(
+        "inputs", type=number(), nargs="+", metavar="X", help="the input numbers"
+    )
+    predict_command.set_defaults(run=run_predict)
 
 
 def _watcher(steps: int, *, report: bool) -> Callable[[int, History], None]:

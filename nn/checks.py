@@ -6,16 +6,16 @@ Real numbers (rates, probabilities, strengths) are checked by :func:`autograd.nu
 
 from __future__ import annotations
 
-from autograd.numbers import NumberError, shown
+from autograd.numbers import NumberError, short_repr
 
 
 def integer(n: object, what: str, *, low: int = 1, high: int | None = None) -> int:
     """``n`` when it is an int ≥ ``low`` (1 by default: a positive size or count) and, when
     ``high`` is given, ≤ ``high``."""
     if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an integer, not {type(n).__name__}: {shown(n)}")
+        raise TypeError(f"{what} must be an integer, not {type(n).__name__}: {short_repr(n)}")
     if n < low or (high is not None and n > high):
-        raise NumberError(what, f"must be {integer_wanted(low, high)}, got {shown(n)}")
+        raise NumberError(what, f"must be {integer_wanted(low, high)}, got {short_repr(n)}")
     return n
 
 

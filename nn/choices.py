@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from autograd.numbers import shown
+from autograd.numbers import short_repr
 
 T = TypeVar("T")
 
@@ -15,4 +15,4 @@ def choose(options: Mapping[str, T], name: object, what: str) -> T:
     if isinstance(name, str) and name in options:
         return options[name]
     known = ", ".join(options)
-    raise ValueError(f"unknown {what} {shown(name)} (choose from {known})")
+    raise ValueError(f"unknown {what} {short_repr(name)} (choose from {known})")

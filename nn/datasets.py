@@ -19,7 +19,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, TypeVar
 
-from autograd.numbers import finite_float, shown
+from autograd.numbers import finite_float, short_repr
 from nn.checks import integer
 from nn.choices import choose
 from nn.seeding import Seed, make_rng
@@ -158,7 +158,7 @@ def make(
     if name in MULTICLASS:
         return maker(n_samples, noise, seed, classes=classes)
     if classes != 2:
-        raise ValueError(f"the {name} dataset has 2 classes, not {shown(classes)}")
+        raise ValueError(f"the {name} dataset has 2 classes, not {short_repr(classes)}")
     return maker(n_samples, noise, seed)
 
 

@@ -37,5 +37,5 @@ SCHEMES: dict[str, Scheme] = {"uniform": _uniform, "xavier": _xavier, "he": _he}
 
 def initial_weights(scheme: str, fan_in: int, fan_out: int, rng: random.Random) -> list[float]:
     """``fan_in`` weights drawn with ``scheme``."""
-    draw = choose(SCHEMES, scheme, "initialisation")
-    return [draw(rng, fan_in, fan_out) for _ in range(fan_in)]
+    weight = choose(SCHEMES, scheme, "initialisation")
+    return [weight(rng, fan_in, fan_out) for _ in range(fan_in)]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from autograd import Value, linear
-from autograd.numbers import finite_float, shown
+from autograd.numbers import finite_float, short_repr
 from nn.activations import ACTIVATIONS
 from nn.activations import activation as activation_named
 from nn.checks import integer
@@ -184,7 +184,9 @@ class MLP(Module):
         super().__init__()
         self.nin = integer(nin, "nin", high=MAX_PARAMETERS)
         if isinstance(nouts, str) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {shown(nouts)}")
+            raise ValueError(
+                f"nouts must be a non-empty list of layer sizes, got {short_repr(nouts)}"
+            )
         if len(nouts) > MAX_PARAMETERS:
             raise ValueError(
                 f"nouts lists {len(nouts):,} layers: more parameters than the "
@@ -193,7 +195,7 @@ class MLP(Module):
         self.nouts = [integer(n, "each layer size in nouts", high=MAX_PARAMETERS) for n in nouts]
         sizes = [self.nin, *self.nouts]
         count = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
-        check_size(count, f"MLP({self.nin}, {shown(self.nouts)})")
+        check_size(count, f"MLP({self.nin}, {short_repr(self.nouts)})")
         for name in (activation, output_activation):
             choose(ACTIVATIONS, name, "activation")
         choose(SCHEMES, init, "initialisation")

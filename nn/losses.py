@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd import Value, total
-from autograd.numbers import finite_float, shown
+from autograd.numbers import finite_float, short_repr
 from nn.choices import choose
 from nn.scalars import Outputs, Scalar, as_list, as_value
 
@@ -167,7 +167,7 @@ def hinge_loss(scores: Scalar | Sequence[Scalar], targets: Scalar | Sequence[Sca
     for _, t in pairs:
         target = t.data if isinstance(t, Value) else t
         if finite_float(target, "hinge_loss targets") not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss targets must be -1 or +1, got {shown(t)}")
+            raise ValueError(f"hinge_loss targets must be -1 or +1, got {short_repr(t)}")
     return _mean([(1.0 - t * s).relu() for s, t in pairs])
 
 

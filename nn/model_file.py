@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.atomic import write_atomically
-from autograd.numbers import number_from_text, shown
+from autograd.numbers import number_from_text, short_repr
 from nn.module import Module
 from nn.registry import MODULE_TYPES
 
@@ -148,12 +148,12 @@ def _rebuild(data: bytes) -> Module:
         raise ValueError(f'not a chainrule model (no "format": {FORMAT!r})')
     if document.get("version") != VERSION:
         raise ValueError(
-            f"unsupported version {shown(document.get('version'))} (expected {VERSION})"
+            f"unsupported version {short_repr(document.get('version'))} (expected {VERSION})"
         )
     kind = document.get("type")
     cls = MODULE_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValueError(f"unknown model type {shown(kind)}")
+        raise ValueError(f"unknown model type {short_repr(kind)}")
     config: Any = document.get("config")
     parameters: Any = document.get("parameters")
     if not isinstance(config, dict) or not isinstance(parameters, dict):
@@ -211,7 +211,7 @@ def _check_settings(cls: type[Any], config: dict[str, Any]) -> None:
     unknown = [name for name in config if name not in accepted]
     if unknown and not takes_any:
         raise ValueError(
-            f"{cls.__name__} has no setting {shown(unknown[0])} "
+            f"{cls.__name__} has no setting {short_repr(unknown[0])} "
             f"(its settings: {', '.join(accepted)})"
         )
     missing = [

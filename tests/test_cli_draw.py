@@ -43,10 +43,10 @@ def test_draw_writes_the_neurons_graph_with_data_and_grads(
     picture = tmp_path / "neuron.svg"
     assert main(["draw", *NEURON, "-o", str(picture)]) == 0
     assert capsys.readouterr().out == f"wrote {picture}\n"
-    shown = texts(picture)
+    drawn = texts(picture)
     for text in ["x1", "w1", "x1*w1", "tanh(x1*w1 + x2*w2 + b)", "2.0000", "-1.5000", "0.7071"]:
-        assert text in shown
-    assert shown.count("grad") == 10
+        assert text in drawn
+    assert drawn.count("grad") == 10
 
 
 def test_draw_titles_the_picture_with_the_expression(tmp_path: Path) -> None:

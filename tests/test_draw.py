@@ -384,10 +384,10 @@ def test_labels_with_graphviz_special_characters_render_as_written(label: str) -
     y = x * 2
     y.label = label + "!"
     svg = svg_of(draw_graph(y, title=label))
-    shown = " ".join(label.split())
-    assert texts(card(svg, shown))[0] == shown
-    assert texts(card(svg, shown + "!"))[0] == shown + "!"
-    assert shown in texts(svg)
+    one_line = " ".join(label.split())
+    assert texts(card(svg, one_line))[0] == one_line
+    assert texts(card(svg, one_line + "!"))[0] == one_line + "!"
+    assert one_line in texts(svg)
 
 
 def test_a_scope_name_with_special_characters_renders() -> None:

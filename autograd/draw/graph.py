@@ -190,7 +190,7 @@ def cards(
 
 # -- what goes where -----------------------------------------------------------------------------
 
-Path = tuple[str, ...]
+ScopePath = tuple[str, ...]
 
 
 class _Layout:
@@ -209,7 +209,7 @@ class _Layout:
         for node in order:
             for child in node.inputs:
                 users.setdefault(child, set()).add(node.scope)
-        self.place: dict[Value, Path] = {}
+        self.place: dict[Value, ScopePath] = {}
         for node in order:
             scope = node.scope
             if not scope and not node.inputs and len(users.get(node, ())) == 1:
@@ -217,13 +217,13 @@ class _Layout:
             self.place[node] = tuple(scope.split("/")) if scope else ()
 
         #: The summary each collapsed node belongs to.
-        self.summary: dict[Value, Path] = {}
+        self.summary: dict[Value, ScopePath] = {}
         if depth is not None:
             for node in order:
                 cut = self.place[node][: depth or None]
                 if cut:
                     self.summary[node] = cut
-        self.summaries: dict[Path, list[Value]] = {}
+        self.summaries: dict[ScopePath, list[Value]] = {}
         for node, key in self.summary.items():
             self.summaries.setdefault(key, []).append(node)
         self.card_count = len(order) - len(self.summary) + len(self.summaries)
@@ -277,7 +277,7 @@ class _Layout:
             return f"v{self.index[node]}"
         return f"s{self.index[self.summaries[key][0]]}"
 
-    def box_of(self, node: Value) -> Path:
+    def box_of(self, node: Value) -> ScopePath:
         """The scope box the card of ``node`` is drawn in (``()`` for none)."""
         if not self.boxes:
             return ()
@@ -315,7 +315,7 @@ def _too_large_message(layout: _Layout, max_nodes: int, collapse: bool | int) ->
 
 # -- drawing ---------------------------------------------------------------------------------
 
-Entries = dict[Path, list[tuple[str, dict[str, str]]]]
+Entries = dict[ScopePath, list[tuple[str, dict[str, str]]]]
 
 
 @dataclass
@@ -331,7 +331,7 @@ def _add_nodes(
     graph: graphviz.Digraph, layout: _Layout, style: Style, lit: set[Value], rankdir: str
 ) -> None:
     """Every card and operation, each inside its (nested) scope box."""
-    boxes: dict[Path, _Box] = {(): _Box()}
+    boxes: dict[ScopePath, _Box] = {(): _Box()}
     for node in layout.order:
         path = layout.box_of(node)
         for depth in range(1, len(path) + 1):
@@ -364,7 +364,7 @@ def _add_nodes(
     _add_box(graph, (), boxes, reverse=rankdir in ("LR", "RL"))
 
 
-def _rows(layout: _Layout) -> Iterator[tuple[Path, list[str]]]:
+def _rows(layout: _Layout) -> Iterator[tuple[ScopePath, list[str]]]:
     """Runs of cards that Graphviz should keep side by side in reading order, with their box.
 
     Left alone, Graphviz may put a neuron's w2 before its w1, or Neuron 3 before Neuron 1. The
@@ -384,7 +384,7 @@ def _rows(layout: _Layout) -> Iterator[tuple[Path, list[str]]]:
                 run.append(card)
         if len(run) > 1:
             yield layout.box_of(node), run
-    siblings: dict[tuple[Path, frozenset[str]], list[str]] = {}
+    siblings: dict[tuple[ScopePath, frozenset[str]], list[str]] = {}
     for members in layout.summaries.values():
         card = layout.card(members[0])
         sources = frozenset(layout.card(c) for n in members for c in n.inputs) - {card}
@@ -403,7 +403,9 @@ def _named(name: str, attributes: dict[str, str]) -> dict[str, str]:
     return {"id": name, **attributes}
 
 
-def _add_box(graph: graphviz.Digraph, path: Path, boxes: dict[Path, _Box], reverse: bool) -> None:
+def _add_box(
+    graph: graphviz.Digraph, path: ScopePath, boxes: dict[ScopePath, _Box], reverse: bool
+) -> None:
     for name, attributes in boxes[path].cards:
         graph.node(name, **_named(name, attributes))
     for row in boxes[path].rows:
