@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from autograd.collector import paused_collector
 from autograd.errors import AnomalyError
 from autograd.modes import MODE
-from autograd.numbers import as_float
+from autograd.numbers import as_float, is_finite
 from autograd.ops import Op
 from autograd.valuemath import VALUES
 
@@ -221,16 +221,11 @@ def _seed(grad: Any) -> Any:
 
 def _check_gradients(node: Node) -> None:
     """Anomaly mode: the node passed a non-finite gradient on from a finite one."""
-    if not _finite(node.grad):
+    if not is_finite(node.grad):
         return
     for index, child in enumerate(node._inputs):
-        if not _finite(child.grad):
+        if not is_finite(child.grad):
             raise AnomalyError(
                 f"backward of {node.op!r} made the gradient of its input {index} "
                 f"{float(child.grad)!r} from a finite upstream gradient {float(node.grad)!r}"
             )
-
-
-def _finite(x: Any) -> bool:
-    value = float(x)
-    return value - value == 0.0

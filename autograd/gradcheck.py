@@ -33,7 +33,7 @@ from typing import Any
 from autograd.backprop import topological_order
 from autograd.errors import AnomalyError, DomainError, GradcheckError
 from autograd.functional import grad
-from autograd.numbers import as_float, finite_float
+from autograd.numbers import as_float, finite_float, number_of
 from autograd.value import Value
 
 Function = Callable[..., Any]
@@ -143,7 +143,7 @@ def derivative_checks(
         raise ValueError(f"{len(names)} names for {len(point)} inputs")
     at_point = _evaluate(f, point)
     if not math.isfinite(at_point):
-        raise ValueError(f"f is not finite at {_show(names, point)}: f = {at_point!r}")
+        raise ValueError(f"f is not finite at {point_text(point, names)}: f = {at_point!r}")
 
     # The derivatives of order k − 1, each with the inputs it was taken by, checked at level k.
     everything = tuple(range(len(point)))
@@ -152,7 +152,7 @@ def derivative_checks(
         next_level: list[tuple[tuple[int, ...], Function]] = []
         for taken, function in level:
             gradient = grad(function, everything)
-            analytic = [_number(g, "a derivative") for g in gradient(*point)]
+            analytic = [number_of(g, "a derivative") for g in gradient(*point)]
             for i in everything:
                 by = (*taken, i)
                 difference = _difference(function, point, i, eps, names[i])
@@ -192,7 +192,7 @@ def gradcheck(
     """
     atol, rtol = checked_tolerance(atol, "atol"), checked_tolerance(rtol, "rtol")
     point = [as_float(x, f"input {i}") for i, x in enumerate(inputs)]
-    where = _show(_input_names(f, len(point)), point)
+    where = point_text(point, _input_names(f, len(point)))
     for check in derivative_checks(f, point, eps=eps, order=order, atol=atol, rtol=rtol):
         reason = check.undecided(atol, rtol)
         if reason is not None:
@@ -298,7 +298,7 @@ def _rounding(f: Function, point: Sequence[float]) -> float:
     and at least ulp(f), for a value computed outside the graph."""
     root = f(*map(Value, point))
     if not isinstance(root, Value):
-        return math.ulp(_number(root, "the function's result"))
+        return math.ulp(number_of(root, "the function's result"))
     root.backward()
     through_graph = math.fsum(
         abs(float(node.grad)) * math.ulp(node.data)
@@ -332,11 +332,7 @@ def _component(gradient: Function, index: int) -> Function:
 
 def _evaluate(f: Function, point: Sequence[float]) -> float:
     """f at ``point``, given as ``Value`` inputs (f may call Value methods such as ``tanh``)."""
-    return _number(f(*map(Value, point)), "the function's result")
-
-
-def _number(result: Any, what: str) -> float:
-    return result.data if isinstance(result, Value) else as_float(result, what)
+    return number_of(f(*map(Value, point)), "the function's result")
 
 
 def _input_names(f: Function, count: int) -> list[str]:
@@ -353,5 +349,8 @@ def _input_names(f: Function, count: int) -> list[str]:
     return [f"x{i}" for i in range(count)]
 
 
-def _show(names: Sequence[str], point: Sequence[float]) -> str:
+def point_text(point: Sequence[float], names: Sequence[str] | None = None) -> str:
+    """A point for a message, each coordinate by its name: ``(x=0.5, y=2.0)``; the names are
+    x0, x1, … by default."""
+    names = [f"x{i}" for i in range(len(point))] if names is None else names
     return "(" + ", ".join(f"{n}={x!r}" for n, x in zip(names, point, strict=True)) + ")"

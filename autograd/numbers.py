@@ -4,7 +4,8 @@ This is the one place where a number from outside becomes a float: an argument o
 or of an op, a hyperparameter, a parameter read from a model file, a number typed on the command
 line. Three functions, from the most to the least permissive:
 
-* :func:`as_float`: any real number, NaN and inf included (``Value`` follows float rules);
+* :func:`as_float`: any real number, NaN and inf included (``Value`` follows float rules), and
+  :func:`number_of`, which takes a ``Value``'s data too;
 * :func:`finite_float`: a finite real number, optionally within bounds (a learning rate > 0, a
   probability in [0, 1));
 * :func:`number_from_text`: the same for text, such as ``"0.5"`` typed on the command line.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, SupportsFloat
 
 #: Messages show at most this many characters of what the user gave.
 SHOWN = 40
@@ -54,6 +55,23 @@ def as_float(x: object, what: str = "data") -> float:
         f"{what} must be a real number (int, float, bool or a NumPy scalar), "
         f"not {type(x).__name__}: {short_repr(x)}"
     )
+
+
+def number_of(x: object, what: str = "data") -> float:
+    """``x`` as a float: a ``Value``'s ``data`` (read directly: ``float(v)`` would stop a compiled
+    trace), or any real number as :func:`as_float` takes it."""
+    if isinstance(x, numbers.Real):
+        return as_float(x, what)
+    data = getattr(x, "data", None)  # a Value, known by its float data: value.py imports this
+    if type(data) is float:
+        return data
+    return as_float(x, what)
+
+
+def is_finite(x: SupportsFloat) -> bool:
+    """Whether ``x`` (a float, or a gradient that is a ``Value``) is neither infinite nor NaN."""
+    value = float(x)
+    return value - value == 0.0  # inf − inf and NaN − NaN are NaN; an optimisation of isfinite
 
 
 def finite_float(

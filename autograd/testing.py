@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from autograd.errors import GradcheckError
-from autograd.gradcheck import checked_tolerance, derivative_checks
+from autograd.gradcheck import checked_tolerance, derivative_checks, point_text
 from autograd.ops import Op
 from autograd.replay import compile as compile_replay
 from autograd.rulecheck import check_rule, title
@@ -231,7 +231,7 @@ def _agree(case: Case, other: str, eager: Sequence[float], found: Sequence[float
             what = "the value" if other.endswith("value") else f"∂f/∂x{i}"
             raise GradcheckError(
                 f"check_op({title(case.op)}): {other} gives {what} = {b!r}, "
-                f"eager backward() gives {a!r}, at {_show(case.point)} for {case}",
+                f"eager backward() gives {a!r}, at {point_text(case.point)} for {case}",
                 input=f"x{i}",
                 analytic=a,
                 numeric=b,
@@ -244,7 +244,7 @@ def _agree(case: Case, other: str, eager: Sequence[float], found: Sequence[float
 def _fail(case: Case, name: str, input: str, order: int, analytic: float, numeric: float) -> None:
     raise GradcheckError(
         f"check_op({title(case.op)}): {name} disagrees with its finite difference at "
-        f"{_show(case.point)}: analytic {analytic!r}, numeric {numeric!r}, for {case}",
+        f"{point_text(case.point)}: analytic {analytic!r}, numeric {numeric!r}, for {case}",
         input=input,
         analytic=analytic,
         numeric=numeric,
@@ -252,7 +252,3 @@ def _fail(case: Case, name: str, input: str, order: int, analytic: float, numeri
         point=case.point,
         op=case.op.name,
     )
-
-
-def _show(point: Sequence[float]) -> str:
-    return "(" + ", ".join(f"x{i}={x!r}" for i, x in enumerate(point)) + ")"

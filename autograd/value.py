@@ -18,7 +18,7 @@ from autograd.backprop import backward, chain_rule
 from autograd.errors import AnomalyError, DomainError
 from autograd.floatmath import FLOATS
 from autograd.modes import MODE
-from autograd.numbers import as_float
+from autograd.numbers import as_float, is_finite
 from autograd.rulecheck import check_rule
 from autograd.tracer import TRACER
 
@@ -333,17 +333,13 @@ def _leaky_relu_rule(slope: float) -> ops.LeakyRelu:
     return ops.LeakyRelu(slope)
 
 
-def _is_finite(x: float) -> bool:
-    return x - x == 0.0
-
-
 def _check_finite(op: ops.Op, xs: Sequence[float], out: float, local: Sequence[float]) -> None:
-    if not all(map(_is_finite, xs)):
+    if not all(map(is_finite, xs)):
         return
-    if not _is_finite(out):
+    if not is_finite(out):
         raise AnomalyError(f"{op!r} produced {out!r} from finite inputs {list(xs)!r}")
     for i, d in enumerate(local):
-        if not _is_finite(d):
+        if not is_finite(d):
             raise AnomalyError(
                 f"{op!r} has local derivative {d!r} for input {i} at finite inputs {list(xs)!r}"
             )

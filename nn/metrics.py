@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from autograd import Value, no_grad
+from autograd.numbers import number_of
 from nn.module import Module
 from nn.scalars import Inputs, Outputs
 
@@ -21,13 +22,9 @@ def label_of(output: AnyOutputs) -> int:
     """The predicted class: 1 if the one score is positive (else 0), or the index of the largest
     of several outputs (the first one on a tie)."""
     if isinstance(output, Value | int | float):
-        return int(_number(output) > 0)
-    scores = [_number(o) for o in output]
+        return int(number_of(output) > 0)
+    scores = [number_of(o) for o in output]
     return scores.index(max(scores))
-
-
-def _number(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else x
 
 
 def fraction_correct(outputs: Sequence[AnyOutputs], labels: Sequence[int]) -> float:

@@ -18,8 +18,8 @@ from autograd.backprop import backward_steps, gradients, topological_order
 from autograd.draw import style as drawstyle
 from autograd.draw.graph import cards, draw_graph, render
 from autograd.draw.pager import html_pager
-from autograd.draw.style import number_of
 from autograd.draw.svg import Drawing
+from autograd.numbers import number_of
 from autograd.value import Value
 
 #: Options that backprop_frames and the explorer set themselves.

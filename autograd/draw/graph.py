@@ -33,8 +33,9 @@ import graphviz
 
 from autograd.backprop import topological_order
 from autograd.draw import style as drawstyle
-from autograd.draw.style import Style, number_of
+from autograd.draw.style import Style
 from autograd.draw.svg import Card
+from autograd.numbers import number_of
 from autograd.value import Value
 
 #: Above this many cards Graphviz gets slow and the picture unreadable: draw_graph refuses.

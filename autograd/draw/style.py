@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.numbers import number_of as number_of  # explorer.py reads it from here
 from autograd.value import Value
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -236,11 +237,6 @@ def escape(text: str) -> str:
     HTML-like labels. Give it text made drawable by :func:`shown`.
     """
     return html.escape(text.replace("\\", "\\\\"), quote=True).replace("]", "&#93;")
-
-
-def number_of(x: Any) -> float:
-    """A gradient as a number: with ``create_graph=True`` it is a ``Value``."""
-    return x.data if isinstance(x, Value) else float(x)
 
 
 def _header(label: str) -> str:
