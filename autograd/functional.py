@@ -47,7 +47,8 @@ def value_and_grad(f: Function, argnums: Argnums = 0) -> Callable[..., tuple[Any
 
     ``argnums`` is one position (the gradient is one number) or a sequence of distinct positions
     (a tuple of gradients); negative positions count from the end. Each differentiated argument
-    becomes a fresh node, so a derivative taken inside another never confuses the two variables.
+    becomes a fresh node, so a derivative taken inside another never confuses the two variables;
+    the other numbers arrive as constant ``Value``s, so ``f`` may call their methods too.
     """
     _check_function(f, "value_and_grad")
     _check_argnums(argnums)
