@@ -283,9 +283,12 @@ def test_a_save_killed_by_a_real_signal_mid_write_keeps_a_whole_file(tmp_path):
     target = tmp_path / "model.json"
     size = 16 * 2**20
     saver = subprocess.Popen([sys.executable, "-c", _SAVING_FOREVER, str(size), str(target)])
+    # A generous deadline, only so that a saver that never writes fails instead of hanging.
+    deadline = time.monotonic() + 120
     try:
         while not (target.exists() and any(name.endswith(".tmp") for name in os.listdir(tmp_path))):
             assert saver.poll() is None, "the saving process ended"
+            assert time.monotonic() < deadline, "the saver wrote no file mid-save in 120 s"
             time.sleep(0.001)
     finally:
         saver.kill()
