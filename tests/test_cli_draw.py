@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -268,7 +269,7 @@ def test_check_never_calls_a_correct_derivative_different() -> None:
     derivative wrong (1); and most of the cases drawn are checked, not refused."""
     codes: list[int] = []
 
-    @settings(max_examples=max(10, settings.default.max_examples // 5))
+    @settings(max_examples=examples(0.2, at_least=10))
     @given(
         st.floats(1e8, 1e150),
         st.sampled_from([1e-9, 1e-6, 1e-3]),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import examples
 from explorer_browser import Pages, browser  # noqa: F401 (a fixture)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ from autograd.ops import Math, Op, Operand
 #: The browser is slow: property tests here draw few examples, and do not shrink a failure
 #: (each try would reload a page; the failing example is reported as drawn).
 BROWSER_EXAMPLES = settings(
-    max_examples=12,
+    max_examples=examples(0.06, at_least=4),
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +42,7 @@ def _run_threads(count: int, body) -> list[BaseException]:
     return errors
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(0.2))
 @given(
     st.sampled_from(sorted(SWITCHES)),
     st.integers(2, 6).flatmap(lambda n: st.permutations(range(n))),
