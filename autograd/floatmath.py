@@ -50,12 +50,12 @@ class FloatMath:
 
     @staticmethod
     def power(x: float, y: float) -> float:
-        """xʸ with IEEE answers: 0 ** −1 = inf, overflow to ±inf, (−8) ** (1/3) = NaN."""
+        """xʸ with IEEE answers: 0 ** −1 = inf, (−0) ** −1 = −inf, overflow to ±inf,
+        (−8) ** (1/3) = NaN. An infinity keeps the sign of x when y is an odd integer, as in
+        IEEE 754's pow (and NumPy, JavaScript and PyTorch): 1/(2√x) at x = −0 is −inf."""
         try:
             result = x**y
-        except ZeroDivisionError:
-            return math.inf
-        except OverflowError:
+        except (ZeroDivisionError, OverflowError):
             odd_integer = float(y).is_integer() and int(y) % 2 == 1
             return math.copysign(math.inf, x) if odd_integer else math.inf
         return math.nan if isinstance(result, complex) else result

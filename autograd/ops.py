@@ -275,18 +275,22 @@ class Identity(Op):
         return (1.0,)
 
 
-class PowConst(Op):
-    """xᶜ for a constant exponent c;  d/dx = c·xᶜ⁻¹.
+class Power(Op):
+    """xᶜ for a constant exponent c, defined everywhere with IEEE answers (0⁻¹ = inf,
+    (−0)⁻¹ = −inf, (−8)^⅓ = NaN);  d/dx = c·xᶜ⁻¹.
 
-    Undefined for x = 0 with c < 0, and for x < 0 with a non-integer c. Three forms are written
-    with the output instead, where that is stabler or exact:
+    The power a rule takes: ``m.power`` on ``Value`` nodes (:mod:`autograd.valuemath`), so that a
+    derivative's own graph answers where the float rule does. ½·out⁻¹, √'s derivative, is inf at
+    out = 0 on floats; on Values it must be the same inf, not an error, or the second derivative
+    would fail where the first answers (√relu(x) at x = −1: the mask cuts that inf to 0, as in
+    PyTorch). Three forms are written with the output instead, where that is stabler or exact:
 
     * c = 0: x⁰ = 1 is constant, its derivative is :data:`autograd.floatmath.CUT` (0 also at
       x = 0, where c·xᶜ⁻¹ would be 0 · inf; PyTorch's convention);
     * c = ½: ½/√x = ½·out⁻¹, as for :class:`Sqrt`;
-    * c < 0: c·out·x⁻¹ (x ≠ 0 in the domain), so that a second derivative multiplies the
-      gradient by out and by x⁻² one after the other: a single factor xᶜ⁻² underflows to 0 for
-      a large x even where the gradient it multiplies keeps the product within range.
+    * c < 0: c·out·x⁻¹, so that a second derivative multiplies the gradient by out and by x⁻²
+      one after the other: a single factor xᶜ⁻² underflows to 0 for a large x even where the
+      gradient it multiplies keeps the product within range.
     """
 
     name = "pow"
@@ -307,6 +311,13 @@ class PowConst(Op):
         if c < 0:
             return (c * out * m.power(x, -1.0),)
         return (c * m.power(x, c - 1.0),)
+
+
+class PowConst(Power):
+    """x ** c for a constant exponent c, as a user writes it;  d/dx = c·xᶜ⁻¹ (:class:`Power`).
+
+    Undefined for x = 0 with c < 0, and for x < 0 with a non-integer c: the domain of ``**``.
+    """
 
     def domain(self, x: float) -> str | None:
         c = self.exponent
@@ -518,6 +529,26 @@ class Cos(Op):
         return (-m.sin(x),)
 
 
+class Masked(Op):
+    """A gradient g stopped by relu's closed mask: 0 for every g, inf and NaN included;
+    d/dg = 0, the mask again (:data:`autograd.floatmath.CUT`).
+
+    Made only in a gradient's own graph (``create_graph=True``): there relu′ = 0 times a
+    ``Value`` gradient is this node, not the number 0, because PyTorch keeps its mask in the
+    graph too (``threshold_backward``). Differentiating again sends a 0 back through it, and
+    that 0 times an infinite factor behind it (½·out⁻¹ of √ at 0) is NaN, as in PyTorch.
+    """
+
+    name = "masked"
+    symbol = "0·"
+
+    def forward(self, m: Math, g: Operand) -> Operand:
+        return CUT * g
+
+    def derivatives(self, m: Math, out: Operand, g: Operand) -> tuple[Operand, ...]:
+        return (CUT,)
+
+
 class Linear(Op):
     """A neuron's weighted sum z = Σ wᵢxᵢ + b, as one node.
 
@@ -552,3 +583,4 @@ class Total(Op):
 ADD, SUB, MUL, DIV, NEG, IDENTITY, POW = Add(), Sub(), Mul(), Div(), Neg(), Identity(), Pow()
 ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU = Abs(), Exp(), Log(), Sqrt(), Tanh(), Sigmoid(), Relu()
 SOFTPLUS, SIN, COS, LINEAR, TOTAL = Softplus(), Sin(), Cos(), Linear(), Total()
+MASKED = Masked()

@@ -29,6 +29,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+def examples(share: float, *, at_least: int = 3) -> int:
+    """The number of examples for a slow property: its share of the profile's ``max_examples``
+    (so the thorough profile raises it too), and at least ``at_least``. Written where a test's
+    settings are declared: ``@settings(max_examples=examples(0.05))``."""
+    return max(at_least, round(settings.default.max_examples * share))
+
+
 @pytest.fixture
 def global_random_state() -> Iterator[None]:
     """Let a test seed Python's module-level generator, as micrograd's demo does; restore it."""

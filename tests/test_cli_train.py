@@ -4,13 +4,18 @@ learn the moons, and that every bad input is one clear line on stderr with exit 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import chainrule.train
 import nn
+import nn.pictures
+import nn.replay
+from autograd import Value
 from chainrule.cli import main
 from nn import datasets
 
@@ -112,6 +117,129 @@ def test_train_takes_every_choice(tmp_path, capsys):
     )
     assert code == 0
     assert nn.load(tmp_path / "model.json").nouts == [4, 4, 3]
+
+
+@pytest.fixture
+def training(monkeypatch):
+    """What ``chainrule train`` hands to ``fit``: the model's initial weights, the optimizer,
+    the learning rate of each step it takes, and the other settings."""
+    seen: dict = {"rates": []}
+    fit = chainrule.train.fit
+
+    def spy(model, x, y, *, optimizer, **settings):
+        seen.update(settings, optimizer=optimizer, initial=[p.data for p in model.parameters()])
+        step = optimizer.step
+
+        def recorded():
+            seen["rates"].append(optimizer.learning_rate)
+            step()
+
+        optimizer.step = recorded
+        return fit(model, x, y, optimizer=optimizer, **settings)
+
+    monkeypatch.setattr(chainrule.train, "fit", spy)
+    # The pictures take most of a run's time and are tested on their own.
+    monkeypatch.setattr(nn.pictures, "curves_png", lambda history: PNG)
+    monkeypatch.setattr(nn.pictures, "decision_boundary_png", lambda *args, **kwargs: PNG)
+    return seen
+
+
+def train(capsys, tmp_path, *choices: str) -> None:
+    code, _, err = run(
+        capsys, "train", "--samples", "20", "--hidden", "64", "--out", str(tmp_path), *choices
+    )
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "lr"),
+    [("sgd", nn.SGD, 1.0), ("rmsprop", nn.RMSprop, 0.01), ("adam", nn.Adam, 0.05)],
+)
+def test_the_optimizer_chosen_is_the_one_that_trains(tmp_path, capsys, training, name, kind, lr):
+    train(capsys, tmp_path, "--optimizer", name, "--schedule", "constant", "--steps", "2")
+    assert type(training["optimizer"]) is kind
+    assert training["rates"] == [lr, lr]  # its own default learning rate, at every step
+    train(
+        capsys,
+        tmp_path,
+        "--optimizer",
+        name,
+        "--lr",
+        "0.125",
+        "--schedule",
+        "constant",
+        "--steps",
+        "1",
+    )
+    assert training["rates"][-1] == 0.125
+
+
+SCHEDULED = {  # η_t for --lr 0.2 over 4 steps, t = 0 … 3, from each schedule's formula
+    "constant": [0.2] * 4,
+    "linear": [0.2 - 0.18 * t / 4 for t in range(4)],
+    "exponential": [0.2 * 0.1 ** (t / 4) for t in range(4)],
+    "cosine": [0.02 + 0.09 * (1 + math.cos(math.pi * t / 4)) for t in range(4)],
+    "step": [0.2, 0.1, 0.05, 0.025],  # halved every steps // 4 = 1 step
+}
+
+
+@pytest.mark.parametrize("schedule", sorted(SCHEDULED))
+def test_the_schedule_chosen_sets_the_learning_rate_of_each_step(
+    tmp_path, capsys, training, schedule
+):
+    train(capsys, tmp_path, "--schedule", schedule, "--lr", "0.2", "--steps", "4")
+    assert training["rates"] == pytest.approx(SCHEDULED[schedule], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "largest"),
+    [("uniform", 1.0), ("xavier", math.sqrt(6 / (2 + 64))), ("he", math.inf)],
+)
+def test_the_initialisation_chosen_sets_the_initial_weights(
+    tmp_path, capsys, training, scheme, largest
+):
+    train(capsys, tmp_path, "--init", scheme, "--steps", "1", "--seed", "5")
+    first_layer = training["initial"][: 64 * 3]  # 64 neurons, each 2 weights and a bias
+    weights = [w for i, w in enumerate(first_layer) if i % 3 != 2]
+    # The bound of the scheme (he draws from a normal of σ = √(2/2) = 1), reached closely.
+    assert max(map(abs, weights)) <= largest
+    assert max(map(abs, weights)) > (0.9 * largest if largest < math.inf else 1.5)
+    expected = nn.MLP(2, [64, 1], init=scheme, seed=5)
+    assert training["initial"] == [p.data for p in expected.parameters()]
+
+
+def test_the_l2_penalty_chosen_is_the_one_trained_with(tmp_path, capsys, training):
+    train(capsys, tmp_path, "--l2", "0.375", "--steps", "1")
+    assert training["l2"] == 0.375
+    train(capsys, tmp_path, "--steps", "1")
+    assert training["l2"] == 1e-4
+
+
+def test_compile_replays_every_step_without_the_eager_engine(
+    tmp_path, capsys, training, monkeypatch
+):
+    made = []  # Values made by each call of the compiled loss
+    call = nn.replay.CompiledLoss.__call__
+
+    def counted(self, x, y):
+        before = Value.made
+        loss = call(self, x, y)
+        made.append(Value.made - before)
+        return loss
+
+    init = Value.__init__
+
+    def counting_init(self, *args, **kwargs):
+        Value.made += 1
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Value, "made", 0, raising=False)
+    monkeypatch.setattr(Value, "__init__", counting_init)
+    monkeypatch.setattr(nn.replay.CompiledLoss, "__call__", counted)
+    train(capsys, tmp_path, "--compile", "--steps", "3")
+    assert training["compile"] is True
+    assert len(made) == 3 and made[0] > 0  # the first step traces, building the graph once
+    assert made[1:] == [0, 0]  # the others replay it
 
 
 @pytest.mark.parametrize("schedule", ["constant", "step", "exponential", "linear", "cosine"])

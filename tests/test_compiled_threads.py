@@ -30,7 +30,7 @@ def frequent_thread_switches() -> Iterator[None]:
 def run_in_threads(work: Callable[[int], None]) -> list[BaseException]:
     """``work(k)`` in each of THREADS threads, started together; the exceptions they raised."""
     errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
+    start = threading.Barrier(THREADS, timeout=60)
 
     def thread(k: int) -> None:
         start.wait()
@@ -44,7 +44,8 @@ def run_in_threads(work: Callable[[int], None]) -> list[BaseException]:
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(120)
+    assert not any(t.is_alive() for t in threads), "a thread never finished"
     return errors
 
 

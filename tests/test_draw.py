@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 
 from autograd import Value, linear, scope, strategies, topological_order, total
@@ -570,7 +571,7 @@ def test_a_value_used_all_along_a_long_chain_costs_dot_no_long_edges() -> None:
     assert crossed <= edge_count
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(0.1), deadline=None)
 @given(strategies.expressions(n_inputs=3, max_steps=60))
 def test_on_any_graph_dots_edges_cross_a_bounded_number_of_ranks_each(
     expression: strategies.Expression,

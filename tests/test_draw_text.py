@@ -14,6 +14,7 @@ from pathlib import Path
 
 import graphviz
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,7 +47,9 @@ TEXT = st.text(st.characters(codec=None), max_size=80) | st.sampled_from(
     ]
 )
 DRAWN = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(0.2),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -130,7 +133,7 @@ def test_the_explorer_page_keeps_any_label_as_data_and_shows_it_as_the_drawing_d
 
 
 # -- chainrule draw -------------------------------------------------------------------------------
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(0.075), deadline=None)
 @given(title=TEXT.filter(lambda t: "\0" not in t and not re.search(r"[\ud800-\udfff]", t)))
 def test_chainrule_draw_takes_any_title(
     title: str, tmp_path_factory: pytest.TempPathFactory

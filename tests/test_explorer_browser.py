@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import examples
 from explorer_browser import Pages, browser  # noqa: F401 (a fixture)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ from autograd.ops import Math, Op, Operand
 #: The browser is slow: property tests here draw few examples, and do not shrink a failure
 #: (each try would reload a page; the failing example is reported as drawn).
 BROWSER_EXAMPLES = settings(
-    max_examples=12,
+    max_examples=examples(0.06, at_least=4),
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -450,3 +451,65 @@ def test_two_explorers_in_one_notebook_page_work_on_their_own(pages: Pages, tmp_
     page.keyboard.press("ArrowRight")
     assert page.evaluate("el => el.chainrule.current()", roots[0]) == 1
     assert page.evaluate("el => el.chainrule.current()", roots[1]) == 0
+
+
+# -- the page's math functions, one by one -------------------------------------------------------
+#: Edge points: zeros of both signs, subnormals, large inputs that overflow or saturate, ±inf,
+#: NaN, and a few ordinary numbers.
+MATH_EDGES = (0.0, -0.0, 5e-324, -5e-324, 1.0, -1.0, 0.5, 1e3, -1e3, 710.0, -746.0, 1e308)
+MATH_EDGES += (math.inf, -math.inf, math.nan)
+
+
+def as_js(x: float) -> str:
+    """x as JavaScript's Number() reads it ("NaN", "-Infinity", "-0", "5e-324")."""
+    return repr(x).replace("nan", "NaN").replace("inf", "Infinity")
+
+
+def from_js(text: str) -> float:
+    return float(text.replace("Infinity", "inf"))
+
+
+def exactly(a: float, b: float) -> bool:
+    """Equal, zeros by their sign, NaN to NaN; finite numbers to the last bit but one (the
+    browser's exp and tanh are not the C library's)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if a == 0 and b == 0:
+        return math.copysign(1, a) == math.copysign(1, b)
+    return a == b or math.isclose(a, b, rel_tol=4e-16, abs_tol=0.0)
+
+
+def test_each_math_function_of_the_page_gives_the_float_namespace_s_answer_at_the_edges(
+    browser: Browser,  # noqa: F811
+) -> None:
+    """The page's runtime (``m``, autograd.draw.javascript.runtime, which every explorer page
+    embeds) against autograd.floatmath.FloatMath, function by function, at edge points."""
+    from autograd.draw.javascript import runtime
+    from autograd.floatmath import FLOATS
+    from autograd.ops import MATH_FUNCTIONS
+
+    pairs = [(x, y) for x in MATH_EDGES for y in (-1.0, 0.5, 2.0, 3.0, -0.5, math.inf, math.nan)]
+    calls = {
+        name: [(x,) for x in MATH_EDGES] if name != "power" else pairs for name in MATH_FUNCTIONS
+    }
+    script = (
+        f"(calls) => {{ const m = {runtime()};\n"
+        "const show = (r) => (Object.is(r, -0) ? '-0' : String(r));\n"
+        "const out = {};\n"
+        "for (const n in calls) { out[n] = calls[n].map((c) => show(m[n](...c.map(Number)))); }\n"
+        "return out; }"
+    )
+    arguments = {name: [[as_js(x) for x in c] for c in calls[name]] for name in calls}
+    page = browser.new_page()
+    try:
+        shown = page.evaluate(script, arguments)
+    finally:
+        page.close()
+    assert sorted(shown) == sorted(MATH_FUNCTIONS)
+    wrong = [
+        (name, args, from_js(text), getattr(FLOATS, name)(*args))
+        for name in MATH_FUNCTIONS
+        for args, text in zip(calls[name], shown[name], strict=True)
+        if not exactly(from_js(text), getattr(FLOATS, name)(*args))
+    ]
+    assert wrong == []

@@ -20,6 +20,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from conftest import examples
 from hostile import assert_one_clear_line, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,7 +138,7 @@ def test_many_lists_and_objects_are_refused_before_parsing(tmp_path_factory, cou
         load_text(tmp_path_factory.mktemp("many"), document)
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(0.05))
 @given(
     st.integers(nn.layers.MAX_PARAMETERS // 3 + 1, 10**15),
     st.sampled_from(["MLP", "Layer", "Neuron"]),
@@ -247,7 +248,7 @@ _KILLED_SAVE = textwrap.dedent(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-@settings(max_examples=8)
+@settings(max_examples=examples(0.04))
 @given(st.sampled_from(["write", "fsync", "replace"]), st.integers(0, 256 * 4096 - 1))
 def test_a_save_killed_at_any_moment_keeps_the_old_file_and_the_next_save_cleans_up(
     tmp_path_factory, point, offset
@@ -283,9 +284,12 @@ def test_a_save_killed_by_a_real_signal_mid_write_keeps_a_whole_file(tmp_path):
     target = tmp_path / "model.json"
     size = 16 * 2**20
     saver = subprocess.Popen([sys.executable, "-c", _SAVING_FOREVER, str(size), str(target)])
+    # A generous deadline, only so that a saver that never writes fails instead of hanging.
+    deadline = time.monotonic() + 120
     try:
         while not (target.exists() and any(name.endswith(".tmp") for name in os.listdir(tmp_path))):
             assert saver.poll() is None, "the saving process ended"
+            assert time.monotonic() < deadline, "the saver wrote no file mid-save in 120 s"
             time.sleep(0.001)
     finally:
         saver.kill()
@@ -358,7 +362,7 @@ FAILURES = {
 }
 
 
-@settings(max_examples=8)
+@settings(max_examples=examples(0.04))
 @given(st.sampled_from(sorted(FAILURES)), st.data(), st.booleans())
 def test_a_failed_run_replaces_none_of_an_earlier_runs_outputs(
     tmp_path_factory, earlier_run, failure, data, earlier

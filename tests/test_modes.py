@@ -65,11 +65,12 @@ def test_no_grad_in_one_thread_does_not_affect_another():
     def quiet():
         with no_grad():
             inside.set()
-            checked.wait(5)
+            # A wait that timed out would not be the interleaving this test is about.
+            seen["quiet waited"] = checked.wait(30)
             seen["quiet"] = (Value(1.0) * 2).inputs
 
     def loud():
-        inside.wait(5)
+        seen["loud waited"] = inside.wait(30)
         seen["loud"] = (Value(1.0) * 2).inputs
         checked.set()
 
@@ -77,7 +78,9 @@ def test_no_grad_in_one_thread_does_not_affect_another():
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a thread never finished"
+    assert seen["quiet waited"] and seen["loud waited"], "a thread waited in vain"
     assert seen["quiet"] == () and len(seen["loud"]) == 2
 
 
@@ -86,7 +89,8 @@ def test_a_thread_started_inside_no_grad_records_by_default():
     with no_grad():
         t = threading.Thread(target=lambda: result.update(inputs=(Value(1.0) + 1).inputs))
         t.start()
-        t.join()
+        t.join(60)
+    assert not t.is_alive(), "the thread never finished"
     assert len(result["inputs"]) == 2
 
 

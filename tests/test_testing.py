@@ -4,17 +4,22 @@ derivatives, shrunk to a small counterexample."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import examples
+from hypothesis import settings
 
 from autograd import GradcheckError, Op, Value, ops
 from autograd.replay.symbols import Symbol
 from autograd.testing import check_op, op_test
 
 #: Examples per built-in op: enough to cover each op's domain, few enough for a fast suite.
-EXAMPLES = 30
+#: (The counts within which a wrong op must be caught, below, are what those tests test.)
+EXAMPLES = examples(0.15)
 
 BUILTIN = {
     **{name: getattr(ops, name) for name in dir(ops) if isinstance(getattr(ops, name), Op)},
@@ -197,11 +202,11 @@ def test_an_op_with_no_point_in_range_is_reported():
 
     with pytest.raises(ValueError, match="found too few points in"):
         check_op(FarAway(), max_examples=10)
-    check_op(FarAway(), max_examples=10, min_value=11.0, max_value=20.0)
+    check_op(FarAway(), max_examples=examples(0.05), min_value=11.0, max_value=20.0)
 
 
 def test_an_op_of_any_arity_is_checked_with_the_arity_given():
-    check_op(ops.LINEAR, arity=5, max_examples=10)
+    check_op(ops.LINEAR, arity=5, max_examples=examples(0.05))
     with pytest.raises(TypeError, match="takes 1 input, got 2"):
         check_op(Softsign(), arity=2)
 
@@ -249,3 +254,20 @@ def test_hypothesis_is_imported_only_by_testing_and_strategies():
         "autograd.testing.check_op; assert 'hypothesis' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def test_no_property_fixes_its_number_of_examples():
+    """Example counts come from the Hypothesis profile (conftest.examples), so that the thorough
+    profile raises them all; a settings(max_examples=<a number>) in a test would not follow."""
+    folder = Path(__file__).parent
+    fixed = [
+        f"{path.name}: {match.group(0)}"
+        for path in sorted(folder.glob("test_*.py"))
+        for match in re.finditer(r"settings\(\s*max_examples=\d+", path.read_text())
+    ]
+    assert fixed == []
+
+
+def test_the_number_of_examples_is_a_share_of_the_profile_s():
+    assert examples(0.5, at_least=1) == round(settings.default.max_examples / 2)
+    assert examples(1e-9, at_least=4) == 4

@@ -199,9 +199,9 @@ RUNTIME: dict[str, str] = {
     "exp": "Math.exp",
     "log": "Math.log",
     "sqrt": "Math.sqrt",
-    # Python's ** gives 1 for 1 ** y and (−1) ** ±inf, and inf for 0 ** y < 0 (also for −0).
+    # Python's ** gives 1 for 1 ** y and (−1) ** ±inf (JavaScript's Math.pow gives NaN).
     "power": "function (x, y) { if (x === 1 || (x === -1 && Math.abs(y) === Infinity)) "
-    "{ return 1; } if (x === 0 && y < 0) { return Infinity; } return Math.pow(x, y); }",
+    "{ return 1; } return Math.pow(x, y); }",
     "tanh": "Math.tanh",
     "sigmoid": "function (x) { if (x >= 0) { return 1 / (1 + Math.exp(-x)); } "
     "var e = Math.exp(x); return e / (1 + e); }",
