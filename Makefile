@@ -50,20 +50,28 @@ chromium:
 
 # PyTorch, the other autodiff engine the tests cross-check edge conventions against and the
 # benchmarks compare with. Not a dependency of the project nor of its dev extra: its CPU build goes
-# into .venv, from a wheel pip already finds on this machine (its find-links) when there is one,
-# else from PyTorch's own index (never the multi-GB CUDA build PyPI would give).
+# into .venv (never the multi-GB CUDA build a bare `pip install torch` may bring) from where pip is
+# told to look: a wheel pip finds without an index (its find-links), an index given as
+# TORCH_INDEX=..., or the indexes pip is configured with (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL,
+# pip.conf), which should then serve the CPU build. Otherwise it prints the command to run.
 TORCH_VERSION ?= 2.13.0
-TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+TORCH_COMMAND := $(BIN)/python -m pip install torch==$(TORCH_VERSION)
 torch: $(STAMP)
 	@if $(BIN)/python -c 'import torch' 2>/dev/null; then :; \
 	elif $(BIN)/python -m pip install --quiet --no-index --no-deps "torch==$(TORCH_VERSION)" 2>/dev/null; then \
 		echo "installed PyTorch $(TORCH_VERSION) into $(VENV) from a wheel on this machine"; \
-		$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"; \
-	elif $(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX) \
-			--extra-index-url https://pypi.org/simple; then \
-		echo "installed PyTorch $(TORCH_VERSION) (CPU) into $(VENV) from $(TORCH_CPU_INDEX)"; \
+		$(TORCH_COMMAND) --quiet; \
+	elif [ -n "$(TORCH_INDEX)" ]; then \
+		$(TORCH_COMMAND) --quiet --extra-index-url "$(TORCH_INDEX)"; \
+	elif [ -n "$$PIP_INDEX_URL$$PIP_EXTRA_INDEX_URL" ] \
+			|| $(BIN)/python -m pip config list 2>/dev/null | grep -q 'index-url='; then \
+		$(TORCH_COMMAND) --quiet; \
 	else \
-		echo "PyTorch is missing: $(BIN)/python -m pip install torch==$(TORCH_VERSION) --index-url $(TORCH_CPU_INDEX)"; \
+		echo "PyTorch is missing, and pip knows no index for its CPU build. Give the CPU wheel index"; \
+		echo "that PyTorch's install guide names (as URL) and run:"; \
+		echo "  make torch TORCH_INDEX=URL"; \
+		echo "or: $(TORCH_COMMAND) --extra-index-url URL"; \
 		exit 1; \
 	fi
 
@@ -87,8 +95,9 @@ demo: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python docs/build.py --out $(SITE_DIR)
 
-# Re-run every notebook and store its fresh outputs (they are shipped with outputs).
-notebooks: install
+# Re-run every notebook and store its fresh outputs (they are shipped with outputs). The notebooks
+# draw with Graphviz; they need neither Chromium nor PyTorch.
+notebooks: $(STAMP) dot
 	$(BIN)/python notebooks/execute.py --write
 
 # Speed and memory side by side with micrograd and PyTorch (the `bench` extra and the torch target).
