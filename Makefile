@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 DEMO_DIR ?= demo
 SITE_DIR ?= site
 
-.PHONY: help install dot chromium torch test lint types pytest demo docs notebooks clean bench
+.PHONY: help install dot chromium torch node test lint types pytest demo docs notebooks clean bench
 
 help:
 	@echo "make demo   set up .venv and run the demonstration (pictures in $(DEMO_DIR)/)"
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) dot chromium torch
+install: $(STAMP) node dot chromium torch
 
 # Install a Debian package when its program is missing: apt-get as root or through sudo, or else
 # say exactly what to install. $(1): the program, $(2): the package, $(3): what it is for.
@@ -75,9 +76,21 @@ torch: $(STAMP)
 		exit 1; \
 	fi
 
-lint: $(STAMP)
+# The tools package.json pins, in node_modules/: Prettier (the explorer's JavaScript and CSS are
+# checked as ruff checks the Python) and MathJax (copied into the docs, so formulas need no network).
+$(NODE_STAMP): package.json
+	$(call install_missing,npm,npm,npm (Node.js's package manager))
+	npm install --no-package-lock --no-audit --no-fund --silent
+	@touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)
+
+PRETTIER_FILES := autograd/draw/explorer.js autograd/draw/explorer.css
+
+lint: $(STAMP) node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/prettier --check $(PRETTIER_FILES)
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -92,7 +105,7 @@ demo: $(STAMP)
 
 # The API reference from the docstrings (pdoc) and the notebooks with their stored outputs, as HTML;
 # fails on a pdoc warning, a cross-reference that is no link or a dead link.
-docs: $(STAMP)
+docs: $(STAMP) node
 	$(BIN)/python docs/build.py --out $(SITE_DIR)
 
 # Re-run every notebook and store its fresh outputs (they are shipped with outputs). The notebooks
@@ -108,4 +121,4 @@ bench: $(STAMP) torch
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR) $(SITE_DIR)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR) $(SITE_DIR)

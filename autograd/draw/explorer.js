@@ -17,7 +17,8 @@
     const precision = data.precision;
     const colours = data.colours;
     const svg = root.querySelector(".cr-drawing svg");
-    const number = (x) => (typeof x === "string" ? { inf: Infinity, "-inf": -Infinity }[x] ?? NaN : x);
+    const number = (x) =>
+      typeof x === "string" ? ({ inf: Infinity, "-inf": -Infinity }[x] ?? NaN) : x;
 
     // -- the state: values and local derivatives (recomputed when a leaf changes), the step --
     const values = nodes.map((node) => number(node.data));
@@ -40,8 +41,21 @@
     }
 
     // -- the marked parts of the drawing (autograd/draw/svg.py) --------------------------------
-    const parts = nodes.map(() => ({ data: [], grad: [], gradName: [], pill: [], op: [], edges: [] }));
-    const kinds = { "cr-data": "data", "cr-grad": "grad", "cr-grad-name": "gradName", "cr-pill": "pill", "cr-op": "op" };
+    const parts = nodes.map(() => ({
+      data: [],
+      grad: [],
+      gradName: [],
+      pill: [],
+      op: [],
+      edges: [],
+    }));
+    const kinds = {
+      "cr-data": "data",
+      "cr-grad": "grad",
+      "cr-grad-name": "gradName",
+      "cr-pill": "pill",
+      "cr-op": "op",
+    };
     svg.querySelectorAll("[data-node]").forEach((element) => {
       const i = +element.getAttribute("data-node");
       const kind = kinds[element.getAttribute("class")];
@@ -63,7 +77,9 @@
     function rounded(x, digits, exponential) {
       // JavaScript rounds a tie away from zero, Python (which drew the picture) to even.
       const text = exponential ? x.toExponential(digits) : x.toFixed(digits);
-      const exact = exponential ? x.toExponential(Math.min(100, digits + 40)) : x.toFixed(Math.min(100, digits + 40));
+      const exact = exponential
+        ? x.toExponential(Math.min(100, digits + 40))
+        : x.toFixed(Math.min(100, digits + 40));
       const [mantissa, exponent] = exact.split("e");
       const point = mantissa.indexOf(".");
       const kept = point < 0 ? mantissa.length : point + digits + (digits ? 1 : 0);
@@ -82,7 +98,8 @@
       if (x === 0) return (0).toFixed(precision);
       const sign = x < 0 ? "-" : "";
       const size = Math.abs(x);
-      if (10 ** -Math.min(precision, 3) <= size && size < 1e6) return sign + rounded(size, precision, false);
+      if (10 ** -Math.min(precision, 3) <= size && size < 1e6)
+        return sign + rounded(size, precision, false);
       const text = rounded(size, Math.max(precision - 1, 1), true);
       return sign + text.replace(/e([+-])(\d)$/, "e$10$2");
     }
@@ -95,9 +112,18 @@
     function gradColours(grad) {
       if (grad !== grad) return [colours.nan, colours.ink];
       if (grad === 0 || !(scale > 0)) return [null, colours.ink];
-      const strength = colours.faintest + (1 - colours.faintest) * Math.sqrt(Math.min(1, Math.abs(grad) / scale));
+      const strength =
+        colours.faintest + (1 - colours.faintest) * Math.sqrt(Math.min(1, Math.abs(grad) / scale));
       const end = grad > 0 ? colours.positive : colours.negative;
-      const fill = "#" + end.map((c) => halfEven(255 + (c - 255) * strength).toString(16).padStart(2, "0")).join("");
+      const fill =
+        "#" +
+        end
+          .map((c) =>
+            halfEven(255 + (c - 255) * strength)
+              .toString(16)
+              .padStart(2, "0"),
+          )
+          .join("");
       return [fill, strength > colours.whiteText ? "white" : colours.ink];
     }
 
@@ -185,7 +211,8 @@
         p.edges.forEach(({ lines, label, input }) => {
           lines.forEach((line) => {
             put(line, "stroke", on ? colours.highlight : colours.muted);
-            if (line.tagName === "polygon") put(line, "fill", on ? colours.highlight : colours.muted);
+            if (line.tagName === "polygon")
+              put(line, "fill", on ? colours.highlight : colours.muted);
             put(line, "stroke-width", on ? "2.5" : "1.2");
           });
           if (label && fresh) write(label, "∂ = " + format(locals[i][input]));
@@ -212,7 +239,12 @@
     function caption() {
       if (current === 0) return "step 0 of " + n + ": the forward pass is done; no gradient yet";
       const i = n - current;
-      const what = i === n - 1 ? "starts backprop with ∂" + rootName + "/∂" + rootName + " = 1" : nodes[i].inputs.length ? "has its complete gradient and passes it on" : "is a leaf: its gradient is complete";
+      const what =
+        i === n - 1
+          ? "starts backprop with ∂" + rootName + "/∂" + rootName + " = 1"
+          : nodes[i].inputs.length
+            ? "has its complete gradient and passes it on"
+            : "is a leaf: its gradient is complete";
       return "step " + current + " of " + n + ": " + name(i) + " " + what;
     }
 
@@ -221,22 +253,62 @@
       const d = "∂" + rootName + "/∂";
       if (i === n - 1) return d + name(i) + " = 1: backprop starts here";
       const terms = nodes[i].users.filter(([u]) => complete(u, current));
-      const sum = terms.length ? terms.map(([u, k]) => format(grads[u]) + " × " + format(locals[u][k])).join(" + ") : "0";
-      const symbols = nodes[i].users.map(([u]) => d + name(u) + " · ∂" + name(u) + "/∂" + name(i)).join(" + ");
+      const sum = terms.length
+        ? terms.map(([u, k]) => format(grads[u]) + " × " + format(locals[u][k])).join(" + ")
+        : "0";
+      const symbols = nodes[i].users
+        .map(([u]) => d + name(u) + " · ∂" + name(u) + "/∂" + name(i))
+        .join(" + ");
       const total = terms.reduce((s, [u, k]) => s + grads[u] * locals[u][k], 0);
       const missing = nodes[i].users.length - terms.length;
-      const status = complete(i, current) ? "" : missing ? "  (not complete yet: " + missing + " of " + nodes[i].users.length + " terms to come)" : "  (every term is in; backprop reaches " + name(i) + " at step " + (n - i) + ")";
-      return d + name(i) + " = Σ over the nodes u that use " + name(i) + " of " + d + "u · ∂u/∂" + name(i) + " = " + symbols + " = " + sum + " = " + format(complete(i, current) ? grads[i] : total) + status;
+      const status = complete(i, current)
+        ? ""
+        : missing
+          ? "  (not complete yet: " + missing + " of " + nodes[i].users.length + " terms to come)"
+          : "  (every term is in; backprop reaches " + name(i) + " at step " + (n - i) + ")";
+      return (
+        d +
+        name(i) +
+        " = Σ over the nodes u that use " +
+        name(i) +
+        " of " +
+        d +
+        "u · ∂u/∂" +
+        name(i) +
+        " = " +
+        symbols +
+        " = " +
+        sum +
+        " = " +
+        format(complete(i, current) ? grads[i] : total) +
+        status
+      );
     }
 
     function explanation(i) {
       const node = nodes[i];
-      const lines = [name(i) + (node.op ? " = " + node.op + "(" + node.inputs.map(name).join(", ") + ")" : node.inputs.length ? "" : " (a leaf)")];
+      const lines = [
+        name(i) +
+          (node.op
+            ? " = " + node.op + "(" + node.inputs.map(name).join(", ") + ")"
+            : node.inputs.length
+              ? ""
+              : " (a leaf)"),
+      ];
       const grad = format(gradients(current)[i]);
-      lines.push("value " + format(values[i]) + ",  gradient " + (complete(i, current) ? grad : "not complete yet (" + grad + " so far; complete at step " + (n - i) + ")"));
+      lines.push(
+        "value " +
+          format(values[i]) +
+          ",  gradient " +
+          (complete(i, current)
+            ? grad
+            : "not complete yet (" + grad + " so far; complete at step " + (n - i) + ")"),
+      );
       if (node.inputs.length) {
         lines.push("rule: " + (node.notation || node.op));
-        node.inputs.forEach((j, k) => lines.push("∂" + name(i) + "/∂" + name(j) + " = " + format(locals[i][k])));
+        node.inputs.forEach((j, k) =>
+          lines.push("∂" + name(i) + "/∂" + name(j) + " = " + format(locals[i][k])),
+        );
       }
       lines.push("chain rule: " + chainRule(i));
       return lines;
@@ -295,7 +367,10 @@
       notice.replaceChildren();
       data.unwritable.forEach((line) => {
         const p = document.createElement("p");
-        p.textContent = "The page cannot compute " + line + ": the values that depend on it cannot be changed here; stepping works.";
+        p.textContent =
+          "The page cannot compute " +
+          line +
+          ": the values that depend on it cannot be changed here; stepping works.";
         notice.append(p);
       });
       if (text) {
@@ -311,15 +386,18 @@
       question.hidden = current >= n;
       if (current >= n) return;
       const i = n - 1 - current;
-      question.querySelector(".cr-ask").textContent = "step " + (current + 1) + ": what is ∂" + rootName + "/∂" + name(i) + "?";
+      question.querySelector(".cr-ask").textContent =
+        "step " + (current + 1) + ": what is ∂" + rootName + "/∂" + name(i) + "?";
     }
 
     function answer(value) {
-      if (current >= n) throw new Error("every gradient is complete: there is nothing left to answer");
+      if (current >= n)
+        throw new Error("every gradient is complete: there is nothing left to answer");
       const i = n - 1 - current;
       const expected = gradients(current + 1)[i];
       const given = Number(value);
-      const right = format(given) === format(expected) || Math.abs(given - expected) <= 0.5 * 10 ** -precision;
+      const right =
+        format(given) === format(expected) || Math.abs(given - expected) <= 0.5 * 10 ** -precision;
       revealed.add(i);
       step(current + 1);
       const verdict = right ? "✓ right: " : "✗ not quite (you gave " + String(value) + "): ";
@@ -348,15 +426,40 @@
 
     function setLeaf(i, value) {
       const x = Number(value);
-      if (typeof value === "string" && value.trim() === "") throw new Error("give " + name(i) + " a number");
-      if (!Number.isFinite(x)) throw new Error(name(i) + " must be a finite number, not " + String(value));
-      if (nodes[i].inputs.length) throw new Error(name(i) + " is not a leaf: only leaves can be given a value");
-      if (frozen.has(i)) throw new Error(name(i) + " feeds an op the page cannot compute, so it cannot change here");
+      if (typeof value === "string" && value.trim() === "")
+        throw new Error("give " + name(i) + " a number");
+      if (!Number.isFinite(x))
+        throw new Error(name(i) + " must be a finite number, not " + String(value));
+      if (nodes[i].inputs.length)
+        throw new Error(name(i) + " is not a leaf: only leaves can be given a value");
+      if (frozen.has(i))
+        throw new Error(name(i) + " feeds an op the page cannot compute, so it cannot change here");
       values[i] = x;
       recompute();
       fresh = true;
-      const broken = nodes.findIndex((node, j) => node.inputs.length && !Number.isFinite(values[j]) && node.inputs.every((v) => Number.isFinite(values[v])));
-      say(broken >= 0 ? "At " + name(i) + " = " + format(x) + ", " + name(broken) + " = " + nodes[broken].op + "(" + nodes[broken].inputs.map((v) => format(values[v])).join(", ") + ") is " + format(values[broken]) + ": outside the op's domain or too large." : "");
+      const broken = nodes.findIndex(
+        (node, j) =>
+          node.inputs.length &&
+          !Number.isFinite(values[j]) &&
+          node.inputs.every((v) => Number.isFinite(values[v])),
+      );
+      say(
+        broken >= 0
+          ? "At " +
+              name(i) +
+              " = " +
+              format(x) +
+              ", " +
+              name(broken) +
+              " = " +
+              nodes[broken].op +
+              "(" +
+              nodes[broken].inputs.map((v) => format(values[v])).join(", ") +
+              ") is " +
+              format(values[broken]) +
+              ": outside the op's domain or too large."
+          : "",
+      );
       root.querySelectorAll(".cr-leaf[data-node='" + i + "']").forEach((field) => {
         if (document.activeElement !== field) field.value = String(x);
       });
@@ -364,9 +467,12 @@
     }
 
     function set(label, value) {
-      const leaves = nodes.map((node, i) => i).filter((i) => !nodes[i].inputs.length && nodes[i].label === label);
+      const leaves = nodes
+        .map((node, i) => i)
+        .filter((i) => !nodes[i].inputs.length && nodes[i].label === label);
       if (!leaves.length) throw new Error("no leaf is labelled " + JSON.stringify(label));
-      if (leaves.length > 1) throw new Error(leaves.length + " leaves are labelled " + JSON.stringify(label));
+      if (leaves.length > 1)
+        throw new Error(leaves.length + " leaves are labelled " + JSON.stringify(label));
       setLeaf(leaves[0], value);
     }
 
@@ -426,9 +532,11 @@
     const recorded = values.slice();
     const recordedLocals = locals.map((l) => l.slice());
     forward();
-    const same = (a, b) => a === b || (a !== a && b !== b) || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+    const same = (a, b) =>
+      a === b || (a !== a && b !== b) || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
     for (let i = 0; i < n; i++) {
-      const ok = same(values[i], recorded[i]) && locals[i].every((d, k) => same(d, recordedLocals[i][k]));
+      const ok =
+        same(values[i], recorded[i]) && locals[i].every((d, k) => same(d, recordedLocals[i][k]));
       if (!ok) {
         data.unwritable.push(nodes[i].op + " (it computes differently in the browser)");
         nodes[i].rule = -1;
@@ -452,7 +560,13 @@
       steps: n,
       nodes: () => {
         const grads = gradients(current);
-        return nodes.map((node, i) => ({ id: i, label: node.label, op: node.op, data: values[i], grad: complete(i, current) ? grads[i] : null }));
+        return nodes.map((node, i) => ({
+          id: i,
+          label: node.label,
+          op: node.op,
+          data: values[i],
+          grad: complete(i, current) ? grads[i] : null,
+        }));
       },
       step: step,
       current: () => current,
@@ -469,4 +583,4 @@
     step(0);
     return api;
   };
-})()
+})();

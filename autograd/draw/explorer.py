@@ -80,7 +80,8 @@ class Explorer:
             '  var data = JSON.parse(root.querySelector("script.cr-graph").textContent);\n'
             f"  var m = {runtime()};\n"
             f"  var rules = [\n{rules}\n];\n"
-            f"  ({_asset('explorer.js').strip()})(root, data, rules, m);\n"
+            f"  var explore = {_asset('explorer.js').strip()}\n"
+            "  explore(root, data, rules, m);\n"
             "})();"
         )
         return (
