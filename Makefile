@@ -85,7 +85,7 @@ $(NODE_STAMP): package.json
 
 node: $(NODE_STAMP)
 
-PRETTIER_FILES := autograd/draw/explorer.js autograd/draw/explorer.css
+PRETTIER_FILES := autograd/draw/*.js autograd/draw/*.css
 
 lint: $(STAMP) node
 	$(BIN)/ruff check .

@@ -283,8 +283,8 @@ def test_typing_a_leaf_value_recomputes_every_gradient(pages: Pages) -> None:
 def test_set_refuses_what_is_not_a_leaf_value(pages: Pages) -> None:
     page = pages.open(explore(neuron()))
     for call, message in [
-        ("window.chainrule.set('nobody', 1)", 'no leaf is labelled "nobody"'),
-        ("window.chainrule.set('n', 1)", "no leaf is labelled"),
+        ("window.chainrule.set('nobody', 1)", 'no leaf is named "nobody": the leaves are "x1"'),
+        ("window.chainrule.set('n', 1)", "no leaf is named"),
         ("window.chainrule.set('x1', Infinity)", "must be a finite number"),
         ("window.chainrule.set('x1', 'one')", "must be a finite number"),
     ]:

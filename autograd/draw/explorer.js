@@ -1,17 +1,20 @@
 // The explorer page: one drawing of a graph, restyled for every step of backprop.
 //
-// Called as explore(root, data, rules, m) by the page autograd.draw.explorer writes:
-//   root   the page's element, holding the drawing (SVG), the controls and the panel;
-//   data   the graph: data.nodes in topological order, each {label, shown, op, rule, inputs,
-//          data, local, grad, users, notation}, and the drawing's cards;
-//   rules  the op table written as JavaScript (autograd/draw/javascript.py): rules[r](x) gives
-//          [value, [local derivatives]] of an op for the array x of its inputs' values;
-//   m      the functions those rules call (m.exp, m.tanh, ...).
+// Called as explore(root, data, rules, m, zoomable) by the page autograd.draw.explorer writes:
+//   root      the page's element, holding the drawing (SVG), the controls and the panel;
+//   data      the graph: data.nodes in topological order, each {label, shown, op, rule, inputs,
+//             data, local, grad, users, notation, cards, scope}, and the drawing's cards;
+//   rules     the op table written as JavaScript (autograd/draw/javascript.py): rules[r](x)
+//             gives [value, [local derivatives]] of an op for the array x of its inputs' values;
+//   m         the functions those rules call (m.exp, m.tanh, ...);
+//   zoomable  pan and zoom for the drawing (zoom.js).
+// A page that stands alone keeps its state (step, changed leaves, exercise mode) in the URL's
+// fragment, #step=7&w1=0.5&exercise=1, so that a link opens it as it was.
 // Backprop here is the engine's loop, step for step: the root's gradient starts at 1, then
 // each node, the last first, passes its gradient on: grad[input] += local * grad[node].
 (function () {
   "use strict";
-  return function explore(root, data, rules, m) {
+  return function explore(root, data, rules, m, zoomable) {
     const nodes = data.nodes;
     const n = nodes.length;
     const precision = data.precision;
@@ -28,6 +31,7 @@
     let current = 0;
     let selected = null;
     const revealed = new Set();
+    let exercise = data.exercise;
     let timer = null;
 
     // Which leaves can change: none upstream of an op the page cannot compute.
@@ -184,7 +188,7 @@
       const lit = current > 0 ? n - current : -1;
       for (let i = 0; i < n; i++) {
         const done = complete(i, current);
-        const hidden = data.exercise && !revealed.has(i);
+        const hidden = exercise && !revealed.has(i);
         const on = i === lit;
         const p = parts[i];
         const now = shown[i];
@@ -322,6 +326,7 @@
     const panel = root.querySelector(".cr-panel");
     const notice = root.querySelector(".cr-notice");
     const question = root.querySelector(".cr-question");
+    const exerciseBox = root.querySelector(".cr-exercise input");
     slider.max = n;
     controls.hidden = false;
 
@@ -362,6 +367,46 @@
       return field;
     }
 
+    // The leaves' fields, grouped as the drawing boxes them: Layer 1 › Neuron 2 › w1. A group
+    // opens and closes; one whose scope the drawing collapses to a summary card starts closed.
+    function showLeafFields() {
+      const groups = new Map([["", root.querySelector(".cr-leaves")]]);
+      function group(scope) {
+        const key = scope.join("/");
+        if (!groups.has(key)) {
+          const outer = group(scope.slice(0, -1));
+          const details = document.createElement("details");
+          details.className = "cr-scope";
+          details.setAttribute("data-scope", key);
+          details.open = !data.collapsed.some((c) => key === c || key.startsWith(c + "/"));
+          const summary = document.createElement("summary");
+          summary.textContent = scope[scope.length - 1];
+          details.append(summary);
+          outer.append(details);
+          groups.set(key, details);
+        }
+        return groups.get(key);
+      }
+      const natural = (a, b) => a.localeCompare(b, undefined, { numeric: true });
+      const byScope = (i, j) => {
+        const [a, b] = [nodes[i].scope, nodes[j].scope];
+        for (let k = 0; k < Math.min(a.length, b.length); k++) {
+          if (a[k] !== b[k]) return natural(a[k], b[k]);
+        }
+        return a.length - b.length || i - j;
+      };
+      named
+        .slice()
+        .sort(byScope)
+        .forEach((i) => {
+          const label = document.createElement("label");
+          label.title = pathOf(i);
+          label.textContent = name(i) + " = ";
+          label.append(leafField(i));
+          group(nodes[i].scope).append(label);
+        });
+    }
+
     function say(text) {
       notice.hidden = !text && !data.unwritable.length;
       notice.replaceChildren();
@@ -382,8 +427,9 @@
 
     // -- exercise mode: the learner gives each gradient before it is shown ---------------------
     function showQuestion() {
-      if (!data.exercise) return;
-      question.hidden = current >= n;
+      question.hidden = !exercise || current >= n;
+      exerciseBox.checked = exercise;
+      if (!exercise) return;
       if (current >= n) return;
       const i = n - 1 - current;
       question.querySelector(".cr-ask").textContent =
@@ -409,7 +455,7 @@
     function step(k) {
       const next = Math.max(0, Math.min(n, Math.round(Number(k))));
       if (Number.isNaN(next)) throw new Error("step(k) needs a number from 0 to " + n);
-      if (data.exercise) {
+      if (exercise) {
         for (let s = current; s < next; s++) {
           if (!revealed.has(n - 1 - s)) {
             current = s;
@@ -421,7 +467,17 @@
       }
       current = next;
       paint();
+      remember();
       return current;
+    }
+
+    // Exercise mode on: the gradients complete so far stay shown, the next ones are asked for.
+    function setExercise(on) {
+      exercise = Boolean(on);
+      revealed.clear();
+      for (let s = 0; s < current; s++) revealed.add(n - 1 - s);
+      paint();
+      remember();
     }
 
     function setLeaf(i, value) {
@@ -464,16 +520,131 @@
         if (document.activeElement !== field) field.value = String(x);
       });
       paint();
+      remember();
     }
 
-    function set(label, value) {
-      const leaves = nodes
-        .map((node, i) => i)
-        .filter((i) => !nodes[i].inputs.length && nodes[i].label === label);
-      if (!leaves.length) throw new Error("no leaf is labelled " + JSON.stringify(label));
-      if (leaves.length > 1)
-        throw new Error(leaves.length + " leaves are labelled " + JSON.stringify(label));
-      setLeaf(leaves[0], value);
+    // -- leaves by name: the scope path ("MLP/Layer 1/Neuron 2/w1"), or its end when that is
+    // enough to tell the leaf from every other (a bare label "w1" when no other leaf has it) --
+    const named = nodes
+      .map((node, i) => i)
+      .filter((i) => !nodes[i].inputs.length && nodes[i].label);
+    const pathOf = (i) => nodes[i].scope.concat([nodes[i].label]).join("/");
+    // The names of leaf i, longest first: its path, then ever shorter ends of it.
+    const namesOf = (i) =>
+      nodes[i].scope
+        .map((_, k) => nodes[i].scope.slice(k).concat([nodes[i].label]).join("/"))
+        .concat([nodes[i].label]);
+
+    function listed(leaves) {
+      const some = leaves.slice(0, 12).map((i) => JSON.stringify(pathOf(i)));
+      const more = leaves.length > 12 ? " and " + (leaves.length - 12) + " more" : "";
+      return some.join(", ") + more;
+    }
+
+    function leafNamed(name) {
+      const exact = named.filter((i) => pathOf(i) === name);
+      const matches = exact.length ? exact : named.filter((i) => namesOf(i).includes(name));
+      if (matches.length === 1) return matches[0];
+      if (!matches.length) {
+        const known = named.length ? ": the leaves are " + listed(named) : ": the graph has none";
+        throw new Error("no leaf is named " + JSON.stringify(name) + known);
+      }
+      throw new Error(
+        matches.length +
+          " leaves are named " +
+          JSON.stringify(name) +
+          ": give one of " +
+          listed(matches),
+      );
+    }
+
+    // The shortest name that finds leaf i and is not one of the fragment's own words.
+    function shortName(i) {
+      const names = namesOf(i).filter((name) => !FRAGMENT_WORDS.includes(name));
+      for (let k = names.length - 1; k >= 0; k--) {
+        const found = named.filter((j) => namesOf(j).includes(names[k]));
+        if (found.length === 1) return names[k];
+      }
+      return null;
+    }
+
+    function set(name, value) {
+      setLeaf(leafNamed(String(name)), value);
+    }
+
+    // -- the state in the URL's fragment --------------------------------------------------------
+    const FRAGMENT_WORDS = ["step", "exercise"];
+    const original = nodes.map((node) => number(node.data));
+    const encode = (text) => encodeURIComponent(text).replace(/%2F/g, "/");
+    let written = null;
+    let restored = false; // the fragment is written once the page has read it
+
+    function fragment() {
+      const parts = ["step=" + current];
+      if (exercise !== data.exercise) parts.push("exercise=" + (exercise ? 1 : 0));
+      named.forEach((i) => {
+        const name = shortName(i);
+        if (name !== null && !Object.is(values[i], original[i])) {
+          parts.push(encode(name) + "=" + encode(String(values[i])));
+        }
+      });
+      return parts.join("&");
+    }
+
+    function remember() {
+      if (!data.standalone || !restored) return;
+      written = fragment();
+      if (location.hash.slice(1) === written) return;
+      try {
+        history.replaceState(history.state, "", "#" + written);
+      } catch (error) {
+        location.replace("#" + written); // where history refuses (some file: pages)
+      }
+    }
+
+    // Apply a fragment: what it cannot use is left out and named in the notice.
+    function restore(text) {
+      const changed = named.filter((i) => !Object.is(values[i], original[i]));
+      changed.forEach((i) => setLeaf(i, original[i]));
+      const ignored = [];
+      let goal = null;
+      let mode = data.exercise;
+      const leaves = [];
+      for (const part of text.split("&")) {
+        if (!part) continue;
+        const at = part.indexOf("=");
+        let key, value;
+        try {
+          key = decodeURIComponent(at < 0 ? part : part.slice(0, at));
+          value = at < 0 ? "" : decodeURIComponent(part.slice(at + 1));
+        } catch (error) {
+          ignored.push(JSON.stringify(part) + " (not a readable part)");
+          continue;
+        }
+        if (key === "step") {
+          const k = Number(value);
+          if (value.trim() !== "" && Number.isInteger(k) && k >= 0 && k <= n) goal = k;
+          else ignored.push("step=" + value + " (a step is a whole number from 0 to " + n + ")");
+        } else if (key === "exercise") {
+          if (value === "1" || value === "0") mode = value === "1";
+          else ignored.push("exercise=" + value + " (exercise is 1 or 0)");
+        } else {
+          leaves.push([key, value]);
+        }
+      }
+      for (const [key, value] of leaves) {
+        try {
+          setLeaf(leafNamed(key), value);
+        } catch (error) {
+          ignored.push(key + "=" + value + " (" + error.message + ")");
+        }
+      }
+      exercise = mode;
+      revealed.clear();
+      for (let s = 0; s < (goal ?? 0); s++) revealed.add(n - 1 - s);
+      current = 0;
+      step(goal ?? 0);
+      if (ignored.length) say("Left out of the link: " + ignored.join("; ") + ".");
     }
 
     function pause() {
@@ -513,19 +684,18 @@
       selected = data.clicks[card.id];
       paint();
     });
-    if (data.exercise) {
-      const field = question.querySelector("input");
-      question.querySelector("form").addEventListener("submit", (event) => {
-        event.preventDefault();
-        if (field.value.trim() !== "") answer(field.value);
-        field.value = "";
-      });
-      question.querySelector(".cr-reveal").addEventListener("click", () => {
-        revealed.add(n - 1 - current);
-        step(current + 1);
-        question.querySelector(".cr-verdict").textContent = chainRule(n - current);
-      });
-    }
+    const answerField = question.querySelector("input");
+    question.querySelector("form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (answerField.value.trim() !== "") answer(answerField.value);
+      answerField.value = "";
+    });
+    question.querySelector(".cr-reveal").addEventListener("click", () => {
+      revealed.add(n - 1 - current);
+      step(current + 1);
+      question.querySelector(".cr-verdict").textContent = chainRule(n - current);
+    });
+    exerciseBox.addEventListener("change", () => setExercise(exerciseBox.checked));
 
     // The page checks its own arithmetic once: the rules, run here at the recorded leaves,
     // must give the values and local derivatives the engine recorded.
@@ -547,14 +717,12 @@
     freeze();
     recompute();
     say("");
-    const leaves = root.querySelector(".cr-leaves");
-    nodes.forEach((node, i) => {
-      if (node.inputs.length || !node.label) return;
-      const label = document.createElement("label");
-      label.textContent = name(i) + " = ";
-      label.append(leafField(i));
-      leaves.append(label);
-    });
+    showLeafFields();
+    // Fitted to the room left once everything above the drawing is in place.
+    const view = zoomable(root.querySelector(".cr-drawing"), svg, data.standalone);
+    root.querySelector(".cr-zoom-in").addEventListener("click", () => view.zoom(1.25));
+    root.querySelector(".cr-zoom-out").addEventListener("click", () => view.zoom(1 / 1.25));
+    root.querySelector(".cr-fit").addEventListener("click", () => view.fit());
 
     const api = {
       steps: n,
@@ -576,11 +744,25 @@
         return explanation(id).join("\n");
       },
       answer: answer,
+      exercise: (on) => {
+        if (on !== undefined) setExercise(on);
+        return exercise;
+      },
+      view: () => view.view(),
     };
     root.chainrule = api;
     window.chainrule = api;
-    if (data.standalone) root.focus();
-    step(0);
+    if (data.standalone) {
+      root.focus();
+      restore(location.hash.slice(1));
+      window.addEventListener("hashchange", () => {
+        if (location.hash.slice(1) !== written) restore(location.hash.slice(1));
+      });
+    } else {
+      step(0);
+    }
+    restored = true;
+    remember();
     return api;
   };
 })();

@@ -188,6 +188,16 @@ def cards(
     return drawn, ops
 
 
+def scopes(
+    root: Value | Sequence[Value], *, collapse_scopes: bool | int = False
+) -> tuple[list[tuple[str, ...]], set[tuple[str, ...]]]:
+    """The scope each node is drawn in, in topological order (``()`` for none: a leaf made
+    outside any scope takes the one scope of the nodes that use it), and the scopes
+    ``collapse_scopes`` draws as one summary card each."""
+    layout = _layout(_roots(root), collapse_scopes, True)
+    return [layout.place[node] for node in layout.order], set(layout.summaries)
+
+
 # -- what goes where -----------------------------------------------------------------------------
 
 Path = tuple[str, ...]
