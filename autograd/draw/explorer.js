@@ -387,24 +387,13 @@
         }
         return groups.get(key);
       }
-      const natural = (a, b) => a.localeCompare(b, undefined, { numeric: true });
-      const byScope = (i, j) => {
-        const [a, b] = [nodes[i].scope, nodes[j].scope];
-        for (let k = 0; k < Math.min(a.length, b.length); k++) {
-          if (a[k] !== b[k]) return natural(a[k], b[k]);
-        }
-        return a.length - b.length || i - j;
-      };
-      named
-        .slice()
-        .sort(byScope)
-        .forEach((i) => {
-          const label = document.createElement("label");
-          label.title = pathOf(i);
-          label.textContent = name(i) + " = ";
-          label.append(leafField(i));
-          group(nodes[i].scope).append(label);
-        });
+      named.forEach((i) => {
+        const label = document.createElement("label");
+        label.title = pathOf(i);
+        label.textContent = name(i) + " = ";
+        label.append(leafField(i));
+        group(nodes[i].scope).append(label);
+      });
     }
 
     function say(text) {
@@ -525,9 +514,20 @@
 
     // -- leaves by name: the scope path ("MLP/Layer 1/Neuron 2/w1"), or its end when that is
     // enough to tell the leaf from every other (a bare label "w1" when no other leaf has it) --
+    // The labelled leaves, in reading order: outside any scope first, then scope by scope
+    // (Neuron 2 before Neuron 10), each scope's in the graph's order.
+    const natural = (a, b) => a.localeCompare(b, undefined, { numeric: true });
+    function byScope(i, j) {
+      const [a, b] = [nodes[i].scope, nodes[j].scope];
+      for (let k = 0; k < Math.min(a.length, b.length); k++) {
+        if (a[k] !== b[k]) return natural(a[k], b[k]);
+      }
+      return a.length - b.length || i - j;
+    }
     const named = nodes
       .map((node, i) => i)
-      .filter((i) => !nodes[i].inputs.length && nodes[i].label);
+      .filter((i) => !nodes[i].inputs.length && nodes[i].label)
+      .sort(byScope);
     const pathOf = (i) => nodes[i].scope.concat([nodes[i].label]).join("/");
     // The names of leaf i, longest first: its path, then ever shorter ends of it.
     const namesOf = (i) =>
