@@ -718,12 +718,6 @@
     recompute();
     say("");
     showLeafFields();
-    // Fitted to the room left once everything above the drawing is in place.
-    const view = zoomable(root.querySelector(".cr-drawing"), svg, data.standalone);
-    root.querySelector(".cr-zoom-in").addEventListener("click", () => view.zoom(1.25));
-    root.querySelector(".cr-zoom-out").addEventListener("click", () => view.zoom(1 / 1.25));
-    root.querySelector(".cr-fit").addEventListener("click", () => view.fit());
-
     const api = {
       steps: n,
       nodes: () => {
@@ -763,6 +757,12 @@
     }
     restored = true;
     remember();
+    // Fitted to the room left once everything above the drawing (fields, question, notice) is
+    // in place.
+    const view = zoomable(root.querySelector(".cr-drawing"), svg, data.standalone);
+    root.querySelector(".cr-zoom-in").addEventListener("click", () => view.zoom(1.25));
+    root.querySelector(".cr-zoom-out").addEventListener("click", () => view.zoom(1 / 1.25));
+    root.querySelector(".cr-fit").addEventListener("click", () => view.fit());
     return api;
   };
 })();
