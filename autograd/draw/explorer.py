@@ -6,9 +6,16 @@ rule at it with the numbers, changes a leaf's value and watches every gradient u
 exercise mode, gives each gradient before it is shown. No server and no network: the page holds
 the drawing (SVG), the graph (JSON), the op table's rules written as JavaScript
 (:mod:`autograd.draw.javascript`) and the script that runs them (``explorer.js``), so what the
-page computes is what ``backward()`` computes. It also defines ``window.chainrule`` for scripts:
-``nodes()``, ``steps``, ``step(k)``, ``current()``, ``set(label, value)``, ``explain(id)`` and
-``answer(value)`` (exercise mode).
+page computes is what ``backward()`` computes.
+
+On a model, the leaf fields are grouped by scope, as the drawing boxes them (MLP › Layer 1 ›
+Neuron 2 › w1); the drawing pans and zooms (``zoom.js``) and opens fitted to the window. A page
+that stands alone keeps its state in the URL's fragment (``#step=7&w1=0.5&exercise=1``), so that
+a link opens it as it was. It also defines ``window.chainrule`` for scripts: ``nodes()``,
+``steps``, ``step(k)``, ``current()``, ``set(name, value)`` (a leaf named by its scope path,
+``"MLP/Layer 1/Neuron 2/w1"``, or by any end of it that no other leaf shares), ``explain(id)``,
+``answer(value)`` (exercise mode), ``exercise(on)`` and ``view()`` (the part of the drawing in
+view).
 
 Where scripts do not run (an untrusted notebook, a viewer that strips them), the page is the
 finished drawing, every gradient complete.
