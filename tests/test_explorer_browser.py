@@ -512,6 +512,18 @@ def test_a_scope_group_closes_and_opens(pages: Pages) -> None:
     assert page.is_visible(f"{neuron2} input >> nth=0")
 
 
+def test_a_click_on_a_scope_box_closes_and_opens_its_fields(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()))
+    group = '.cr-scope[data-scope="MLP/Layer 1/Neuron 2"]'
+    box = page.locator('[id="scope-MLP%2FLayer%201%2FNeuron%202"] > text')
+    box.click()
+    assert page.eval_on_selector(group, "g => g.open") is False
+    assert page.eval_on_selector('.cr-scope[data-scope="MLP/Layer 1"]', "g => g.open") is True
+    assert not page.is_visible(".cr-panel")  # a box is no node
+    box.click()
+    assert page.eval_on_selector(group, "g => g.open") is True
+
+
 @pytest.mark.parametrize(
     ("collapse", "closed"),
     [

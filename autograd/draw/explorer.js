@@ -680,9 +680,20 @@
     });
     svg.addEventListener("click", (event) => {
       const card = event.target.closest("g.node");
-      if (!card || !(card.id in data.clicks)) return;
-      selected = data.clicks[card.id];
-      paint();
+      if (card && card.id in data.clicks) {
+        selected = data.clicks[card.id];
+        paint();
+        return;
+      }
+      // A click on a scope's box (autograd/draw/graph.py names it by its path) opens or
+      // closes that scope's group of leaf fields.
+      const box = event.target.closest("g.cluster");
+      if (card || !box || !box.id.startsWith("scope-")) return;
+      const scope = decodeURIComponent(box.id.slice("scope-".length));
+      const group = Array.from(root.querySelectorAll(".cr-scope")).find(
+        (details) => details.getAttribute("data-scope") === scope,
+      );
+      if (group) group.open = !group.open;
     });
     const answerField = question.querySelector("input");
     question.querySelector("form").addEventListener("submit", (event) => {

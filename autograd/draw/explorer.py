@@ -35,7 +35,7 @@ from typing import Any
 from autograd.atomic import write_atomically
 from autograd.backprop import gradients, topological_order
 from autograd.draw import style as drawstyle
-from autograd.draw.frames import SET_PER_STEP
+from autograd.draw.frames import SET_PER_STEP, layout_options
 from autograd.draw.graph import cards, draw_graph, render, scopes
 from autograd.draw.javascript import NotWritable, rule_function, runtime
 from autograd.draw.style import number_of, shown
@@ -150,9 +150,6 @@ _COLOURS = {
     "whiteText": drawstyle.WHITE_TEXT,
 }
 
-#: The draw_graph options that decide which cards are drawn (and so which the page restyles).
-_LAYOUT_OPTIONS = ("collapse_scopes", "clusters")
-
 
 def _check_arguments(root: object, exercise: object, draw_options: dict[str, Any]) -> None:
     if not isinstance(root, Value):
@@ -167,8 +164,7 @@ def _check_arguments(root: object, exercise: object, draw_options: dict[str, Any
 def _draw(root: Value, grads: dict[Value, float], draw_options: dict[str, Any]) -> Drawing:
     """Graphviz's one drawing of the graph, every gradient complete, its changing parts marked."""
     graph = draw_graph(root, grads=grads, **draw_options)
-    layout = {k: v for k, v in draw_options.items() if k in _LAYOUT_OPTIONS}
-    drawn, ops = cards(root, **layout)
+    drawn, ops = cards(root, **layout_options(draw_options))
     return Drawing(render(graph, "svg"), drawn, ops)
 
 

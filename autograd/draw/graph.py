@@ -28,6 +28,7 @@ import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import graphviz
 
@@ -426,8 +427,14 @@ def _add_box(graph: graphviz.Digraph, path: Path, boxes: dict[Path, _Box], rever
     for child in reversed(inner) if reverse else inner:
         # Clusters are numbered in order of appearance, so the source is deterministic.
         with graph.subgraph(name=f"cluster_{list(boxes).index(child)}") as box:
-            box.attr(**drawstyle.scope_attributes(child))
+            box.attr(id=box_id(child), **drawstyle.scope_attributes(child))
             _add_box(box, child, boxes, reverse)
+
+
+def box_id(path: Sequence[str]) -> str:
+    """The SVG id of a scope's box: its path, percent-encoded (``scope-MLP%2FLayer%201``), so
+    that the explorer page finds the scope of the box a reader clicks."""
+    return "scope-" + quote("/".join(path), safe="")
 
 
 def _add_edges(
