@@ -642,6 +642,20 @@ def test_the_wheel_zooms_about_the_pointer(pages: Pages) -> None:
     assert centre(after) == pytest.approx(centre(before), abs=1)
 
 
+def test_inside_a_notebook_the_wheel_scrolls_and_ctrl_wheel_zooms(pages: Pages) -> None:
+    document = f"<!DOCTYPE html><html><body>{explore(model_loss())._repr_html_()}</body></html>"
+    page = pages.open(document, viewport=WINDOW)
+    scale = page.evaluate("window.chainrule.view().scale")
+    page.mouse.move(*centre(card_box(page, "v0")))
+    page.mouse.wheel(0, -200)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_function("scale => window.chainrule.view().scale !== scale", arg=scale)
+    # One zoom of e^(200 · 0.002), the Ctrl one's: the plain wheel zoomed nothing.
+    assert page.evaluate("window.chainrule.view().scale") == pytest.approx(scale * math.exp(0.4))
+
+
 def test_a_drag_pans_the_drawing_and_selects_nothing(pages: Pages) -> None:
     page = pages.open(explore(model_loss()), viewport=WINDOW)
     before = card_box(page, "v0")

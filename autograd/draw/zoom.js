@@ -1,5 +1,6 @@
-// Pan and zoom for the explorer's drawing: the mouse wheel zooms about the pointer, a drag pans,
-// and the page's +, − and "fit" buttons zoom about the middle or show the whole graph.
+// Pan and zoom for the explorer's drawing: the mouse wheel zooms about the pointer (with Ctrl
+// inside a notebook, whose page the wheel scrolls), a drag pans, and the page's +, − and "fit"
+// buttons zoom about the middle or show the whole graph.
 //
 // Called as zoomable(viewport, svg, standalone) by explorer.js:
 //   viewport    the element the drawing shows in: it gets the window's height (less what is
@@ -71,6 +72,9 @@
     viewport.addEventListener(
       "wheel",
       (event) => {
+        // Inside a notebook or another page the wheel scrolls that page; Ctrl (or a pinch,
+        // which browsers send as Ctrl and the wheel) zooms.
+        if (!standalone && !event.ctrlKey && !event.metaKey) return;
         event.preventDefault();
         const corner = viewport.getBoundingClientRect();
         const lines = event.deltaMode === 1 ? 16 : 1;
