@@ -19,6 +19,7 @@ from test_draw import neuron
 import nn
 from autograd import Value, explore, linear, scope, strategies, topological_order, total
 from autograd.draw import style as drawstyle
+from autograd.draw.graph import box_id
 from autograd.ops import Math, Op, Operand
 
 #: The browser is slow: property tests here draw few examples, and do not shrink a failure
@@ -515,7 +516,7 @@ def test_a_scope_group_closes_and_opens(pages: Pages) -> None:
 def test_a_click_on_a_scope_box_closes_and_opens_its_fields(pages: Pages) -> None:
     page = pages.open(explore(model_loss()))
     group = '.cr-scope[data-scope="MLP/Layer 1/Neuron 2"]'
-    box = page.locator('[id="scope-MLP%2FLayer%201%2FNeuron%202"] > text')
+    box = page.locator(f"#{box_id(['MLP', 'Layer 1', 'Neuron 2'])} > text")
     box.click()
     assert page.eval_on_selector(group, "g => g.open") is False
     assert page.eval_on_selector('.cr-scope[data-scope="MLP/Layer 1"]', "g => g.open") is True

@@ -685,11 +685,11 @@
         paint();
         return;
       }
-      // A click on a scope's box (autograd/draw/graph.py names it by its path) opens or
+      // A click on a scope's box (data.boxes gives the scope of each box's id) opens or
       // closes that scope's group of leaf fields.
       const box = event.target.closest("g.cluster");
-      if (card || !box || !box.id.startsWith("scope-")) return;
-      const scope = decodeURIComponent(box.id.slice("scope-".length));
+      if (card || !box || !(box.id in data.boxes)) return;
+      const scope = data.boxes[box.id];
       const group = Array.from(root.querySelectorAll(".cr-scope")).find(
         (details) => details.getAttribute("data-scope") === scope,
       );

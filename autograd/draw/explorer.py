@@ -36,7 +36,7 @@ from autograd.atomic import write_atomically
 from autograd.backprop import gradients, topological_order
 from autograd.draw import style as drawstyle
 from autograd.draw.frames import SET_PER_STEP, layout_options
-from autograd.draw.graph import cards, draw_graph, render, scopes
+from autograd.draw.graph import box_id, cards, draw_graph, render, scopes
 from autograd.draw.javascript import NotWritable, rule_function, runtime
 from autograd.draw.style import number_of, shown
 from autograd.draw.svg import Drawing
@@ -129,6 +129,7 @@ def explore(root: Value, *, exercise: bool = False, **draw_options: Any) -> Expl
         "cards": {card.name: list(card.members) for card in drawing.cards},
         "clicks": {**drawing.ops, **{card.name: card.nodes[0] for card in drawing.cards}},
         "collapsed": sorted("/".join(path) for path in collapsed),
+        "boxes": {box_id(path): "/".join(path) for path in _boxes(places)},
         "precision": draw_options.get("precision", 4),
         "exercise": exercise,
         "colours": _COLOURS,
@@ -236,6 +237,11 @@ def _nodes(
         }
         for i, (node, g) in enumerate(zip(order, finals, strict=True))
     ]
+
+
+def _boxes(places: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Every scope and every scope around it: the boxes the drawing may show."""
+    return {place[:depth] for place in places for depth in range(1, len(place) + 1)}
 
 
 def _body(drawing: Drawing, steps: int, exercise: bool) -> str:

@@ -23,12 +23,12 @@ Only :mod:`autograd.draw` imports Graphviz, so ``import autograd`` does not need
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import graphviz
 
@@ -432,9 +432,10 @@ def _add_box(graph: graphviz.Digraph, path: Path, boxes: dict[Path, _Box], rever
 
 
 def box_id(path: Sequence[str]) -> str:
-    """The SVG id of a scope's box: its path, percent-encoded (``scope-MLP%2FLayer%201``), so
+    """The SVG id of a scope's box, made from its path (of any length, in any characters), so
     that the explorer page finds the scope of the box a reader clicks."""
-    return "scope-" + quote("/".join(path), safe="")
+    name = "/".join(path).encode("utf-8", "surrogatepass")
+    return "scope-" + hashlib.sha256(name).hexdigest()[:16]
 
 
 def _add_edges(
