@@ -514,6 +514,7 @@
 
     // -- leaves by name: the scope path ("MLP/Layer 1/Neuron 2/w1"), or its end when that is
     // enough to tell the leaf from every other (a bare label "w1" when no other leaf has it) --
+
     // The labelled leaves, in reading order: outside any scope first, then scope by scope
     // (Neuron 2 before Neuron 10), each scope's in the graph's order.
     const natural = (a, b) => a.localeCompare(b, undefined, { numeric: true });
