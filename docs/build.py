@@ -6,9 +6,11 @@
 pdoc renders every public module of ``autograd``, ``nn`` and ``chainrule`` from its docstrings as
 written (reStructuredText-ish: ``code``, :func:`name`); nbconvert renders each notebook with the
 outputs stored in it (nothing is executed); ``index.html`` links them and gives the order in which
-to read the engine. The build fails, with one line, when pdoc warns, when a cross-reference such
-as :func:`name` does not become a link, or when a page links to a local file or anchor that does
-not exist.
+to read the engine. The site reads offline: the notebooks' formulas are typeset by the copy of
+MathJax that npm installs (``make node``), put beside ``index.html``. The build fails, with one
+line, when pdoc warns, when a cross-reference such as :func:`name` does not become a link, when a
+page links to a local file or anchor that does not exist, or when it loads a script or a
+stylesheet from the network.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn", "chainrule")
 NOTEBOOKS = tuple(sorted((ROOT / "notebooks").glob("*.ipynb")))
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: MathJax, as npm installs it (``make node``): one file that typesets TeX as SVG, fonts included,
+#: so the notebooks' formulas render without a network.
+MATHJAX = ROOT / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
 
 #: The order in which to read the engine: each module, what it holds, and the names to read there.
 READING_ORDER = (
@@ -74,12 +79,14 @@ def build(
 ) -> None:
     """Write the API pages, the notebook pages and the index into ``out``, then check the links."""
     modules = api_reference(out, packages)
+    copy_mathjax(out)
     pages = [
         (f"notebooks/{path.stem}.html", render_notebook(path, out / "notebooks"))
         for path in notebooks
     ]
     write_index(out / "index.html", modules, pages)
     check_links(out)
+    check_offline(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -279,12 +286,22 @@ def render_notebook(path: Path, folder: Path) -> str:
         if line.startswith("# ")
     )
     title = next(headings, path.stem)
-    page, _ = HTMLExporter(template_name="lab").from_notebook_node(
-        notebook, resources={"metadata": {"name": title}}
+    exporter = HTMLExporter(template_name="notebook", extra_template_basedirs=[str(TEMPLATES)])
+    page, _ = exporter.from_notebook_node(
+        notebook, resources={"metadata": {"name": title}, "mathjax_src": f"../{MATHJAX.name}"}
     )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{path.stem}.html").write_text(page, encoding="utf-8")
     return title
+
+
+def copy_mathjax(out: Path) -> None:
+    """Put MathJax in the site, beside index.html, for the notebook pages to load."""
+    if not MATHJAX.is_file():
+        raise DocsError(
+            f"MathJax is missing ({MATHJAX.relative_to(ROOT)}): `make node` installs it"
+        )
+    shutil.copyfile(MATHJAX, out / MATHJAX.name)
 
 
 def write_index(
@@ -364,13 +381,29 @@ def check_links(site: Path) -> None:
         raise DocsError(f"{len(dead)} dead links: {'; '.join(dead[:5])}")
 
 
+def check_offline(site: Path) -> None:
+    """No page may load a script or a stylesheet from the network: the site is read offline (in
+    a classroom, on a train), where such a page would show its formulas as raw TeX."""
+    remote = [
+        f"{page.relative_to(site)} -> {target}"
+        for page in sorted(site.rglob("*.html"))
+        for target in Anchors.of(page).loads
+        if urlsplit(target).netloc
+    ]
+    if remote:
+        raise DocsError(
+            f"{len(remote)} scripts or stylesheets need the network: {'; '.join(remote[:5])}"
+        )
+
+
 class Anchors(HTMLParser):
-    """The ids a page defines and the links it makes."""
+    """The ids a page defines, the links it makes and the scripts and stylesheets it loads."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ids: set[str] = set()
         self.links: list[str] = []
+        self.loads: list[str] = []
 
     @classmethod
     def of(cls, page: Path) -> Anchors:
@@ -386,6 +419,10 @@ class Anchors(HTMLParser):
                 self.ids.add(value)
             elif (name == "href" and tag in ("a", "link", "area")) or name == "src":
                 self.links.append(value)
+        loaded = {"script": "src", "link": "href"}.get(tag)
+        stylesheet = "stylesheet" in (dict(attrs).get("rel") or "").split()
+        if loaded and (tag == "script" or stylesheet):
+            self.loads += [value for name, value in attrs if name == loaded and value is not None]
 
 
 if __name__ == "__main__":

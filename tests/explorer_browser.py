@@ -55,7 +55,9 @@ class Pages:
         self.numbers = itertools.count()
         self.opened: list[tuple[Page, list[str]]] = []
 
-    def open(self, explorer: Explorer | str, **context: Any) -> Page:
+    def open(self, explorer: Explorer | str, fragment: str = "", **context: Any) -> Page:
+        """Open the page (at ``fragment``, "#..." or ""), in a browser context made with
+        ``context`` (Playwright's options: viewport, java_script_enabled...)."""
         path = self.folder / f"page{next(self.numbers)}.html"
         if isinstance(explorer, str):
             path.write_text(explorer, encoding="utf-8")
@@ -64,7 +66,7 @@ class Pages:
         page = self.browser.new_context(**context).new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(path.as_uri())
+        page.goto(path.as_uri() + fragment)
         self.opened.append((page, errors))
         return page
 

@@ -12,6 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from explorer_browser import ARGS, chromium
+from playwright.sync_api import Route, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("docs_build", ROOT / "docs" / "build.py")
@@ -89,6 +91,47 @@ def test_each_notebook_has_a_page_with_its_stored_outputs(site, notebook):
     text = page.read_text(encoding="utf-8")
     assert "jp-OutputArea-output" in text
     assert f"notebooks/{notebook.stem}.html" in links_on(site / "index.html")
+
+
+def test_no_page_loads_a_script_or_stylesheet_from_the_network(site):
+    pages = sorted(site.rglob("*.html"))
+    loads = [(page, target) for page in pages for target in docs.Anchors.of(page).loads]
+    assert any(page.parent.name == "notebooks" for page, _ in loads)  # MathJax, at least
+    remote = [target for _, target in loads if re.match(r"(https?:)?//", target)]
+    assert remote == []
+    for page, target in loads:
+        assert (page.parent / target).is_file(), (page, target)
+
+
+def test_formulas_render_in_a_browser_without_the_network(site, tmp_path):
+    """The notebook page typesets its TeX with the site's own MathJax, every request outside
+    the site's folder refused."""
+    page_file = site / "notebooks" / "05_the_maths_of_neural_networks.html"
+    refused: list[str] = []
+
+    def only_files(route: Route) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        page.route("**/*", only_files)
+        page.goto(page_file.as_uri())
+        page.wait_for_selector("mjx-container svg", timeout=20_000)
+        typeset = page.eval_on_selector_all("mjx-container", "els => els.length")
+        raw = page.evaluate(
+            "Array.from(document.querySelectorAll('.jp-MarkdownOutput'))"
+            ".filter(e => /\\$[^$]+\\$/.test(e.innerText)).length"
+        )
+        page.screenshot(path=str(tmp_path / "formulas.png"))
+        browser.close()
+    assert typeset > 10
+    assert raw == 0
+    assert refused == []
 
 
 # The failure paths, on small packages and pages made for them.
@@ -234,6 +277,23 @@ def test_a_local_link_to_nowhere_fails(tmp_path, body, dead):
     page(tmp_path, "b.html", '<p id="here"></p>')
     with pytest.raises(docs.DocsError, match=re.escape(f"1 dead links: a.html -> {dead}") + "$"):
         docs.check_links(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        '<script src="https://cdn.example.org/tex.js"></script>',
+        '<script src="//cdn.example.org/tex.js"></script>',
+        '<link rel="stylesheet" href="http://cdn.example.org/style.css">',
+    ],
+    ids=["https-script", "protocol-relative-script", "http-stylesheet"],
+)
+def test_a_script_or_stylesheet_from_the_network_fails_the_build(tmp_path, load):
+    page(tmp_path, "a.html", f'{load}<a href="https://example.org/">a link is fine</a>')
+    with pytest.raises(
+        docs.DocsError, match=re.escape("1 scripts or stylesheets need the network: a.html")
+    ):
+        docs.check_offline(tmp_path)
 
 
 def test_a_percent_encoded_anchor_finds_its_id(tmp_path):

@@ -4,6 +4,7 @@ script interface, exercise mode, and the page's arithmetic against the engine's.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page
 from test_draw import neuron
 
+import nn
 from autograd import Value, explore, linear, scope, strategies, topological_order, total
 from autograd.draw import style as drawstyle
+from autograd.draw.graph import box_id
 from autograd.ops import Math, Op, Operand
 
 #: The browser is slow: property tests here draw few examples, and do not shrink a failure
@@ -284,8 +287,8 @@ def test_typing_a_leaf_value_recomputes_every_gradient(pages: Pages) -> None:
 def test_set_refuses_what_is_not_a_leaf_value(pages: Pages) -> None:
     page = pages.open(explore(neuron()))
     for call, message in [
-        ("window.chainrule.set('nobody', 1)", 'no leaf is labelled "nobody"'),
-        ("window.chainrule.set('n', 1)", "no leaf is labelled"),
+        ("window.chainrule.set('nobody', 1)", 'no leaf is named "nobody": the leaves are "x1"'),
+        ("window.chainrule.set('n', 1)", "no leaf is named"),
         ("window.chainrule.set('x1', Infinity)", "must be a finite number"),
         ("window.chainrule.set('x1', 'one')", "must be a finite number"),
     ]:
@@ -513,3 +516,303 @@ def test_each_math_function_of_the_page_gives_the_float_namespace_s_answer_at_th
         if not exactly(from_js(text), getattr(FLOATS, name)(*args))
     ]
     assert wrong == []
+
+
+# -- a model: leaf fields by scope, names, pan and zoom, the state in the link -------------------
+def model_loss(**changes: float) -> Value:
+    """The squared error of ``nn.MLP(2, [3, 1])`` (seeded) at one point, with the parameters
+    named in ``changes`` (``layer1_neuron2_w1=0.5``) set first."""
+    random.seed(1)
+    model = nn.MLP(2, [3, 1])
+    parameters = dict(model.named_parameters())
+    for name, value in changes.items():
+        parameters[name.replace("_", ".")].data = value
+    loss = nn.mse_loss(model([Value(0.5, label="x1"), Value(-1.0, label="x2")]), 1.0)
+    loss.label = "loss"
+    return loss
+
+
+MODEL_LEAVES = [
+    ["x1"],
+    ["x2"],
+    *(["MLP", "Layer 1", f"Neuron {j}", name] for j in (1, 2, 3) for name in ("w1", "w2", "b")),
+    *(["MLP", "Layer 2", "Neuron 1", name] for name in ("w1", "w2", "w3", "b")),
+]
+
+
+def field_paths(page: Page) -> list[list[str]]:
+    """Each leaf field as the page shows it: the names of the groups around it, then its label."""
+    paths: list[list[str]] = page.eval_on_selector_all(
+        ".cr-leaves input.cr-leaf",
+        """fields => fields.map(field => {
+            const names = [];
+            for (let g = field.closest("details"); g; g = g.parentElement.closest("details")) {
+                names.unshift(g.querySelector(":scope > summary").textContent);
+            }
+            return names.concat([field.parentElement.firstChild.textContent.replace(" = ", "")]);
+        })""",
+    )
+    return paths
+
+
+def test_a_models_leaf_fields_are_grouped_by_layer_and_neuron(pages: Pages) -> None:
+    loss = model_loss()
+    page = pages.open(explore(loss))
+    assert field_paths(page) == MODEL_LEAVES
+    order = topological_order(loss)
+    shown_values = page.eval_on_selector_all(
+        ".cr-leaves input.cr-leaf", "fields => fields.map(f => [+f.dataset.node, +f.value])"
+    )
+    assert all(order[i].data == x for i, x in shown_values)
+
+
+def test_a_scope_group_closes_and_opens(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()))
+    neuron2 = '.cr-scope[data-scope="MLP/Layer 1/Neuron 2"]'
+    page.click(f"{neuron2} > summary")
+    assert not page.is_visible(f"{neuron2} input")
+    assert page.is_visible('.cr-scope[data-scope="MLP/Layer 1/Neuron 1"] input >> nth=0')
+    page.click(f"{neuron2} > summary")
+    assert page.is_visible(f"{neuron2} input >> nth=0")
+
+
+def test_a_click_on_a_scope_box_closes_and_opens_its_fields(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()))
+    group = '.cr-scope[data-scope="MLP/Layer 1/Neuron 2"]'
+    box = page.locator(f"#{box_id(['MLP', 'Layer 1', 'Neuron 2'])} > text")
+    box.click()
+    assert page.eval_on_selector(group, "g => g.open") is False
+    assert page.eval_on_selector('.cr-scope[data-scope="MLP/Layer 1"]', "g => g.open") is True
+    assert not page.is_visible(".cr-panel")  # a box is no node
+    box.click()
+    assert page.eval_on_selector(group, "g => g.open") is True
+
+
+@pytest.mark.parametrize(
+    ("collapse", "closed"),
+    [
+        (False, []),
+        (True, ["MLP/Layer 1/Neuron 1", "MLP/Layer 1/Neuron 2", "MLP/Layer 1/Neuron 3",
+                "MLP/Layer 2/Neuron 1"]),
+        (1, ["MLP", "MLP/Layer 1", "MLP/Layer 1/Neuron 1", "MLP/Layer 1/Neuron 2",
+             "MLP/Layer 1/Neuron 3", "MLP/Layer 2", "MLP/Layer 2/Neuron 1"]),
+    ],
+)  # fmt: skip
+def test_a_scope_the_drawing_collapses_starts_closed(
+    pages: Pages, collapse: bool | int, closed: list[str]
+) -> None:
+    page = pages.open(explore(model_loss(), collapse_scopes=collapse))
+    shut = page.eval_on_selector_all(
+        ".cr-scope", "groups => groups.filter(g => !g.open).map(g => g.dataset.scope)"
+    )
+    assert sorted(shut) == closed
+    neuron2 = '.cr-scope[data-scope="MLP/Layer 1/Neuron 2"] input >> nth=0'
+    assert page.is_visible(neuron2) == (collapse is False)
+
+
+@pytest.mark.parametrize("name", ["MLP/Layer 1/Neuron 2/w1", "Layer 1/Neuron 2/w1", "Neuron 2/w1"])
+def test_set_takes_a_scope_path_or_any_end_of_it_that_names_one_leaf(
+    pages: Pages, name: str
+) -> None:
+    page = pages.open(explore(model_loss()))
+    page.evaluate("([name, x]) => window.chainrule.set(name, x)", [name, 0.5])
+    fresh = model_loss(layer1_neuron2_w1=0.5)
+    nodes = finish(page)
+    assert [n["data"] for n in nodes] == [v.data for v in topological_order(fresh)]
+    assert [n["grad"] for n in nodes] == engine_grads(fresh)
+
+
+def test_set_takes_a_bare_label_when_one_leaf_has_it(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()))
+    page.evaluate("window.chainrule.set('w3', -2)")
+    assert finish(page)[-1]["data"] == model_loss(layer2_neuron1_w3=-2.0).data
+
+
+def test_an_ambiguous_or_unknown_name_is_an_error_that_lists_the_candidates(
+    pages: Pages,
+) -> None:
+    page = pages.open(explore(model_loss()))
+    with pytest.raises(Exception, match="4 leaves are named") as ambiguous:
+        page.evaluate("window.chainrule.set('w1', 1)")
+    for layer, unit in [(1, 1), (1, 2), (1, 3), (2, 1)]:
+        assert f'"MLP/Layer {layer}/Neuron {unit}/w1"' in str(ambiguous.value)
+    with pytest.raises(Exception, match="2 leaves are named") as two:
+        page.evaluate("window.chainrule.set('Neuron 1/b', 1)")
+    assert '"MLP/Layer 1/Neuron 1/b", "MLP/Layer 2/Neuron 1/b"' in str(two.value)
+    with pytest.raises(Exception, match='no leaf is named "Neuron 4/w1": the leaves are "x1"'):
+        page.evaluate("window.chainrule.set('Neuron 4/w1', 1)")
+    assert shown_nodes(page)[-1]["data"] == model_loss().data
+
+
+# Pan and zoom: the drawing's cards as the screen shows them.
+def card_box(page: Page, card: str) -> dict[str, float]:
+    box = page.locator(f"#{card}").bounding_box()
+    assert box is not None
+    return box
+
+
+def centre(box: dict[str, float]) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+WINDOW = {"width": 1000, "height": 700}
+
+
+def test_a_model_opens_with_the_whole_graph_in_the_window(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()), viewport=WINDOW)
+    frame = page.locator(".cr-drawing").bounding_box()
+    assert frame is not None and frame["y"] + frame["height"] <= WINDOW["height"]
+    inside = page.eval_on_selector_all(
+        "g.node",
+        """(cards, frame) => cards.every(card => {
+            const box = card.getBoundingClientRect();
+            return box.left >= frame.x - 0.5 && box.right <= frame.x + frame.width + 0.5
+                && box.top >= frame.y - 0.5 && box.bottom <= frame.y + frame.height + 0.5;
+        })""",
+        frame,
+    )
+    assert inside
+    assert page.evaluate("window.chainrule.view().scale") < 4 / 3  # shrunk to fit
+
+
+def test_a_small_graph_opens_at_the_size_graphviz_drew_it(pages: Pages) -> None:
+    x = Value(2.0, label="x")
+    page = pages.open(explore(x * 3), viewport=WINDOW)
+    assert page.evaluate("window.chainrule.view().scale") == pytest.approx(4 / 3)
+
+
+def test_plus_minus_and_fit_zoom_the_drawing(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()), viewport=WINDOW)
+    fitted = card_box(page, "v0")
+    page.click(".cr-zoom-in")
+    assert card_box(page, "v0")["width"] == pytest.approx(fitted["width"] * 1.25, rel=1e-3)
+    page.click(".cr-zoom-out")
+    assert card_box(page, "v0")["width"] == pytest.approx(fitted["width"], rel=1e-3)
+    page.click(".cr-zoom-in")
+    page.click(".cr-zoom-in")
+    page.click(".cr-fit")
+    assert card_box(page, "v0") == pytest.approx(fitted, abs=0.01)
+
+
+def test_the_wheel_zooms_about_the_pointer(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()), viewport=WINDOW)
+    before = card_box(page, "v0")
+    scale = page.evaluate("window.chainrule.view().scale")
+    page.mouse.move(*centre(before))
+    page.mouse.wheel(0, -200)
+    page.wait_for_function("scale => window.chainrule.view().scale > scale", arg=scale)
+    after = card_box(page, "v0")
+    assert after["width"] > 1.3 * before["width"]
+    assert centre(after) == pytest.approx(centre(before), abs=1)
+
+
+def test_inside_a_notebook_the_wheel_scrolls_and_ctrl_wheel_zooms(pages: Pages) -> None:
+    document = f"<!DOCTYPE html><html><body>{explore(model_loss())._repr_html_()}</body></html>"
+    page = pages.open(document, viewport=WINDOW)
+    scale = page.evaluate("window.chainrule.view().scale")
+    page.mouse.move(*centre(card_box(page, "v0")))
+    page.mouse.wheel(0, -200)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_function("scale => window.chainrule.view().scale !== scale", arg=scale)
+    # One zoom of e^(200 · 0.002), the Ctrl one's: the plain wheel zoomed nothing.
+    assert page.evaluate("window.chainrule.view().scale") == pytest.approx(scale * math.exp(0.4))
+
+
+def test_a_drag_pans_the_drawing_and_selects_nothing(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()), viewport=WINDOW)
+    before = card_box(page, "v0")
+    x, y = centre(before)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y + 20, steps=3)
+    page.mouse.move(x + 60, y + 40, steps=3)
+    page.mouse.up()
+    after = card_box(page, "v0")
+    assert (after["x"], after["y"]) == pytest.approx((before["x"] + 60, before["y"] + 40), abs=1)
+    assert not page.is_visible(".cr-panel")
+    page.click("#v0")  # a click without a drag still selects
+    assert page.is_visible(".cr-panel")
+
+
+# The state in the URL's fragment.
+def fragment_of(page: Page) -> dict[str, str]:
+    parts: dict[str, str] = page.evaluate(
+        """() => Object.fromEntries(location.hash.slice(1).split("&")
+            .map(part => part.split("=").map(decodeURIComponent)))"""
+    )
+    return parts
+
+
+def test_the_step_changed_leaves_and_exercise_mode_are_written_to_the_link(
+    pages: Pages,
+) -> None:
+    page = pages.open(explore(model_loss()))
+    assert fragment_of(page) == {"step": "0"}
+    page.evaluate("window.chainrule.step(7)")
+    page.evaluate("window.chainrule.set('MLP/Layer 1/Neuron 2/w1', 0.5)")
+    page.evaluate("window.chainrule.set('x1', -1.25)")
+    page.check(".cr-exercise input")
+    assert fragment_of(page) == {"step": "7", "Neuron 2/w1": "0.5", "x1": "-1.25", "exercise": "1"}
+    page.evaluate("window.chainrule.set('x1', 0.5)")  # back to its own value: not in the link
+    assert "x1" not in fragment_of(page)
+
+
+def test_a_link_opens_the_page_at_its_step_with_its_leaf_values(pages: Pages) -> None:
+    page = pages.open(explore(model_loss()), fragment="#step=7&Neuron%202/w1=0.5")
+    assert page.evaluate("window.chainrule.current()") == 7
+    assert page.input_value(".cr-slider") == "7"
+    fresh = model_loss(layer1_neuron2_w1=0.5)
+    field = page.input_value('.cr-scope[data-scope="MLP/Layer 1/Neuron 2"] input >> nth=0')
+    assert float(field) == 0.5
+    assert [n["grad"] for n in finish(page)] == engine_grads(fresh)
+
+
+def test_a_link_opens_exercise_mode_with_the_earlier_steps_answered(pages: Pages) -> None:
+    page = pages.open(explore(neuron()), fragment="#exercise=1&step=3")
+    assert page.evaluate("window.chainrule.exercise()") is True
+    assert page.evaluate("window.chainrule.current()") == 3
+    assert page.is_checked(".cr-exercise input")
+    assert grad_texts(page, 9) == ["1.0000"]  # o, n and b: answered
+    assert set(grad_texts(page, 6)) == {"?"}  # x1·w1 + x2·w2, next: asked for
+    assert "what is ∂o/∂" in page.inner_text(".cr-question")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.chainrule.current()") == 3
+
+
+def test_a_link_turns_exercise_mode_off_on_a_page_made_with_it(pages: Pages) -> None:
+    page = pages.open(explore(neuron(), exercise=True), fragment="#exercise=0&step=10")
+    assert page.evaluate("window.chainrule.exercise()") is False
+    assert grad_texts(page, 0) == ["-1.5000"]
+
+
+def test_a_bad_link_is_left_out_with_a_notice_and_the_rest_applies(pages: Pages) -> None:
+    page = pages.open(
+        explore(neuron()), fragment="#step=99&nobody=1&x1=abc&exercise=yes&x2=3&%E0%A4%A=1&w1"
+    )
+    notice = page.inner_text(".cr-notice")
+    assert notice.startswith("Left out of the link: ")
+    for part in ["step=99", "nobody=1", "x1=abc", "exercise=yes", '"%E0%A4%A=1"', "w1="]:
+        assert part in notice, part
+    assert page.evaluate("window.chainrule.current()") == 0
+    assert page.evaluate("window.chainrule.exercise()") is False
+    assert shown_nodes(page)[3]["data"] == 3.0  # x2: applied
+    assert fragment_of(page) == {"step": "0", "x2": "3"}
+
+
+def test_a_new_fragment_in_the_same_tab_is_applied(pages: Pages) -> None:
+    page = pages.open(explore(neuron()))
+    page.evaluate("window.chainrule.set('w2', 7)")
+    page.evaluate("location.hash = 'step=4'")
+    page.wait_for_function("window.chainrule.current() === 4")
+    assert shown_nodes(page)[4]["data"] == 1.0  # w2 back to its own value
+
+
+def test_an_explorer_in_a_notebook_leaves_the_url_alone(pages: Pages) -> None:
+    document = f"<!DOCTYPE html><html><body>{explore(neuron())._repr_html_()}</body></html>"
+    page = pages.open(document, fragment="#step=5")
+    root = page.query_selector(".chainrule-explorer")
+    assert page.evaluate("el => el.chainrule.current()", root) == 0
+    page.evaluate("el => el.chainrule.step(3)", root)
+    assert page.evaluate("location.hash") == "#step=5"

@@ -6,9 +6,16 @@ rule at it with the numbers, changes a leaf's value and watches every gradient u
 exercise mode, gives each gradient before it is shown. No server and no network: the page holds
 the drawing (SVG), the graph (JSON), the op table's rules written as JavaScript
 (:mod:`autograd.draw.javascript`) and the script that runs them (``explorer.js``), so what the
-page computes is what ``backward()`` computes. It also defines ``window.chainrule`` for scripts:
-``nodes()``, ``steps``, ``step(k)``, ``current()``, ``set(label, value)``, ``explain(id)`` and
-``answer(value)`` (exercise mode).
+page computes is what ``backward()`` computes.
+
+On a model, the leaf fields are grouped by scope, as the drawing boxes them (MLP › Layer 1 ›
+Neuron 2 › w1); the drawing pans and zooms (``zoom.js``) and opens fitted to the window. A page
+that stands alone keeps its state in the URL's fragment (``#step=7&w1=0.5&exercise=1``), so that
+a link opens it as it was. It also defines ``window.chainrule`` for scripts: ``nodes()``,
+``steps``, ``step(k)``, ``current()``, ``set(name, value)`` (a leaf named by its scope path,
+``"MLP/Layer 1/Neuron 2/w1"``, or by any end of it that no other leaf shares), ``explain(id)``,
+``answer(value)`` (exercise mode), ``exercise(on)`` and ``view()`` (the part of the drawing in
+view).
 
 Where scripts do not run (an untrusted notebook, a viewer that strips them), the page is the
 finished drawing, every gradient complete.
@@ -28,8 +35,8 @@ from typing import Any
 from autograd.atomic import write_atomically
 from autograd.backprop import gradients, topological_order
 from autograd.draw import style as drawstyle
-from autograd.draw.frames import SET_PER_STEP
-from autograd.draw.graph import cards, draw_graph, render
+from autograd.draw.frames import SET_PER_STEP, layout_options
+from autograd.draw.graph import box_id, cards, draw_graph, render, scopes
 from autograd.draw.javascript import NotWritable, rule_function, runtime
 from autograd.draw.style import number_of, shown
 from autograd.draw.svg import Drawing
@@ -80,7 +87,9 @@ class Explorer:
             '  var data = JSON.parse(root.querySelector("script.cr-graph").textContent);\n'
             f"  var m = {runtime()};\n"
             f"  var rules = [\n{rules}\n];\n"
-            f"  ({_asset('explorer.js').strip()})(root, data, rules, m);\n"
+            f"  var zoomable = {_asset('zoom.js').strip()}\n"
+            f"  var explore = {_asset('explorer.js').strip()}\n"
+            "  explore(root, data, rules, m, zoomable);\n"
             "})();"
         )
         return (
@@ -98,13 +107,52 @@ def explore(root: Value, *, exercise: bool = False, **draw_options: Any) -> Expl
 
     ``draw_options`` are :func:`autograd.draw_graph`'s (``rankdir``, ``show_local``,
     ``collapse_scopes``, ``clusters``, ``precision``, ``title``, ``legend``, ``max_nodes``); the
-    page sets the gradients, the highlight and the fading itself. ``exercise=True`` hides the
-    gradients: at each step the learner gives the gradient of the node, and the page says
-    whether it is right (to the shown precision) and shows the chain-rule sum.
+    page sets the gradients, the highlight and the fading itself. ``exercise=True`` opens the
+    page in exercise mode, the gradients hidden: at each step the learner gives the gradient of
+    the node, and the page says whether it is right (to the shown precision) and shows the
+    chain-rule sum. (A checkbox on the page turns exercise mode on and off.)
 
     The gradients are ∂root/∂node, computed afresh: the nodes' ``.grad`` are left as they are.
     A gradient made with ``backward(create_graph=True)`` is explored like any graph.
     """
+    _check_arguments(root, exercise, draw_options)
+    order = topological_order(root)
+    finals = [number_of(g) for g in gradients(root, order)]
+    drawing = _draw(root, dict(zip(order, finals, strict=True)), draw_options)
+    rules = _Rules(order)
+    # Leaf fields are grouped by scope; a scope drawn as one summary card starts closed.
+    places, collapsed = scopes(root, collapse_scopes=draw_options.get("collapse_scopes", False))
+    data = {
+        "nodes": _nodes(order, finals, drawing, rules, places),
+        "code": rules.code,
+        "unwritable": list(rules.unwritable.values()),
+        "cards": {card.name: list(card.members) for card in drawing.cards},
+        "clicks": {**drawing.ops, **{card.name: card.nodes[0] for card in drawing.cards}},
+        "collapsed": sorted("/".join(path) for path in collapsed),
+        "boxes": {box_id(path): "/".join(path) for path in _boxes(places)},
+        "precision": draw_options.get("precision", 4),
+        "exercise": exercise,
+        "colours": _COLOURS,
+    }
+    title = draw_options.get("title") or root.label or "chainrule"
+    return Explorer(str(title), _body(drawing, len(order), exercise), data)
+
+
+#: The drawing's colours (autograd/draw/style.py), as the page restyles it.
+_COLOURS = {
+    "positive": drawstyle.POSITIVE,
+    "negative": drawstyle.NEGATIVE,
+    "nan": drawstyle.NAN_FILL,
+    "ink": drawstyle.INK,
+    "border": drawstyle.BORDER,
+    "muted": drawstyle.MUTED,
+    "highlight": drawstyle.HIGHLIGHT,
+    "faintest": drawstyle.FAINTEST,
+    "whiteText": drawstyle.WHITE_TEXT,
+}
+
+
+def _check_arguments(root: object, exercise: object, draw_options: dict[str, Any]) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"explore takes one Value, not {type(root).__name__}")
     if not isinstance(exercise, bool):
@@ -112,49 +160,72 @@ def explore(root: Value, *, exercise: bool = False, **draw_options: Any) -> Expl
     fixed = set(SET_PER_STEP) & draw_options.keys()
     if fixed:
         raise TypeError(f"explore sets {', '.join(sorted(fixed))} itself, at every step")
-    order = topological_order(root)
-    finals = [number_of(g) for g in gradients(root, order)]
-    graph = draw_graph(root, grads=dict(zip(order, finals, strict=True)), **draw_options)
-    layout = {k: v for k, v in draw_options.items() if k in ("collapse_scopes", "clusters")}
-    drawn, ops = cards(root, **layout)
-    drawing = Drawing(render(graph, "svg"), drawn, ops)
 
-    index = {node: i for i, node in enumerate(order)}
-    code: list[str] = []
-    rule_of: dict[tuple[int, int], int] = {}
-    unwritable: dict[str, str] = {}
-    for node in order:
-        rule = node.rule
-        if rule is None or (id(rule), len(node.inputs)) in rule_of:
-            continue
+
+def _draw(root: Value, grads: dict[Value, float], draw_options: dict[str, Any]) -> Drawing:
+    """Graphviz's one drawing of the graph, every gradient complete, its changing parts marked."""
+    graph = draw_graph(root, grads=grads, **draw_options)
+    drawn, ops = cards(root, **layout_options(draw_options))
+    return Drawing(render(graph, "svg"), drawn, ops)
+
+
+class _Rules:
+    """The op table's rules that the graph uses, written once each as JavaScript: ``code``
+    lists the functions, ``index(node)`` gives the one a node runs (-1 for a leaf, or for an op
+    the page cannot compute, named with the reason in ``unwritable``)."""
+
+    def __init__(self, order: list[Value]):
+        self.code: list[str] = []
+        self.unwritable: dict[str, str] = {}
+        self._written: dict[tuple[int, int], int] = {}
+        for node in order:
+            if node.rule is not None and self._key(node) not in self._written:
+                self._written[self._key(node)] = self._write(node)
+
+    @staticmethod
+    def _key(node: Value) -> tuple[int, int]:
+        return id(node.rule), len(node.inputs)
+
+    def _write(self, node: Value) -> int:
+        assert node.rule is not None
         try:
-            function = rule_function(rule, len(node.inputs))
+            function = rule_function(node.rule, len(node.inputs))
         except NotWritable as reason:
-            rule_of[id(rule), len(node.inputs)] = -1
-            unwritable.setdefault(_op_text(node), f"{_op_text(node)} ({reason})")
-            continue
-        if function not in code:
-            code.append(function)
-        rule_of[id(rule), len(node.inputs)] = code.index(function)
+            self.unwritable.setdefault(_op_text(node), f"{_op_text(node)} ({reason})")
+            return -1
+        if function not in self.code:
+            self.code.append(function)
+        return self.code.index(function)
 
+    def index(self, node: Value) -> int:
+        return -1 if node.rule is None else self._written[self._key(node)]
+
+
+def _nodes(
+    order: list[Value],
+    finals: list[float],
+    drawing: Drawing,
+    rules: _Rules,
+    places: list[tuple[str, ...]],
+) -> list[dict[str, Any]]:
+    """Each node as the page reads it, in topological order: its numbers, its rule, its inputs
+    and users (the nodes it passes its gradient to, with the input it is there), its cards and
+    its scope."""
+    index = {node: i for i, node in enumerate(order)}
     users: list[list[tuple[int, int]]] = [[] for _ in order]
-    shown_on: list[list[str]] = [[] for _ in order]
-    clicks: dict[str, int] = dict(ops)
-    members: dict[str, list[int]] = {}
-    for card in drawn:
-        members[card.name] = list(card.members)
-        clicks[card.name] = card.nodes[0]
-        for member in card.members:
-            shown_on[member].append(card.name)
     for u in reversed(range(len(order))):
         for k, child in enumerate(order[u].inputs):
             users[index[child]].append((u, k))
-    nodes = [
+    shown_on: list[list[str]] = [[] for _ in order]
+    for card in drawing.cards:
+        for member in card.members:
+            shown_on[member].append(card.name)
+    return [
         {
             "label": node.label,
             "shown": shown(node.label, drawstyle.LABEL_LENGTH),
             "op": _op_text(node) if node.rule is not None else "",
-            "rule": -1 if node.rule is None else rule_of[id(node.rule), len(node.inputs)],
+            "rule": rules.index(node),
             "notation": _notation(node),
             "inputs": [index[child] for child in node.inputs],
             "data": _number(node.data),
@@ -162,44 +233,20 @@ def explore(root: Value, *, exercise: bool = False, **draw_options: Any) -> Expl
             "grad": _number(g),
             "users": users[i],
             "cards": shown_on[i],
+            "scope": list(places[i]),
         }
         for i, (node, g) in enumerate(zip(order, finals, strict=True))
     ]
-    title = draw_options.get("title") or root.label or "chainrule"
-    data = {
-        "nodes": nodes,
-        "code": code,
-        "unwritable": list(unwritable.values()),
-        "cards": members,
-        "clicks": clicks,
-        "precision": draw_options.get("precision", 4),
-        "exercise": exercise,
-        "colours": {
-            "positive": drawstyle.POSITIVE,
-            "negative": drawstyle.NEGATIVE,
-            "nan": drawstyle.NAN_FILL,
-            "ink": drawstyle.INK,
-            "border": drawstyle.BORDER,
-            "muted": drawstyle.MUTED,
-            "highlight": drawstyle.HIGHLIGHT,
-            "faintest": drawstyle.FAINTEST,
-            "whiteText": drawstyle.WHITE_TEXT,
-        },
-    }
-    return Explorer(str(title), _body(drawing, len(order), exercise), data)
+
+
+def _boxes(places: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Every scope and every scope around it: the boxes the drawing may show."""
+    return {place[:depth] for place in places for depth in range(1, len(place) + 1)}
 
 
 def _body(drawing: Drawing, steps: int, exercise: bool) -> str:
     """The page's controls, the drawing and the (empty) panel."""
-    question = (
-        '<div class="cr-question" hidden><form><span class="cr-ask"></span> '
-        '<input type="text" inputmode="decimal" aria-label="your answer" autocomplete="off"> '
-        '<button type="submit">check</button> '
-        '<button type="button" class="cr-reveal">show me</button></form>'
-        '<p class="cr-verdict"></p></div>\n'
-        if exercise
-        else ""
-    )
+    checked = " checked" if exercise else ""
     return (
         '<div class="cr-controls" hidden>'
         '<button type="button" class="cr-previous" title="previous step (←)">◀</button>'
@@ -207,9 +254,19 @@ def _body(drawing: Drawing, steps: int, exercise: bool) -> str:
         'aria-label="backprop step">'
         '<button type="button" class="cr-next" title="next step (→)">▶</button>'
         '<button type="button" class="cr-play">▶ play</button>'
-        '<span class="cr-counter"></span></div>\n'
+        '<span class="cr-counter"></span>'
+        f'<label class="cr-exercise"><input type="checkbox"{checked}> exercise</label>'
+        '<span class="cr-zoom">'
+        '<button type="button" class="cr-zoom-in" title="zoom in (or the mouse wheel)">+</button>'
+        '<button type="button" class="cr-zoom-out" title="zoom out">−</button>'
+        '<button type="button" class="cr-fit" title="the whole graph in view">fit</button>'
+        "</span></div>\n"
         '<div class="cr-leaves"></div>\n'
-        f"{question}"
+        '<div class="cr-question" hidden><form><span class="cr-ask"></span> '
+        '<input type="text" inputmode="decimal" aria-label="your answer" autocomplete="off"> '
+        '<button type="submit">check</button> '
+        '<button type="button" class="cr-reveal">show me</button></form>'
+        '<p class="cr-verdict"></p></div>\n'
         '<div class="cr-notice" hidden></div>\n'
         f'<div class="cr-drawing">{drawing.markup()}</div>\n'
         '<div class="cr-panel" hidden></div>'

@@ -125,7 +125,7 @@ def backprop_frames(
     # Drawn before the first step: the options and the size are checked while the gradients
     # are still untouched.
     graph = draw_graph(root, grads=final, grad_scale=scale, **draw_options)
-    drawing = Drawing(render(graph, "svg"), *cards(root, **_layout_options(draw_options)))
+    drawing = Drawing(render(graph, "svg"), *cards(root, **layout_options(draw_options)))
     precision = draw_options.get("precision", 4)
 
     index = {node: i for i, node in enumerate(order)}
@@ -139,7 +139,7 @@ def backprop_frames(
     return Frames(drawing, steps, captions, order=visit, scale=scale, precision=precision)
 
 
-def _layout_options(draw_options: dict[str, Any]) -> dict[str, Any]:
+def layout_options(draw_options: dict[str, Any]) -> dict[str, Any]:
     """The options that decide which cards are drawn."""
     return {k: v for k, v in draw_options.items() if k in ("collapse_scopes", "clusters")}
 

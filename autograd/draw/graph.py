@@ -23,6 +23,7 @@ Only :mod:`autograd.draw` imports Graphviz, so ``import autograd`` does not need
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections import Counter
@@ -187,6 +188,16 @@ def cards(
     for (child, _), name in layout.copies.items():
         drawn.append(Card(name, (index[child],), (index[child],)))
     return drawn, ops
+
+
+def scopes(
+    root: Value | Sequence[Value], *, collapse_scopes: bool | int = False
+) -> tuple[list[tuple[str, ...]], set[tuple[str, ...]]]:
+    """The scope each node is drawn in, in topological order (``()`` for none: a leaf made
+    outside any scope takes the one scope of the nodes that use it), and the scopes
+    ``collapse_scopes`` draws as one summary card each."""
+    layout = _layout(_roots(root), collapse_scopes, True)
+    return [layout.place[node] for node in layout.order], set(layout.summaries)
 
 
 # -- what goes where -----------------------------------------------------------------------------
@@ -419,8 +430,15 @@ def _add_box(
     for child in reversed(inner) if reverse else inner:
         # Clusters are numbered in order of appearance, so the source is deterministic.
         with graph.subgraph(name=f"cluster_{list(boxes).index(child)}") as box:
-            box.attr(**drawstyle.scope_attributes(child))
+            box.attr(id=box_id(child), **drawstyle.scope_attributes(child))
             _add_box(box, child, boxes, reverse)
+
+
+def box_id(path: Sequence[str]) -> str:
+    """The SVG id of a scope's box, made from its path (of any length, in any characters), so
+    that the explorer page finds the scope of the box a reader clicks."""
+    name = "/".join(path).encode("utf-8", "surrogatepass")
+    return "scope-" + hashlib.sha256(name).hexdigest()[:16]
 
 
 def _add_edges(

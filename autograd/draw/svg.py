@@ -66,6 +66,8 @@ class Drawing:
     def __init__(self, svg: bytes, cards: Sequence[Card], ops: Mapping[str, int]):
         """``cards`` lists every card; ``ops`` maps each operation's SVG id to its node."""
         self.root = ET.fromstring(svg)
+        self.cards = tuple(cards)
+        self.ops = dict(ops)
         groups = {g.get("id", ""): g for g in self.root.iter(f"{_S}g")}
         for group in groups.values():
             title = group.find(f"{_S}title")
