@@ -13,9 +13,11 @@ The names are generated from syllables with a seed (no download).
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import random
+import statistics
 import sys
 import time
 import tracemalloc
@@ -244,18 +246,6 @@ def rmsnorm(x: list[Any]) -> list[Any]:
     return [xi * scale for xi in x]
 
 
-def chainrule_value() -> Callable[[float], Any]:
-    from autograd import Value
-
-    return Value
-
-
-ENGINES: dict[str, Callable[[], Callable[[float], Any]]] = {
-    "chainrule": chainrule_value,
-    "microgpt's Value": lambda: Reference,
-}
-
-
 def model(value: Callable[[float], Any], words: list[str], context: int = CONTEXT) -> GPT:
     return GPT(value, sorted(set("".join(words))), context)
 
@@ -285,14 +275,6 @@ def step_setup(value: Callable[[float], Any]) -> Callable[[], float]:
     return one
 
 
-def step_fixed(value: Callable[[float], Any], word: str = "samirah") -> Callable[[], float]:
-    """A training step always on the same name (same graph size every call), the learning rate
-    held at its start."""
-    words = names(200)
-    gpt = model(value, [*words, word])
-    return lambda: gpt.step(word, 0, STEPS)
-
-
 #: The per-op timings: (name, what one call does, on operands a, b).
 OPS: dict[str, Callable[[Any, Any], Any]] = {
     "*": lambda a, b: a * b,
@@ -305,24 +287,25 @@ OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def per_op_ns(value: Callable[[float], Any], name: str, calls: int = 20_000) -> float:
-    """Nanoseconds per call of one op, on two fresh leaves."""
+    """Nanoseconds of CPU time per call of one op, on two fresh leaves (CPU time, not wall
+    time: a shared machine's other work would otherwise count)."""
     a, b = value(1.25), value(0.75)
     op = OPS[name]
-    start = time.perf_counter_ns()
+    start = time.process_time_ns()
     for _ in range(calls):
         op(a, b)
-    return (time.perf_counter_ns() - start) / calls
+    return (time.process_time_ns() - start) / calls
 
 
 def backward_ns_per_node(value: Callable[[float], Any], nodes: int = 4_000) -> float:
-    """Nanoseconds per node of ``backward()`` on a graph of mixed ops."""
+    """Nanoseconds of CPU time per node of ``backward()`` on a graph of mixed ops."""
     x = value(0.5)
     y = x
     for i in range(nodes // 4):
         y = (y * x + 0.25).relu() if i % 2 else (y * 0.5 + x) * x
-    start = time.perf_counter_ns()
+    start = time.process_time_ns()
     y.backward()
-    return (time.perf_counter_ns() - start) / _count(y)
+    return (time.process_time_ns() - start) / _count(y)
 
 
 def _count(root: Any) -> int:
@@ -358,30 +341,63 @@ def memory_per_node(value: Callable[[float], Any], word: str = "samirah") -> dic
     return {"nodes": nodes, "bytes": held, "bytes_per_node": held / nodes}
 
 
-def main() -> None:
-    """Quick comparison: ``python -m benchmarks.microgpt``."""
-    sys.setrecursionlimit(10_000)
-    engines = {name: make() for name, make in ENGINES.items()}
-    rounds = 7
-    per: dict[str, dict[str, list[float]]] = {n: {} for n in engines}
-    steps = {name: step_fixed(value) for name, value in engines.items()}
-    for r in range(rounds):
-        for name, value in engines.items() if r % 2 else reversed(engines.items()):
-            gc.collect()
-            start = time.perf_counter()
-            steps[name]()
-            per[name].setdefault("step", []).append(time.perf_counter() - start)
-            for op in OPS:
-                per[name].setdefault(op, []).append(per_op_ns(value, op))
-            per[name].setdefault("backward", []).append(backward_ns_per_node(value))
-    import statistics
+REFERENCE = "microgpt's Value"
 
-    ours, theirs = per["chainrule"], per["microgpt's Value"]
-    for key in ours:
-        a, b = statistics.median(ours[key]), statistics.median(theirs[key])
-        print(f"{key:10} chainrule {a:12.4g}  microgpt {b:12.4g}  ratio {b / a:5.2f}")
-    for name, value in engines.items():
-        print(name, memory_per_node(value))
+
+def _chainrule_value() -> Callable[[float], Any]:
+    from autograd import Value
+
+    return Value
+
+
+#: The engines compared, by name: what makes a leaf.
+ENGINES: dict[str, Callable[[], Callable[[float], Any]]] = {
+    "chainrule": _chainrule_value,
+    REFERENCE: lambda: Reference,
+}
+
+
+def measure(rounds: int) -> dict[str, Any]:
+    """The training step of each engine, interleaved (blocks of consecutive steps, so that the
+    collector's work on each engine's garbage is charged to it); nanoseconds per op and per node
+    of ``backward``, medians of ``rounds`` interleaved rounds; bytes per node."""
+    from benchmarks.timing import Contestant, interleaved
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # the reference's recursive sort
+    engines = {name: make() for name, make in ENGINES.items()}
+    steps = interleaved(
+        [Contestant(name, functools.partial(step_setup, value)) for name, value in engines.items()],
+        rounds=rounds,
+        repeat=3,
+    )
+    per_op: dict[str, dict[str, list[float]]] = {name: {} for name in engines}
+    for r in range(rounds):
+        for name in list(engines)[r % 2 :] + list(engines)[: r % 2]:
+            for op in OPS:
+                per_op[name].setdefault(op, []).append(per_op_ns(engines[name], op))
+            per_op[name].setdefault("backward", []).append(backward_ns_per_node(engines[name]))
+    return {
+        "step": {
+            name: {"median": t.median, "seconds": t.seconds, "error": t.error}
+            for name, t in steps.items()
+        },
+        "ns": {
+            name: {op: statistics.median(times) for op, times in ops.items()}
+            for name, ops in per_op.items()
+        },
+        "memory": {name: memory_per_node(value) for name, value in engines.items()},
+    }
+
+
+def main() -> None:
+    """``python -m benchmarks.microgpt [rounds]``: this workload alone."""
+    results = measure(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    ours, theirs = results["step"]["chainrule"]["median"], results["step"][REFERENCE]["median"]
+    print(f"step: chainrule {ours * 1e3:.1f} ms, {REFERENCE} {theirs * 1e3:.1f} ms")
+    for op, ns in results["ns"]["chainrule"].items():
+        print(f"{op:9} chainrule {ns:8.0f} ns, {REFERENCE} {results['ns'][REFERENCE][op]:8.0f} ns")
+    for name, memory in results["memory"].items():
+        print(f"{name}: {memory['bytes_per_node']:.0f} bytes per node")
 
 
 if __name__ == "__main__":
