@@ -23,6 +23,7 @@ The notation is the usual one: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import operator
@@ -109,6 +110,10 @@ def written_with(write: Callable[[Op], str | None]) -> None:
     _writer[:] = [write]
 
 
+#: No eager functions yet (an op not applied so far).
+_NONE: dict[int, Any] = {}
+
+
 class Op(ABC):
     """One differentiable operation: the base class of every op, the built-in ones and yours.
 
@@ -169,7 +174,12 @@ class Op(ABC):
 
     def __call__(self, *inputs: Value | float) -> Value:
         """The op applied to ``inputs`` (Values or numbers): a new node of the graph."""
-        node: Value = _application[0](self, *inputs)
+        # An optimisation: after the first call with this many inputs, the op's eager function
+        # (kept by autograd.value.apply) is called at once.
+        function = self.__dict__.get("_eager_functions", _NONE).get(len(inputs))
+        if function is None:
+            function = functools.partial(_application[0], self)
+        node: Value = function(*inputs)
         return node
 
     @abstractmethod
