@@ -10,7 +10,8 @@
 Reading the engine, in this order:
 
 1. :mod:`autograd.value`: a node. ``Value.__init__`` makes a leaf; ``_apply`` makes every other
-   node, computing its value and its local derivatives from the op's rule.
+   node, computing its value and its local derivatives from the op's rule (each op of a fixed
+   number of inputs does it in a function written from its rule, :mod:`autograd.eager`).
 2. :mod:`autograd.ops`: the rules, one class per op: ``Tanh.forward`` gives tanh x and
    ``Tanh.derivatives`` gives 1 − tanh² x, over the namespace :class:`autograd.ops.Math`.
    Your own op is a subclass of :class:`autograd.ops.Op` written the same way.

@@ -33,7 +33,7 @@ class Node(Protocol):
     data: float
 
     @property
-    def _inputs(self) -> tuple[Node, ...]:
+    def inputs(self) -> tuple[Node, ...]:
         """The nodes this one was computed from, in argument order (empty for a leaf)."""
 
     @property
@@ -41,7 +41,7 @@ class Node(Protocol):
         """∂self/∂input for each input, as floats, computed with the node's value."""
 
     @property
-    def _rule(self) -> Op | None:
+    def rule(self) -> Op | None:
         """The op that made the node (``None`` for a leaf)."""
 
     @property
@@ -71,13 +71,13 @@ def topological_order(root: N | Iterable[N]) -> list[N]:
         # where it stopped, and appends the node once it runs out, that is after all of its
         # inputs. (One entry per node, pushed once: about twice as fast as pushing every node
         # twice.)
-        stack: list[tuple[Any, Iterator[Any]]] = [(start, iter(start._inputs))]
+        stack: list[tuple[Any, Iterator[Any]]] = [(start, iter(start.inputs))]
         while stack:
             node, inputs = stack[-1]
             for child in inputs:
                 if child not in visited:
                     visited.add(child)
-                    stack.append((child, iter(child._inputs)))
+                    stack.append((child, iter(child.inputs)))
                     break
             else:
                 stack.pop()
@@ -101,7 +101,7 @@ def chain_rule(nodes: Sequence[Node], *, create_graph: bool = False) -> None:
     anomaly = MODE.get().detect_anomaly
     for node in reversed(nodes):
         local = node._local if not create_graph else differentiable_local_derivatives(node)
-        for child, derivative in zip(node._inputs, local):  # noqa: B905 (one term per input)
+        for child, derivative in zip(node.inputs, local):  # noqa: B905 (one term per input)
             child.grad += derivative * node.grad
         if anomaly:
             _check_gradients(node)
@@ -147,9 +147,9 @@ def gradients(root: N, nodes: Sequence[N], *, create_graph: bool = False) -> lis
 
 def differentiable_local_derivatives(node: Node) -> tuple[Any, ...]:
     """The node's local derivatives computed again from its rule, on ``Value`` nodes."""
-    if node._rule is None:
+    if node.rule is None:
         return ()
-    local = node._rule.derivatives(VALUES, node, *node._inputs)
+    local = node.rule.derivatives(VALUES, node, *node.inputs)
     # An optimisation: ONE * g is g itself, so a gradient that flows through a sum is not
     # multiplied by the constant 1 in the gradient's graph.
     return tuple(ONE if type(d) is float and d == 1.0 else d for d in local)
@@ -223,7 +223,7 @@ def _check_gradients(node: Node) -> None:
     """Anomaly mode: the node passed a non-finite gradient on from a finite one."""
     if not is_finite(node.grad):
         return
-    for index, child in enumerate(node._inputs):
+    for index, child in enumerate(node.inputs):
         if not is_finite(child.grad):
             raise AnomalyError(
                 f"backward of {node.op!r} made the gradient of its input {index} "

@@ -8,7 +8,7 @@ states its own domain next to its formula in :mod:`autograd.ops`.
 
 :class:`FloatMath` is one of the three namespaces the op table is evaluated in (``m`` in
 :mod:`autograd.ops`, declared there as :class:`autograd.ops.Math`); the others work on ``Value``
-graphs (:mod:`autograd.valuemath`) and on generated source code (:mod:`autograd.replay.symbols`).
+graphs (:mod:`autograd.valuemath`) and on generated source code (:mod:`autograd.symbols`).
 """
 
 from __future__ import annotations

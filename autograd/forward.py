@@ -38,11 +38,11 @@ def tangents(
     """
     tangent: dict[N, Any] = dict(seeds)
     for node in order:
-        if node in tangent or not any(v in tangent for v in node._inputs):
+        if node in tangent or not any(v in tangent for v in node.inputs):
             continue
         local = node._local if not create_graph else differentiable_local_derivatives(node)
         total: Any = None
-        for v, derivative in zip(node._inputs, local):  # noqa: B905 (one term per input)
+        for v, derivative in zip(node.inputs, local):  # noqa: B905 (one term per input)
             if v in tangent:
                 term = derivative * tangent[v]
                 total = term if total is None else total + term

@@ -26,7 +26,11 @@ class Mode(NamedTuple):
     scope: str = ""
 
 
-MODE: ContextVar[Mode] = ContextVar("chainrule_mode", default=Mode())  # noqa: B039 (immutable)
+#: The mode outside every switch: recording, no anomaly checks, no scope. ``MODE.get()`` gives
+#: this very object there, so that an operation tells the usual case with one ``is``.
+DEFAULT = Mode()
+
+MODE: ContextVar[Mode] = ContextVar("chainrule_mode", default=DEFAULT)
 
 
 def is_grad_enabled() -> bool:

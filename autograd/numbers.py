@@ -23,6 +23,9 @@ import numbers
 from collections.abc import Sequence
 from typing import NamedTuple, SupportsFloat
 
+#: Integers up to this size are floats exactly (and quickly).
+_EXACT = 2**53
+
 #: Messages show at most this many characters of what the user gave.
 SHOWN = 40
 
@@ -46,6 +49,8 @@ def as_float(x: object, what: str = "data") -> float:
     """
     if type(x) is float:
         return x
+    if type(x) is int and -_EXACT <= x <= _EXACT:  # an optimisation: `0 + v` starts every sum()
+        return float(x)
     if isinstance(x, numbers.Real):
         try:
             return float(x)

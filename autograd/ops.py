@@ -13,7 +13,7 @@ floats (:class:`autograd.floatmath.FloatMath`), which eager ``backward()`` then 
 adds. ``backward(create_graph=True)`` evaluates ``derivatives`` on ``Value`` nodes
 (:class:`autograd.valuemath.ValueMath`), so that gradients get a graph of their own and can be
 differentiated again. Forward mode (:mod:`autograd.forward`) uses the same local derivatives.
-The compiled replay evaluates it on symbols (:class:`autograd.replay.symbols.SymbolMath`) and
+The compiled replay evaluates it on symbols (:class:`autograd.symbols.SymbolMath`) and
 so writes it as source code. A learner finds each derivative in exactly one place below; the
 graph walk in :mod:`autograd.backprop` knows no op. An op of your own is a subclass of
 :class:`Op`, written the same way, and gets every one of these uses.
@@ -23,6 +23,7 @@ The notation is the usual one: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import operator
@@ -99,6 +100,20 @@ def applied_with(apply: Callable[..., Any]) -> Callable[..., Any]:
     return apply
 
 
+#: How an op is written as its eager function: :func:`autograd.eager.source`, registered the
+#: same way (:func:`written_with`).
+_writer: list[Callable[[Op], str | None]] = []
+
+
+def written_with(write: Callable[[Op], str | None]) -> None:
+    """Register ``write`` as what ``Op.eager_source`` gives (used once, by ``autograd.eager``)."""
+    _writer[:] = [write]
+
+
+#: No eager functions yet (an op not applied so far).
+_NONE: dict[int, Any] = {}
+
+
 class Op(ABC):
     """One differentiable operation: the base class of every op, the built-in ones and yours.
 
@@ -161,7 +176,12 @@ class Op(ABC):
 
     def __call__(self, *inputs: Value | float) -> Value:
         """The op applied to ``inputs`` (Values or numbers): a new node of the graph."""
-        node: Value = _application[0](self, *inputs)
+        # An optimisation: after the first call with this many inputs, the op's eager function
+        # (kept by autograd.value.apply) is called at once.
+        function = self.__dict__.get("_eager_functions", _NONE).get(len(inputs))
+        if function is None:
+            function = functools.partial(_application[0], self)
+        node: Value = function(*inputs)
         return node
 
     @abstractmethod
@@ -182,6 +202,13 @@ class Op(ABC):
         Random tests keep away from such points, where finite differences are meaningless.
         """
         return math.inf
+
+    @property
+    def eager_source(self) -> str | None:
+        """The Python function that applies this op in the eager engine, written from its rule
+        (see :mod:`autograd.eager`); ``None`` for an op of any number of inputs, which is
+        interpreted, or a rule that cannot be written as code."""
+        return _writer[0](self)
 
     def __repr__(self) -> str:
         return self.symbol or self.name

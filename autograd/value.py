@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Sequence
-from typing import Any, SupportsFloat
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple, SupportsFloat
 
-from autograd import ops
+from autograd import eager, ops
 from autograd.backprop import backward, chain_rule
+from autograd.eager import LEFT, RIGHT, UNARY
 from autograd.errors import AnomalyError, DomainError
 from autograd.floatmath import FLOATS
-from autograd.modes import MODE
+from autograd.modes import DEFAULT, MODE, Mode
 from autograd.numbers import as_float, is_finite
 from autograd.rulecheck import check_rule
 from autograd.tracer import TRACER
@@ -25,76 +26,121 @@ from autograd.tracer import TRACER
 #: What arithmetic accepts beside a ``Value``.
 Number = int | float
 
+#: The names the eager functions (:mod:`autograd.eager`) use, beside their op's rule: the
+#: engine's, filled in below once ``Value`` exists.
+_NAMES: dict[str, Any] = dict(eager.FLOAT_NAMES)
+
+
+def _unary(op: ops.Op, name: str, doc: str | None = None) -> Callable[[Value], Value]:
+    """``op``'s eager function for one input, to be the method ``name`` of ``Value``."""
+    function: Callable[[Value], Value] = _operation(op, name, UNARY, doc)
+    return function
+
+
+def _binary(op: ops.Op, name: str, form: eager.Form) -> Callable[[Value, Value | Number], Value]:
+    """``op``'s eager function for two inputs, to be the method ``name`` of ``Value``."""
+    function: Callable[[Value, Value | Number], Value] = _operation(op, name, form)
+    return function
+
+
+def _operation(op: ops.Op, name: str, form: eager.Form, doc: str | None = None) -> Any:
+    """``op``'s eager function, called as ``form``, to be the method ``name`` of ``Value``."""
+    # Written under a name of its own: `exp` inside the method `exp` is the math function.
+    written = f"value_{name.strip('_')}"
+    source = eager.write(op, written, form)
+    if source is None:  # every built-in rule is writable; a test checks it
+        raise TypeError(f"the rule of {op!r} cannot be written as an eager function")
+    function = eager.define(source, written, op, _NAMES)
+    function.__name__, function.__qualname__ = name, f"Value.{name}"
+    function.__doc__ = doc
+    return function
+
+
+class Origin(NamedTuple):
+    """Where a node comes from, beside its inputs: the op that made it, its label and scope.
+
+    Most nodes have neither label nor scope and keep their rule alone in ``Value._origin``; the
+    others keep one of these, shared by every node made by the same op in the same scope. (An
+    optimisation of memory: a node has five slots, not seven, see :class:`Value`.)
+    """
+
+    rule: ops.Op | None
+    label: str
+    scope: str
+
 
 class Value:
     """A scalar that remembers how it was computed, so that it can be differentiated.
 
     ``data`` is its value, ``grad`` the derivative of the last ``backward()`` root with respect
-    to it (0.0 until then), ``label`` free text for drawings. ``==`` and ``hash`` are identity, so
-    nodes can live in sets and dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data``.
+    to it (0.0 until then), ``inputs`` the nodes it was computed from (argument order), ``label``
+    free text for drawings. ``==`` and ``hash`` are identity, so nodes can live in sets and
+    dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data``.
+
+    A node has five slots: ``data``, ``grad``, ``inputs``, ``_local`` (∂self/∂input for each
+    input) and ``_origin``, which is the op that made it (``None`` for a leaf) or, for a node
+    with a label or a scope, an :class:`autograd.value.Origin` holding the three.
     """
 
-    __slots__ = ("_inputs", "_local", "_rule", "data", "grad", "label", "scope")
+    __slots__ = ("_local", "_origin", "data", "grad", "inputs")
 
     data: float
     grad: Any
-    label: str
-    #: The scope the node was made in (see :func:`autograd.scope`), '' outside any.
-    scope: str
-    _inputs: tuple[Value, ...]
+    inputs: tuple[Value, ...]
     _local: tuple[float, ...]
-    _rule: ops.Op | None
+    _origin: ops.Op | Origin | None
 
     def __init__(self, data: SupportsFloat, label: str = ""):
         """A leaf: a number that was not computed from other nodes."""
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
-        self._fill(as_float(data), label, MODE.get().scope, (), (), None)
-
-    def _fill(
-        self,
-        data: float,
-        label: str,
-        scope: str,
-        inputs: tuple[Value, ...],
-        local: tuple[float, ...],
-        rule: ops.Op | None,
-    ) -> None:
-        """Set every field of a new node: a leaf (no inputs) or the result of ``rule``."""
-        self.data = data
+        self.data = as_float(data)
         self.grad = 0.0
-        self.label = label
-        self.scope = scope
-        self._inputs = inputs
-        self._local = local
-        self._rule = rule
+        self.inputs = self._local = ()
+        scope = MODE.get().scope
+        self._origin = _origin(None, label, scope) if label or scope else None
 
     # -- what the node is -------------------------------------------------------------------
     @property
-    def op(self) -> str:
-        """The operation that made this node ('' for a leaf)."""
-        return "" if self._rule is None else repr(self._rule)
+    def rule(self) -> ops.Op | None:
+        """The op-table entry that made this node (``None`` for a leaf)."""
+        origin = self._origin
+        return origin.rule if isinstance(origin, Origin) else origin
 
     @property
-    def inputs(self) -> tuple[Value, ...]:
-        """The nodes this one was computed from, in argument order (empty for a leaf)."""
-        return self._inputs
+    def label(self) -> str:
+        """Free text for drawings ('' when none)."""
+        origin = self._origin
+        return origin.label if type(origin) is Origin else ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, not {type(label).__name__}")
+        self._origin = _origin(self.rule, label, self.scope)
+
+    @property
+    def scope(self) -> str:
+        """The scope the node was made in (see :func:`autograd.scope`), '' outside any."""
+        origin = self._origin
+        return origin.scope if type(origin) is Origin else ""
+
+    @property
+    def op(self) -> str:
+        """The operation that made this node ('' for a leaf)."""
+        rule = self.rule
+        return "" if rule is None else repr(rule)
 
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """∂self/∂input for each input, evaluated when this node was computed."""
         return self._local
 
-    @property
-    def rule(self) -> ops.Op | None:
-        """The op-table entry that made this node (``None`` for a leaf)."""
-        return self._rule
-
     # -- micrograd's names, so that code written for micrograd runs unchanged -----------------
     @property
     def _prev(self) -> set[Value]:
         """The set of this node's inputs (micrograd's name; :attr:`inputs` keeps their order)."""
-        return set(self._inputs)
+        return set(self.inputs)
 
     @property
     def _op(self) -> str:
@@ -135,87 +181,48 @@ class Value:
     __hash__ = object.__hash__
 
     # -- arithmetic, with numbers on either side ---------------------------------------------
-    def __add__(self, other: Value | Number) -> Value:
-        return _apply(ops.ADD, self, _lift(other))
-
-    def __radd__(self, other: Number) -> Value:
-        return _apply(ops.ADD, _lift(other), self)
-
-    def __sub__(self, other: Value | Number) -> Value:
-        return _apply(ops.SUB, self, _lift(other))
-
-    def __rsub__(self, other: Number) -> Value:
-        return _apply(ops.SUB, _lift(other), self)
-
-    def __mul__(self, other: Value | Number) -> Value:
-        return _apply(ops.MUL, self, _lift(other))
-
-    def __rmul__(self, other: Number) -> Value:
-        return _apply(ops.MUL, _lift(other), self)
-
-    def __truediv__(self, other: Value | Number) -> Value:
-        return _apply(ops.DIV, self, _lift(other))
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _apply(ops.DIV, _lift(other), self)
+    # Each operation is written from its op's rule, once, when this module is imported: see
+    # ``print(ops.MUL.eager_source)`` and :mod:`autograd.eager` (an optimisation; what each one
+    # does is what ``_apply(ops.MUL, self, _lift(other))`` does by calling the rule).
+    __add__ = _binary(ops.ADD, "__add__", LEFT)
+    __radd__ = _binary(ops.ADD, "__radd__", RIGHT)
+    __sub__ = _binary(ops.SUB, "__sub__", LEFT)
+    __rsub__ = _binary(ops.SUB, "__rsub__", RIGHT)
+    __mul__ = _binary(ops.MUL, "__mul__", LEFT)
+    __rmul__ = _binary(ops.MUL, "__rmul__", RIGHT)
+    __truediv__ = _binary(ops.DIV, "__truediv__", LEFT)
+    __rtruediv__ = _binary(ops.DIV, "__rtruediv__", RIGHT)
+    __rpow__ = _binary(ops.POW, "__rpow__", RIGHT)
+    __neg__ = _unary(ops.NEG, "__neg__")
+    __abs__ = _unary(ops.ABS, "__abs__")
 
     def __pow__(self, exponent: Value | Number) -> Value:
+        """``self ** exponent``: with a number exponent, the rule of xᶜ made for that c."""
+        if type(exponent) in _NUMBERS:  # an optimisation: the usual exponents, found at once
+            power = _POWERS.get(exponent)  # type: ignore[arg-type]  # a number
+            if power is not None:
+                return power(self)
         if isinstance(exponent, Value):
-            return _apply(ops.POW, self, exponent)
-        return _apply(_power_rule(as_float(exponent, "the exponent")), self)
-
-    def __rpow__(self, base: Number) -> Value:
-        return _apply(ops.POW, _lift(base), self)
-
-    def __neg__(self) -> Value:
-        return _apply(ops.NEG, self)
+            return _power(self, exponent)
+        return _power_by(as_float(exponent, "the exponent"))(self)
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _apply(ops.ABS, self)
-
     # -- functions ---------------------------------------------------------------------------
-    def exp(self) -> Value:
-        """eˣ."""
-        return _apply(ops.EXP, self)
-
-    def log(self) -> Value:
-        """ln x (x > 0)."""
-        return _apply(ops.LOG, self)
-
-    def sqrt(self) -> Value:
-        """√x (x ≥ 0)."""
-        return _apply(ops.SQRT, self)
-
-    def tanh(self) -> Value:
-        """tanh x."""
-        return _apply(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        """σ(x) = 1/(1 + e⁻ˣ)."""
-        return _apply(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        """max(0, x)."""
-        return _apply(ops.RELU, self)
+    exp = _unary(ops.EXP, "exp", "eˣ.")
+    log = _unary(ops.LOG, "log", "ln x (x > 0).")
+    sqrt = _unary(ops.SQRT, "sqrt", "√x (x ≥ 0).")
+    tanh = _unary(ops.TANH, "tanh", "tanh x.")
+    sigmoid = _unary(ops.SIGMOID, "sigmoid", "σ(x) = 1/(1 + e⁻ˣ).")
+    relu = _unary(ops.RELU, "relu", "max(0, x).")
+    softplus = _unary(ops.SOFTPLUS, "softplus", "ln(1 + eˣ).")
+    sin = _unary(ops.SIN, "sin", "sin x.")
+    cos = _unary(ops.COS, "cos", "cos x.")
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x for x > 0, slope·x otherwise."""
-        return _apply(_leaky_relu_rule(as_float(slope, "slope")), self)
-
-    def softplus(self) -> Value:
-        """ln(1 + eˣ)."""
-        return _apply(ops.SOFTPLUS, self)
-
-    def sin(self) -> Value:
-        """sin x."""
-        return _apply(ops.SIN, self)
-
-    def cos(self) -> Value:
-        """cos x."""
-        return _apply(ops.COS, self)
+        return _leaky_relu_by(as_float(slope, "slope"))(self)
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients do not flow through it."""
@@ -250,8 +257,8 @@ def _compare(left: Value, symbol: str, right: Value | Number) -> bool:
     return outcome
 
 
-def _lift(x: Value | Number) -> Value:
-    return x if isinstance(x, Value) else Value(as_float(x, "the other operand"))
+def _lift(x: Value | Number, what: str = "the other operand") -> Value:
+    return x if isinstance(x, Value) else Value(as_float(x, what))
 
 
 @ops.applied_with
@@ -259,78 +266,123 @@ def apply(op: ops.Op, *inputs: Value | Number) -> Value:
     """``op(*inputs)``: the op applied to Values or numbers (numbers become constants).
 
     The op's rule is checked the first time it is applied to this many inputs
-    (:func:`autograd.rulecheck.check_rule`), so that a mistake in it is named at once; after
-    that, each call only lifts numbers and makes the node.
+    (:func:`autograd.rulecheck.check_rule`), so that a mistake in it is named at once, and
+    written as the op's eager function for that many inputs (:mod:`autograd.eager`); after
+    that, each call only runs that function.
     """
-    if len(inputs) not in op._checked_arities:
+    functions = op.__dict__.setdefault("_eager_functions", {})
+    function = functions.get(len(inputs))
+    if function is None:
         check_rule(op, len(inputs))
-        op._checked_arities = (*op._checked_arities, len(inputs))
-    for x in inputs:
-        if not isinstance(x, Value):
-            inputs = tuple(_lift_input(op, i, x) for i, x in enumerate(inputs))
-            break
-    return _apply(op, *inputs)  # type: ignore[arg-type]  # every input is a Value now
-
-
-def _lift_input(op: ops.Op, index: int, x: Value | Number) -> Value:
-    return x if isinstance(x, Value) else Value(as_float(x, f"input {index} of {op.name}"))
-
-
-def _apply(op: ops.Op, *inputs: Value) -> Value:
-    """Evaluate ``op``'s rule on the inputs' data and record the result as a new node."""
-    mode = MODE.get()
-    # One or two inputs make almost every node: their rule is called with plain arguments, as
-    # building a list of the data and calling with *xs costs as much again as the operation.
-    # (An optimisation; the general case below does the same.)
-    if len(inputs) == 2:
-        a, b = inputs[0].data, inputs[1].data
-        if op.has_domain:
-            _check_domain(op, a, b)
-        out = op.forward(FLOATS, a, b)
-        local = op.derivatives(FLOATS, out, a, b) if mode.recording else ()
-    elif len(inputs) == 1:
-        a = inputs[0].data
-        if op.has_domain:
-            _check_domain(op, a)
-        out = op.forward(FLOATS, a)
-        local = op.derivatives(FLOATS, out, a) if mode.recording else ()
-    else:
-        xs = [node.data for node in inputs]
-        if op.has_domain:
-            _check_domain(op, *xs)
-        out = op.forward(FLOATS, *xs)
-        local = op.derivatives(FLOATS, out, *xs) if mode.recording else ()
-    node = _new_value(Value)
-    if mode.recording:
-        node._fill(out, "", mode.scope, inputs, local, op)
-        if mode.detect_anomaly:
-            _check_finite(op, [x.data for x in inputs], out, local)
-    else:
-        node._fill(out, "", mode.scope, (), (), None)
+        function = functions[len(inputs)] = _call_function(op, len(inputs))
+    node: Value = function(*inputs)
     return node
 
 
-def _check_domain(op: ops.Op, *xs: float) -> None:
-    problem = op.domain(*xs)
-    if problem is not None:
-        raise DomainError(f"{op.name}: {problem}")
+def _call_function(op: ops.Op, arity: int) -> Callable[..., Value]:
+    """The function that applies ``op`` to ``arity`` Values or numbers: written from its rule,
+    or, for an op of any number of inputs or a rule that cannot be written, its interpretation."""
+    source = eager.write(op, "apply", eager.called(arity)) if op.arity is not None else None
+    if source is not None:
+        return eager.define(source, "apply", op, _NAMES)
+
+    def interpreted(*inputs: Value | Number) -> Value:
+        return _apply(op, *(_lift(x, f"input {i} of {op.name}") for i, x in enumerate(inputs)))
+
+    return interpreted
+
+
+def _apply(op: ops.Op, *inputs: Value) -> Value:
+    """Evaluate ``op``'s rule on the inputs' data and record the result as a new node.
+
+    This is what every operation does; those of a fixed number of inputs do it in a function
+    written from the rule once (:mod:`autograd.eager`), an optimisation, and this interprets
+    the rest: ``linear`` and ``total``, which take any number of inputs.
+    """
+    xs = [node.data for node in inputs]
+    if op.has_domain:
+        problem = op.domain(*xs)
+        if problem is not None:
+            raise _domain_error(op, problem)
+    node = _new_value(Value)
+    node.data = out = op.forward(FLOATS, *xs)
+    node.grad = 0.0
+    mode = MODE.get()
+    local = op.derivatives(FLOATS, out, *xs) if mode.recording else ()
+    return recorded(node, op, mode, inputs, local)
+
+
+def recorded(
+    node: Value, rule: ops.Op, mode: Mode, inputs: tuple[Value, ...], local: tuple[float, ...]
+) -> Value:
+    """``node``, the result of ``rule`` on ``inputs`` with local derivatives ``local``, with its
+    graph fields filled as ``mode`` says: recorded, in the scope (a plain leaf under
+    ``no_grad``), and checked in anomaly mode."""
+    if mode.recording:
+        node.inputs = inputs
+        node._local = local
+        node._origin = _origin(rule, "", mode.scope)
+        if mode.detect_anomaly:
+            _check_finite(rule, [x.data for x in inputs], node.data, local)
+    else:
+        node.inputs = node._local = ()
+        node._origin = _origin(None, "", mode.scope)
+    return node
+
+
+def _origin(rule: ops.Op | None, label: str, scope: str) -> ops.Op | Origin | None:
+    """What a node keeps in ``_origin``: the rule alone when it has no label and no scope."""
+    if label:
+        return Origin(rule, label, scope)
+    return _scoped(rule, scope) if scope else rule
+
+
+@functools.lru_cache(maxsize=4096)
+def _scoped(rule: ops.Op | None, scope: str) -> Origin:
+    """One ``Origin`` shared by every node ``rule`` makes in ``scope``."""
+    return Origin(rule, "", scope)
+
+
+def _domain_error(op: ops.Op, problem: str) -> DomainError:
+    return DomainError(f"{op.name}: {problem}")
 
 
 #: A node is made without ``Value.__init__``, whose checks its data needs only from users.
-#: (An optimisation: both fill the node with ``Value._fill``.)
+#: (An optimisation: every operation fills the node's five slots itself.)
 _new_value = object.__new__
 
+_NAMES.update(
+    Value=Value,
+    new=_new_value,
+    lift=_lift,
+    MODE=MODE,
+    DEFAULT=DEFAULT,
+    recorded=recorded,
+    domain_error=_domain_error,
+)
+_power = _binary(ops.POW, "power", LEFT)
+
 
 @functools.lru_cache(maxsize=64)
-def _power_rule(exponent: float) -> ops.PowConst:
-    """The rule of x ** exponent, made once per exponent (``x ** 2`` is common in a loss)."""
-    return ops.PowConst(exponent)
+def _power_by(exponent: float) -> Callable[[Value], Value]:
+    """x ** exponent, its rule and function made once per exponent (``x ** 2`` is common)."""
+    power = _unary(ops.PowConst(exponent), "power")
+    if len(_POWERS) < _POWERS_KEPT:
+        _POWERS[exponent] = power
+    return power
+
+
+#: The functions of the first exponents used, by exponent (``2`` finds ``2.0``'s: equal
+#: numbers hash alike), which ``Value.__pow__`` looks up before anything else.
+_POWERS: dict[float, Callable[[Value], Value]] = {}
+_POWERS_KEPT = 64
+_NUMBERS = frozenset((float, int))
 
 
 @functools.lru_cache(maxsize=64)
-def _leaky_relu_rule(slope: float) -> ops.LeakyRelu:
-    """The rule of leaky_relu(slope), made once per slope."""
-    return ops.LeakyRelu(slope)
+def _leaky_relu_by(slope: float) -> Callable[[Value], Value]:
+    """leaky_relu(slope), its rule and function made once per slope."""
+    return _unary(ops.LeakyRelu(slope), "leaky_relu")
 
 
 def _check_finite(op: ops.Op, xs: Sequence[float], out: float, local: Sequence[float]) -> None:

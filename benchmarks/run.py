@@ -19,7 +19,9 @@ Workloads, each run on every library that is installed, interleaved:
 * **fastest**: A. Rogozhnikov's "Fastest Autograd in the West" graph of many scalar ops
   (:mod:`benchmarks.fastest`), by chainrule eager, chainrule compiled (its compile time apart)
   and PyTorch 0-d tensors;
-* **compile**: the compile time of that graph at growing sizes, up to 1,000,000 nodes.
+* **compile**: the compile time of that graph at growing sizes, up to 1,000,000 nodes;
+* **microgpt**: a microgpt-style GPT's training step on chainrule's ``Value`` and on a ``Value``
+  of microgpt's design, op by op and per node of memory (:mod:`benchmarks.microgpt`).
 
 The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
 ``benchmarks/results/`` as ``results.json``, ``results.md`` and ``results.png``; ``--record`` also
@@ -53,6 +55,7 @@ from benchmarks import (
     floats,
     graph,
     memory,
+    microgpt,
     moons,
     peers,
     replay,
@@ -169,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
 
     results["fastest"] = _fastest(settings, include_torch=peers.TORCH in by_name)
     results["compile"] = _compile_times(settings)
+
+    _say("microgpt: a GPT's training step on chainrule's Value and on microgpt's own design")
+    results["microgpt"] = microgpt.measure(settings.rounds)
+    for name, step in results["microgpt"]["step"].items():
+        _say(f"  {name:48} {step['median']:.4f} s (median of {len(step['seconds'])})")
 
     _say("memory: bytes per node of the op-by-op training graph (tracemalloc)")
     results["memory"] = {

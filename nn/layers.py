@@ -23,7 +23,7 @@ from nn.checks import integer
 from nn.choices import choose
 from nn.dropout import Dropout
 from nn.init import SCHEMES, initial_weights
-from nn.module import Module
+from nn.module import Module, numbered
 from nn.scalars import Inputs, Outputs, as_value, inputs_of_width, single
 from nn.seeding import Seed, make_rng
 
@@ -106,7 +106,12 @@ class Neuron(Module):
     def own_parameters(self) -> list[tuple[str, Value]]:
         # Names of their own, not the labels: relabelling a weight for a drawing must not change
         # the names a model file stores.
-        return [(f"w{i}", w) for i, w in enumerate(self.w, 1)] + [("b", self.b)]
+        return [*numbered("w", self.w), ("b", self.b)]
+
+    def parameters(self) -> list[Value]:
+        # micrograd's definition, without names: the order of own_parameters (an optimisation,
+        # as parameters() is called at every step).
+        return [*self.w, self.b]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation, "init": self.init}
@@ -150,7 +155,7 @@ class Layer(Module):
         return single([cast(Value, neuron(xs)) for neuron in self.neurons])
 
     def children(self) -> list[tuple[str, Module]]:
-        return [(f"neuron{i}", neuron) for i, neuron in enumerate(self.neurons, 1)]
+        return numbered("neuron", self.neurons)
 
     def config(self) -> dict[str, Any]:
         return {

@@ -35,6 +35,21 @@ def test_parameters_are_named_by_layer_neuron_and_weight():
     assert len(set(names)) == len(names)
 
 
+@pytest.mark.parametrize("model", [nn.MLP(3, [4, 2], dropout=0.5, seed=1), nn.Layer(2, 3)])
+def test_parameters_are_the_named_parameters_in_their_order(model):
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+
+
+def test_parameters_see_a_weight_replaced_in_place():
+    model = nn.MLP(2, [3, 1], seed=0)
+    new = Value(0.5)
+    model.layers[0].neurons[1].w[0] = new
+    assert new in model.parameters() and new is dict(model.named_parameters())["layer1.neuron2.w1"]
+    new.grad = 3.0
+    model.zero_grad()
+    assert new.grad == 0.0
+
+
 def test_parameters_carry_their_short_name_as_label():
     neuron = nn.Neuron(2)
     assert [p.label for p in neuron.parameters()] == ["w1", "w2", "b"]

@@ -14,7 +14,8 @@ from conftest import examples
 from hypothesis import settings
 
 from autograd import GradcheckError, Op, Value, ops
-from autograd.replay.symbols import Symbol
+from autograd.eager import MATH as EAGER
+from autograd.symbols import Symbol
 from autograd.testing import check_op, op_test
 
 #: Examples per built-in op: enough to cover each op's domain, few enough for a fast suite.
@@ -167,7 +168,7 @@ def test_a_replay_that_disagrees_with_eager_backward_is_caught():
             return x * x * x
 
         def derivatives(self, m, out, x):
-            return (2.0 * x * x,) if isinstance(x, Symbol) else (3.0 * x * x,)
+            return (2.0 * x * x,) if isinstance(x, Symbol) and m is not EAGER else (3.0 * x * x,)
 
     with pytest.raises(GradcheckError, match="the compiled replay gives"):
         check_op(OtherWhenCompiled(), max_examples=100)

@@ -12,8 +12,8 @@ Read it top-down:
   chain-rule term, for one example on floats;
 * :mod:`autograd.replay.batch`: the same for a batch on NumPy arrays, where the layers that
   :mod:`autograd.replay.layers` finds in the graph become matrix products;
-* :mod:`autograd.replay.symbols`: the symbols those lines are computed with, and
-  :mod:`autograd.replay.runtime`, the functions the lines call.
+* :mod:`autograd.symbols` (shared with the eager engine): the symbols those lines are
+  computed with, and :mod:`autograd.replay.runtime`, the functions the lines call.
 """
 
 from __future__ import annotations

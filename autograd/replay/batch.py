@@ -23,8 +23,8 @@ from typing import Any
 
 from autograd.ops import Total
 from autograd.replay.layers import Elementwise, Group, Layer, find_groups, schedule
-from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
 from autograd.replay.writer import Graph, Writer, sum_of
+from autograd.symbols import ATOM, Symbol, constant, symbol_of, wrap
 from autograd.value import Value
 
 

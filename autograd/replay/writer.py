@@ -1,7 +1,7 @@
 """The code writer: a traced graph written out as straight-line Python.
 
 One line per op for the forward pass and one per chain-rule term for the backward pass, each
-written by evaluating the op's rule on symbols (:mod:`autograd.replay.symbols`). This module
+written by evaluating the op's rule on symbols (:mod:`autograd.symbols`). This module
 writes the one-example replay, on floats; :mod:`autograd.replay.batch` extends it for batches
 of examples on NumPy arrays.
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from autograd.backprop import topological_order
 from autograd.ops import Math
-from autograd.replay.symbols import ADD, MUL, Symbol, SymbolMath, constant, is_name, symbol_of, wrap
+from autograd.symbols import ADD, MUL, Symbol, SymbolMath, constant, is_name, symbol_of, wrap
 from autograd.value import Value
 
 #: The most terms one line of generated code sums: Python's compiler recurses once per

@@ -2,8 +2,9 @@
 
 Evaluating an op's rule (:mod:`autograd.ops`) on symbols turns the rule into a line of code;
 the code writers (:mod:`autograd.replay.writer`, :mod:`autograd.replay.batch`) do that for every
-node of a traced graph. The generated code calls the functions of a runtime namespace
-(:mod:`autograd.replay.runtime`): floats for one example, NumPy arrays for a batch.
+node of a traced graph, and :mod:`autograd.eager` once per op for the eager engine. The
+generated code calls the functions of a runtime namespace (:mod:`autograd.replay.runtime`):
+floats for one example, NumPy arrays for a batch.
 """
 
 from __future__ import annotations
@@ -149,11 +150,14 @@ class SymbolMath:
     """The op table's namespace on symbols: evaluating a rule here writes its code.
 
     ``scalar=True`` writes branches inline (``0.0 if x <= 0.0 else x``), the fastest form for
-    floats; otherwise functions of the array namespace are called.
+    floats; otherwise functions of the array namespace are called. ``mask`` is how the zero of
+    ``step`` is written: ``0.0`` in a replay, ``CUT`` (:data:`autograd.floatmath.CUT`) in the
+    eager functions (:mod:`autograd.eager`), whose local derivatives backprop multiplies later.
     """
 
-    def __init__(self, scalar: bool):
+    def __init__(self, scalar: bool, mask: str = "0.0"):
         self.scalar = scalar
+        self.mask = mask
 
     # Most functions are calls of the runtime namespace's function of the same name.
     def abs(self, x: Operand) -> Symbol:
@@ -203,4 +207,6 @@ class SymbolMath:
 
     def step(self, x: Operand) -> Symbol:
         s = symbol_of(x)
-        return Symbol(f"(1.0 if {s.code} > 0.0 else 0.0)") if self.scalar else call("step", s)
+        if not self.scalar:
+            return call("step", s)
+        return Symbol(f"(1.0 if {s.code} > 0.0 else {self.mask})")
