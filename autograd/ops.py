@@ -320,7 +320,7 @@ class Power(Op):
       gradient it multiplies keeps the product within range.
     """
 
-    name = "pow"
+    name = "power"
 
     def __init__(self, exponent: float):
         self.exponent = exponent
@@ -345,6 +345,8 @@ class PowConst(Power):
 
     Undefined for x = 0 with c < 0, and for x < 0 with a non-integer c: the domain of ``**``.
     """
+
+    name = "pow"
 
     def domain(self, x: float) -> str | None:
         c = self.exponent
