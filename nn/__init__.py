@@ -14,6 +14,7 @@ from nn import datasets
 from nn.activations import ACTIVATIONS
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
+from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from nn.losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -40,15 +41,21 @@ __all__ = [
     "CosineDecay",
     "Dropout",
     "ExponentialDecay",
+    "Flatten",
     "History",
     "Layer",
+    "Linear",
     "LinearDecay",
     "ModelFileError",
     "Module",
     "Neuron",
     "Optimizer",
     "RMSprop",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
     "StepDecay",
+    "Tanh",
     "accuracy",
     "binary_cross_entropy",
     "cross_entropy",
