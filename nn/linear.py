@@ -19,7 +19,7 @@ from typing import Any
 
 from autograd import Value, linear
 from nn.activations import ACTIVATIONS
-from nn.checks import integer
+from nn.checks import boolean, integer
 from nn.layers import MAX_PARAMETERS, check_size
 from nn.module import Module
 from nn.registry import build
@@ -51,7 +51,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = integer(in_features, "in_features", high=MAX_PARAMETERS)
         self.out_features = integer(out_features, "out_features", high=MAX_PARAMETERS)
-        self.has_bias = _flag(bias, "bias")
+        self.has_bias = boolean(bias, "bias")
         check_size(
             (self.in_features + self.has_bias) * self.out_features,
             f"Linear({self.in_features}, {self.out_features})",
@@ -89,12 +89,6 @@ class Linear(Module):
             "out_features": self.out_features,
             "bias": self.has_bias,
         }
-
-
-def _flag(value: object, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{what} must be True or False, not {type(value).__name__}: {value!r}")
-    return value
 
 
 class _Elementwise(Module):
