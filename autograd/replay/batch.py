@@ -6,8 +6,8 @@ example, a plain number, and its gradient is a sum over the batch. Nodes are wri
 as in the one-example replay (:mod:`autograd.replay.writer`), except for groups
 (:mod:`autograd.replay.layers`):
 
-* a layer of ``linear`` nodes Z = X Wᵀ + b is one matrix product, and so is its backward pass,
-  which gives ∂L/∂W = ∂L/∂Zᵀ X summed over the batch by the product itself, ∂L/∂b = Σ ∂L/∂Z
+* a fused layer of ``linear`` nodes Z = X Wᵀ + b is one matrix product, and so is its backward
+  pass, which gives ∂L/∂W = ∂L/∂Zᵀ X summed over the batch by the product itself, ∂L/∂b = Σ ∂L/∂Z
   over the batch and ∂L/∂X = ∂L/∂Z W;
 * an op applied to each member of a group is one array operation on the group's matrix, and so
   is each term of its chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z.
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd.ops import Total
-from autograd.replay.layers import Elementwise, Group, Layer, find_groups, schedule
+from autograd.replay.layers import Elementwise, FusedLayer, Group, find_groups, schedule
 from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
 from autograd.replay.writer import Graph, Writer, sum_of
 from autograd.value import Value
@@ -85,7 +85,7 @@ class BatchWriter(Writer):
         for unit in self.units:
             if isinstance(unit, Value):
                 self.forward_node(unit)
-            elif isinstance(unit, Layer):
+            elif isinstance(unit, FusedLayer):
                 self.forward_layer(unit)
             else:
                 self.forward_elementwise(unit)
@@ -119,11 +119,11 @@ class BatchWriter(Writer):
         inside = {m for g in covered for m in g.members}
         return covered, [x for x in node.inputs if x not in inside]
 
-    def forward_layer(self, layer: Layer) -> None:
+    def forward_layer(self, layer: FusedLayer) -> None:
         n = self.number[layer]
         k, width = len(layer.members), len(layer.inputs)
         self.lines.append(
-            f"# a layer: {k} linear node{'s' if k > 1 else ''} on the same {width} inputs"
+            f"# a fused layer: {k} linear node{'s' if k > 1 else ''} on the same {width} inputs"
         )
         inputs = self.inputs_matrix(layer)
         self.lines.append(f"w{n} = {self.matrix(layer.weights)}")
@@ -134,7 +134,7 @@ class BatchWriter(Writer):
         self.lines.append(f"z{n} = {product}")
         self.name_members(layer)
 
-    def inputs_matrix(self, layer: Layer) -> str:
+    def inputs_matrix(self, layer: FusedLayer) -> str:
         """The layer's inputs as a matrix: a group's own, or their columns side by side."""
         group = self.group_of(layer.inputs)
         if group is not None:
@@ -231,7 +231,7 @@ class BatchWriter(Writer):
         upstream = self.group_gradient(unit)
         if upstream is None:
             return
-        if isinstance(unit, Layer):
+        if isinstance(unit, FusedLayer):
             self.backward_layer(unit, upstream)
         else:
             self.backward_elementwise(unit, upstream)
@@ -268,10 +268,10 @@ class BatchWriter(Writer):
         self.lines.append(f"dz{n} = {gradient.code}")
         return Symbol(f"dz{n}")
 
-    def backward_layer(self, layer: Layer, upstream: Symbol) -> None:
+    def backward_layer(self, layer: FusedLayer, upstream: Symbol) -> None:
         n = self.number[layer]
         self.lines.append(
-            "# the layer's chain rule: ∂L/∂W = ∂L/∂Zᵀ X, ∂L/∂b = Σ ∂L/∂Z, ∂L/∂X = ∂L/∂Z W"
+            "# the fused layer's chain rule: ∂L/∂W = ∂L/∂Zᵀ X, ∂L/∂b = Σ ∂L/∂Z, ∂L/∂X = ∂L/∂Z W"
         )
         grad = upstream.code
         inputs = f"z{self.number[g]}" if (g := self.group_of(layer.inputs)) else f"a{n}"

@@ -1,8 +1,10 @@
-"""Layers in a traced graph: groups of nodes that a batch replay computes as one array operation.
+"""Fused layers in a traced graph: groups of nodes that a batch replay computes as one array
+operation.
 
-A *layer* is a set of ``linear`` nodes zⱼ = Σᵢ wⱼᵢxᵢ + bⱼ on the same inputs x (the same nodes,
-in the same order), each with a weight row and a bias of its own that depend on no input: for a
-batch of examples, one row per example, the layer is one matrix product Z = X Wᵀ + b. An
+A *fused layer* (:class:`FusedLayer`; not ``nn.Layer``, the module, though a module's layer is
+what it usually finds) is a set of ``linear`` nodes zⱼ = Σᵢ wⱼᵢxᵢ + bⱼ on the same inputs x (the
+same nodes, in the same order), each with a weight row and a bias of its own that depend on no
+input: for a batch of examples, one row per example, it is one matrix product Z = X Wᵀ + b. An
 *elementwise group* applies one op to every member of a group, member j to member j (and to
 operands shared by all members), for example relu over a layer: one array operation on the
 whole matrix. Both are found on the graph alone, whatever code built it; nodes in no group are
@@ -19,8 +21,8 @@ from autograd.value import Value
 
 
 @dataclass(eq=False)
-class Layer:
-    """``members[j]`` = Σᵢ ``weights[j][i]`` · ``inputs[i]`` + ``biases[j]``."""
+class FusedLayer:
+    """A fused layer: ``members[j]`` = Σᵢ ``weights[j][i]`` · ``inputs[i]`` + ``biases[j]``."""
 
     members: list[Value]
     inputs: list[Value]
@@ -38,7 +40,7 @@ class Elementwise:
     operands: list[Group | Value]
 
 
-Group = Layer | Elementwise
+Group = FusedLayer | Elementwise
 #: What a batch replay writes in turn: a group, or one node.
 Unit = Group | Value
 
@@ -68,8 +70,8 @@ def find_groups(order: Sequence[Value], varying: set[Value]) -> list[Group]:
     return groups
 
 
-def _layers(order: Sequence[Value], varying: set[Value]) -> list[Layer]:
-    by_inputs: dict[tuple[Value, ...], Layer] = {}
+def _layers(order: Sequence[Value], varying: set[Value]) -> list[FusedLayer]:
+    by_inputs: dict[tuple[Value, ...], FusedLayer] = {}
     for node in order:
         if node not in varying or not isinstance(node.rule, Linear):
             continue
@@ -77,7 +79,7 @@ def _layers(order: Sequence[Value], varying: set[Value]) -> list[Layer]:
         weights, xs, bias = list(node.inputs[:n]), node.inputs[n : 2 * n], node.inputs[2 * n]
         if bias in varying or any(w in varying for w in weights):
             continue
-        layer = by_inputs.setdefault(xs, Layer([], list(xs), [], []))
+        layer = by_inputs.setdefault(xs, FusedLayer([], list(xs), [], []))
         layer.members.append(node)
         layer.weights.append(weights)
         layer.biases.append(bias)
