@@ -123,7 +123,8 @@ class CompiledOutputs:
             was_training = model.training
             model.eval()
             try:
-                return model(list(inputs))
+                result: Value | list[Value] = model(list(inputs))
+                return result
             finally:
                 model.train(was_training)
 
