@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Value, compile, linear, total
+from nn.losses import log_softmax
 
 ACTIVATIONS = {
     "relu": lambda v: v.relu(),
@@ -154,6 +155,20 @@ def test_a_uniform_input_of_a_layer_is_broadcast_over_the_batch(replay_agrees):
         return total(model([x0, x1, scale * scale]))
 
     replay_agrees(fn, [scale, *model.parameters()], [[0.5, -1.0], [2.0, 0.3]])
+
+
+def test_an_op_over_a_layer_and_a_number_computed_from_the_whole_layer_is_one_array_op(
+    replay_agrees,
+):
+    model = nn.Layer(2, 4, "linear", seed=4)
+
+    def fn(x0, x1, t):
+        log_probs = log_softmax(model([x0, x1]))  # zⱼ − m − log Σ e^(zₖ − m) for each j
+        return -(t * log_probs[0] + (1.0 - t) * log_probs[3])
+
+    compiled = replay_agrees(fn, model.parameters(), [[0.5, -1.0, 1.0], [2.0, 0.3, 0.0]])
+    # The log of the sum, one number per example, along each row of the layer's matrix.
+    assert re.search(r"z\d+ = \w+ - v\d+\[:, None\]", compiled.batch_source)
 
 
 # -- property tests: random layered graphs and batches ---------------------------------------

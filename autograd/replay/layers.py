@@ -247,17 +247,23 @@ class _Candidate:
         if len(self.members) < 2:
             return None
         sources: list[Group | Value] = []
-        for operand in self.operands:
-            group = operand.group if isinstance(operand, _Candidate) else operand
-            if group is None:
-                return None  # an operand that did not become a group
-            sources.append(group)
         # Each member's index in each group it takes an operand from (-1 for a shared node).
-        indices = [
-            [operand.moved[k] for k in index] if isinstance(operand, _Candidate) else index
-            for operand, index in zip(self.operands, self.indices, strict=True)
-        ]
+        indices: list[list[int]] = []
+        for operand, index in zip(self.operands, self.indices, strict=True):
+            if not isinstance(operand, _Candidate):
+                sources.append(operand)
+                indices.append(index)
+            elif operand.group is not None:
+                sources.append(operand.group)
+                indices.append([operand.moved[k] for k in index])
+            elif len(set(index)) == 1:  # one node that did not become a group, shared by all
+                sources.append(operand.members[index[0]])
+                indices.append([-1] * len(index))
+            else:
+                return None  # nodes that did not become a group
         picked = [index for index in indices if index[0] >= 0]
+        if not picked:
+            return None  # no operand from a group: nothing to do at once
         whole = [
             index
             for source, index in zip(sources, indices, strict=True)
