@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import nn
 from autograd import Value, linear, total
+from nn.losses import log_softmax
 
 
 # -- convolutional graphs built from Values, one linear node per output position ---------------
@@ -304,3 +306,26 @@ def test_every_convolution_of_a_convnet_is_fused(replay_agrees, cut):
 
     compiled = replay_agrees(fn, p1 + p2[:-2], images(2, 50))
     assert fused(compiled.batch_source) == [(3, 9, 8), (2, 9, 27)]
+
+
+# -- nn's modules ----------------------------------------------------------------------------
+@pytest.mark.parametrize("pool", [nn.MaxPool2d, nn.AvgPool2d])
+def test_a_convnet_of_nn_modules_is_one_product_per_layer(replay_agrees, pool):
+    model = nn.Sequential(
+        nn.Conv2d(1, 3, 3, padding=1, seed=0),
+        nn.ReLU(),
+        pool(2),
+        nn.Conv2d(3, 4, 2, seed=1),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(16, 2, seed=2),
+    )
+
+    def fn(*inputs):
+        log_probs = log_softmax(model(image_of(inputs[:36], 1, 6)))
+        return -log_probs[0] * inputs[36] - log_probs[1] * (1.0 - inputs[36])
+
+    rows = [[*pixels, float(i % 2)] for i, pixels in enumerate(images(4, 36))]
+    compiled = replay_agrees(fn, model.parameters(), rows)
+    # 3 channels × 36 positions, 4 × 4 (a 3 × 3 image pooled, 2 × 2 windows), and the head.
+    assert fused(compiled.batch_source) == [(3, 36, 9), (4, 4, 12), (2, 1, 16)]
