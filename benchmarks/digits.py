@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.moons import Step
+from benchmarks.tensors import descend
 
 #: The batch size, the learning rate and the seed of the weights and of the batch.
 BATCH = 64
@@ -230,14 +231,7 @@ def torch_step() -> Step:
             p.copy_(torch.from_numpy(w))
 
     def step() -> float:
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in parameters:
-                p -= LR * p.grad
-        return float(loss.detach())
+        return descend(torch.nn.functional.cross_entropy(model(x), y), parameters, LR)
 
     return step
 
