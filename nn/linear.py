@@ -26,7 +26,7 @@ from nn.registry import build
 from nn.scalars import as_value, single
 from nn.seeding import Seed, make_rng
 from nn.shapes import Shape, as_nested, each, flatten, reshape, shape_of, shown_shape, size_of
-from nn.tensors import named_entries, uniform_tensor
+from nn.tensors import uniform_tensor, weight_and_bias
 
 
 def wrong_shape(module: Module, expected: str, given: Shape) -> ValueError:
@@ -80,8 +80,7 @@ class Linear(Module):
         return single([linear(w, xs, b) for w, b in zip(self.weight, biases, strict=True)])
 
     def own_parameters(self) -> list[tuple[str, Value]]:
-        bias = named_entries("bias", self.bias) if self.bias else []
-        return named_entries("weight", self.weight) + bias
+        return weight_and_bias(self.weight, self.bias)
 
     def config(self) -> dict[str, Any]:
         return {

@@ -131,3 +131,18 @@ def test_a_cnn_saves_and_loads(tmp_path):
     x = image(1, 5, 4, seed=7)
     assert repr(loaded) == repr(model)
     assert [v.data for v in loaded(x)] == [v.data for v in model(x)]
+
+
+# -- drawing ------------------------------------------------------------------------------------
+def test_a_digits_cnn_draws_collapsed_into_one_card_per_layer_and_channel():
+    from autograd import draw_graph
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1, seed=0), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, seed=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64, 10, seed=2),
+    )  # fmt: skip
+    loss = nn.cross_entropy(model(image(1, 8, 8, seed=8)), 3)
+    source = draw_graph(loss, collapse_scopes=True, show_grad=False).source
+    for scope in ("0: Conv2d", "channel 7", "2: MaxPool2d", "3: Conv2d", "channel 15", "7: Linear"):
+        assert scope in source
