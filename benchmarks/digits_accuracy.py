@@ -1,7 +1,7 @@
 """How well and how fast the digits CNN learns: test accuracy and training time of the README's
 network, trained with ``compile=True`` on a seeded, shuffled 75/25 split of the UCI digits.
 
-    python -m benchmarks.digits_accuracy            # the README's run: 3,000 steps of 16
+    python -m benchmarks.digits_accuracy            # the README's run: 2,000 steps of 32
     python -m benchmarks.digits_accuracy --steps 500
 
 Prints the held-out accuracy, the wall-clock time of ``nn.fit`` (compile included) and the CPU
@@ -41,9 +41,9 @@ def train(steps: int, batch_size: int, lr: float, seed: int) -> tuple[float, flo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=3000)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=0.01)
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     accuracy, wall, cpu = train(args.steps, args.batch_size, args.lr, args.seed)

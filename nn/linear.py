@@ -189,7 +189,7 @@ class Sequential(Module):
     Indexable like a list (``model[0]`` is the first module); parameters are named by the
     module's place, as PyTorch names them: ``0.weight[3][2]``. Each module draws in a scope
     named by its place and class, ``0: Conv2d``. Before the first module computes anything,
-    every module's :meth:`~nn.Module.output_shape` checks the shape it will be given, so a
+    every module's :meth:`nn.Module.output_shape` checks the shape it will be given, so a
     network that does not fit its input fails at once with the module that does not fit.
     """
 
