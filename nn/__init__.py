@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from nn import datasets
 from nn.activations import ACTIVATIONS
+from nn.conv import Conv2d
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
+from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, Unflatten
 from nn.losses import (
     LOSSES,
     binary_cross_entropy,
@@ -30,6 +32,7 @@ from nn.model_file import ModelFileError, load, save
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
+from nn.pooling import AvgPool2d, MaxPool2d
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from nn.training import History, fit
 
@@ -39,18 +42,28 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "AvgPool2d",
+    "Conv2d",
     "CosineDecay",
     "Dropout",
     "ExponentialDecay",
+    "Flatten",
     "History",
     "Layer",
+    "Linear",
     "LinearDecay",
+    "MaxPool2d",
     "ModelFileError",
     "Module",
     "Neuron",
     "Optimizer",
     "RMSprop",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
     "StepDecay",
+    "Tanh",
+    "Unflatten",
     "accuracy",
     "binary_cross_entropy",
     "cross_entropy",
