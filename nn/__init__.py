@@ -15,7 +15,7 @@ from nn.activations import ACTIVATIONS
 from nn.conv import Conv2d
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
-from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, Unflatten
 from nn.losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -61,6 +61,7 @@ __all__ = [
     "Sigmoid",
     "StepDecay",
     "Tanh",
+    "Unflatten",
     "accuracy",
     "binary_cross_entropy",
     "cross_entropy",
