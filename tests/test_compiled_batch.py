@@ -72,6 +72,20 @@ def test_weights_stored_in_order_are_read_as_a_slice_of_the_parameters(replay_ag
     assert "b0 = P[2:9:3]" in compiled.batch_source
 
 
+def test_a_batch_replay_frees_each_array_after_its_last_use(replay_agrees):
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    source = replay_agrees(hinge_of(model), model.parameters(), moons_rows(5)).batch_source
+    body = source.split("def replay(", 1)[1].splitlines()[1:]
+    returned = set(re.findall(r"\w+", body[-1]))
+    for name in {m.group(1) for line in body if (m := re.match(r" +(\w+) = ", line))}:
+        uses = [k for k, line in enumerate(body) if re.search(rf"\b{name}\b", line)]
+        if name in returned:
+            assert not any(body[k].lstrip().startswith("del ") for k in uses)
+        else:  # deleted on the line after its last use, and only there
+            assert body[uses[-1]].lstrip().startswith("del ")
+            assert uses[-1] - 1 == uses[-2]
+
+
 # -- any graph of that shape, not only nn's --------------------------------------------------
 def test_linear_nodes_on_the_same_inputs_are_a_layer_whatever_built_them(replay_agrees):
     ws = [[Value(0.1 * (i + j) - 0.3) for i in range(3)] for j in range(4)]

@@ -128,7 +128,7 @@ def test_a_kernel_over_every_window_is_one_matrix_product_forward_and_backward(r
     assert products(source) == 2
     assert re.search(r"dw0 = d0\.T @ a0", source)
     assert "tanh(z0)" in source
-    assert len(source.splitlines()) < 25  # not one line per node: 50 linear nodes
+    assert len(source.splitlines()) < 30  # not one line per node: 50 linear nodes
 
 
 def test_windows_cut_by_the_edge_replay_as_windows_padded_with_zeros(replay_agrees):

@@ -10,8 +10,9 @@ Read it top-down:
 * :mod:`autograd.replay.tracing`: ``fn`` called once on ``Value`` inputs and its graph recorded;
 * :mod:`autograd.replay.writer`: the code writer, which writes one line per op and one per
   chain-rule term, for one example on floats;
-* :mod:`autograd.replay.batch`: the same for a batch on NumPy arrays, where the layers that
-  :mod:`autograd.replay.layers` finds in the graph become matrix products;
+* :mod:`autograd.replay.batch`: the same for a batch on NumPy arrays, where the fused layers
+  that :mod:`autograd.replay.layers` finds in the graph (a layer's neurons, a convolution's
+  kernel over its windows) become matrix products, and ops over them array operations;
 * :mod:`autograd.symbols` (shared with the eager engine): the symbols those lines are
   computed with, and :mod:`autograd.replay.runtime`, the functions the lines call.
 """
