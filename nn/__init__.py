@@ -28,13 +28,17 @@ from nn.module import Module
 from nn.objectives import OBJECTIVES
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
+from nn.recurrent import GRU, LSTM, RNN
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from nn.training import History, fit
 
 __all__ = [
     "ACTIVATIONS",
+    "GRU",
+    "LSTM",
     "MLP",
     "OBJECTIVES",
+    "RNN",
     "SGD",
     "Adam",
     "CosineDecay",
