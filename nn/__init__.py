@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from nn import datasets
 from nn.activations import ACTIVATIONS
+from nn.clipping import clip_grad_norm
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
@@ -28,7 +29,14 @@ from nn.module import Module
 from nn.objectives import OBJECTIVES
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
-from nn.recurrent import GRU, LSTM, RNN
+from nn.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    RecurrentRegressor,
+    gradient_norms_through_time,
+    state_gradient_norms,
+)
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from nn.training import History, fit
 
@@ -52,12 +60,15 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "RMSprop",
+    "RecurrentRegressor",
     "StepDecay",
     "accuracy",
     "binary_cross_entropy",
+    "clip_grad_norm",
     "cross_entropy",
     "datasets",
     "fit",
+    "gradient_norms_through_time",
     "hinge_loss",
     "l1_penalty",
     "l2_penalty",
@@ -68,4 +79,5 @@ __all__ = [
     "predict",
     "save",
     "softmax",
+    "state_gradient_norms",
 ]

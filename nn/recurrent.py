@@ -25,14 +25,14 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from autograd import Value, linear, scope
 from nn.checks import integer
 from nn.choices import choose
-from nn.layers import MAX_PARAMETERS, check_size
+from nn.layers import MAX_PARAMETERS, Layer, check_size
 from nn.module import Module
-from nn.scalars import Scalar, as_list, as_value
+from nn.scalars import Inputs, Outputs, Scalar, as_list, as_value
 from nn.seeding import Seed, make_rng
 
 #: One sequence: T rows of ``input_size`` numbers (nested lists, or a NumPy array [T][in]).
@@ -51,6 +51,8 @@ class Recurrent(Module):
 
     #: How many blocks of H rows the weights stack (1 for an RNN, 4 for an LSTM, 3 for a GRU).
     gates = 1
+    #: Whether the state has a cell c beside h (an LSTM's).
+    has_cell = False
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, seed: Seed = None):
         super().__init__()
@@ -109,6 +111,13 @@ class Recurrent(Module):
         return [as_value(v) for v in state]
 
     # -- computing ---------------------------------------------------------------------------
+    def states(self, x: Sequence2D) -> list[list[Value]]:
+        """The states h₁ … h_T from the zero state (a call's outputs), in the module's scope."""
+        with scope(self.name):
+            rows = self._rows(x)
+            cell = self._start(None, "c") if self.has_cell else None
+            return self._unroll(rows, self._start(None, "h"), cell)[0]
+
     def _biases(self) -> list[Value | float]:
         """b_ih + b_hh for every row, added once per call and shared by every step."""
         if not self.bias:
@@ -229,6 +238,7 @@ class LSTM(Recurrent):
     """
 
     gates = 4
+    has_cell = True
 
     def __call__(  # type: ignore[override]
         self, x: Sequence2D, hx: tuple[State, State] | None = None
@@ -309,3 +319,77 @@ class GRU(Recurrent):
         from_h = [linear(self.weight_hh[j], h, b) for j, b in zip(n_rows, hidden_bias, strict=True)]
         n = [(a + rk * b).tanh() for a, rk, b in zip(from_x, r, from_h, strict=True)]
         return [(1 - zk) * nk + zk * hk for zk, nk, hk in zip(z, n, h, strict=True)], None
+
+
+#: The recurrent families by the name the command line and :class:`RecurrentRegressor` use.
+FAMILIES: dict[str, type[Recurrent]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
+class RecurrentRegressor(Module):
+    """A recurrent network that reads a whole sequence and predicts ``output_size`` numbers from
+    its last state: ŷ = W h_T + b (one ``Layer`` with a linear activation on h_T).
+
+    ``cell`` is ``"rnn"`` (tanh), ``"lstm"`` or ``"gru"``; the recurrent module is ``.rnn``, the
+    read-out ``.readout`` (Xavier-initialised, bias 0). Returns one ``Value`` for one output.
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        input_size: int,
+        hidden_size: int,
+        output_size: int = 1,
+        seed: Seed = None,
+    ):
+        super().__init__()
+        family = choose(FAMILIES, cell, "recurrent cell")
+        self.cell = cell
+        self.output_size = integer(output_size, "output_size", high=MAX_PARAMETERS)
+        rng = make_rng(seed)
+        self.rnn: Recurrent = family(input_size, hidden_size, seed=rng)
+        self.readout = Layer(hidden_size, self.output_size, "linear", init="xavier", seed=rng)
+        self.readout.name = "Readout"
+
+    def run(self, x: Sequence2D) -> tuple[Outputs, list[list[Value]]]:
+        """The prediction and the states h₁ … h_T it was made from."""
+        with scope(self.name):
+            return self._predict(x)
+
+    def forward(self, x: Inputs) -> Outputs:
+        return self._predict(cast(Sequence2D, x))[0]  # a sequence: the recurrent module checks
+
+    def _predict(self, x: Sequence2D) -> tuple[Outputs, list[list[Value]]]:
+        states = self.rnn.states(x)
+        return self.readout(states[-1]), states
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [("rnn", self.rnn), ("readout", self.readout)]
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "cell": self.cell,
+            "input_size": self.rnn.input_size,
+            "hidden_size": self.rnn.hidden_size,
+            "output_size": self.output_size,
+        }
+
+
+def state_gradient_norms(states: Sequence[Sequence[Value]]) -> list[float]:
+    """‖∂L/∂h_t‖ = √(Σ_k (∂L/∂h_t,k)²) for every state h₁ … h_T, read after ``L.backward()``.
+
+    Backprop leaves ∂L/∂v in every node's ``.grad``, the states' included, so one backward pass
+    gives the whole picture: how much of the loss's gradient reaches each step of the sequence.
+    """
+    return [math.sqrt(math.fsum(h.grad * h.grad for h in state)) for state in states]
+
+
+def gradient_norms_through_time(
+    model: RecurrentRegressor, x: Sequence2D, target: float
+) -> list[float]:
+    """‖∂L/∂h_t‖ for t = 1 … T of the squared error L = (y − ŷ)² on one sequence: one forward
+    and one backward pass (which add into the parameters' gradients, as ``backward`` does)."""
+    prediction, states = model.run(x)
+    if not isinstance(prediction, Value):
+        raise ValueError(f"{model!r} has {model.output_size} outputs; the squared error needs one")
+    ((prediction - target) ** 2).backward()
+    return state_gradient_norms(states)

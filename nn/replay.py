@@ -12,30 +12,52 @@ the example's class c, 0 for the others), so that one graph serves every class:
     ℓ(f(x), y) = Σ_c t_c ℓ(f(x), c),
 
 and for cross-entropy −log softmax(z)_y = −Σ_c t_c log softmax(z)_c, which computes one
-log-softmax for all classes.
+log-softmax for all classes. A real-valued target y (regression) is an input as it is:
+ℓ(f(x), y) = (y − f(x))².
+
+An example that is a nested list (a sequence ``[T][features]``) is traced and replayed as one
+input per number, in reading order, and given back to the model in its shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from autograd import Compiled, Value, compile, no_grad, total
 from nn.dropout import Dropout
 from nn.losses import log_softmax
 from nn.module import Module
-from nn.objectives import Objective, cross_entropy
+from nn.objectives import Objective, RegressionObjective, cross_entropy
 from nn.penalties import penalised
 from nn.scalars import Inputs, Outputs, as_list
 
 
-def _columns(x: Sequence[Inputs]) -> list[list[float]]:
+def _columns(x: Sequence[Any]) -> list[list[float]]:
     """Points as one column of numbers per input."""
     return [list(column) for column in zip(*(_numbers(p) for p in x), strict=True)]
 
 
-def _numbers(point: Inputs) -> list[float]:
-    return [float(v) for v in as_list(point)]
+def _numbers(point: Any) -> list[float]:
+    """Every number of a point, nested lists (or arrays) read row after row."""
+    if isinstance(point, Value | int | float):
+        return [float(point)]
+    return [v for item in as_list(point) for v in _numbers(item)]
+
+
+def _shaped(values: Sequence[Value], like: Any) -> Any:
+    """``values`` in the nesting of the point ``like`` (whose numbers they replace in order)."""
+    if isinstance(like, Value | int | float):
+        return values[0]
+    items = as_list(like)
+    if all(isinstance(item, Value | int | float) for item in items):
+        return list(values[: len(items)])
+    shaped, start = [], 0
+    for item in items:
+        count = len(_numbers(item))
+        shaped.append(_shaped(values[start : start + count], item))
+        start += count
+    return shaped
 
 
 class CompiledLoss:
@@ -45,7 +67,15 @@ class CompiledLoss:
     model with one output, a score).
     """
 
-    def __init__(self, model: Module, judge: Objective, l1: float = 0.0, l2: float = 0.0):
+    def __init__(
+        self,
+        model: Module,
+        judge: Objective | RegressionObjective,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        *,
+        regression: bool = False,
+    ):
         if _has_dropout(model):
             raise ValueError(
                 "compile cannot replay dropout: its random masks would be frozen at trace time; "
@@ -56,15 +86,21 @@ class CompiledLoss:
         self.l1 = l1
         self.l2 = l2
         self.parameters = model.parameters()
+        self.regression = regression
         self._compiled: Compiled | None = None
         self._classes = 0
+        #: The first example the loss was traced on: every example is given its shape.
+        self._like: Any = None
         #: The labels (with their types) the objective was seen to accept.
         self._accepted: set[tuple[type, Any]] = set()
 
-    def __call__(self, x: Sequence[Inputs], y: Sequence[int]) -> float:
+    def __call__(self, x: Sequence[Inputs], y: Sequence[int] | Sequence[float]) -> float:
         if self._compiled is None:
-            self._classes = _class_count(self.model, x[0])
+            self._like = x[0]
+            self._classes = 1 if self.regression else _class_count(self.model, x[0])
             self._compiled = compile(self._example_loss, self.parameters)
+        if self.regression:
+            return self._compiled(*_columns(x), [float(t) for t in y])
         for point, label in zip(x, y, strict=True):
             self._check(point, label)
         onehot = [[1.0 if label == c else 0.0 for label in y] for c in range(self._classes)]
@@ -73,8 +109,10 @@ class CompiledLoss:
     def _example_loss(self, *inputs: Value) -> Value:
         """One example's loss, penalties included, of its inputs and its label's one-hot t."""
         features, onehot = inputs[: -self._classes], inputs[-self._classes :]
-        outputs = self.model(list(features))
-        if self.judge is cross_entropy:
+        outputs = self.model(_shaped(features, self._like))
+        if self.regression:
+            selected = cast(RegressionObjective, self.judge)([outputs], [onehot[0]])
+        elif self.judge is cross_entropy:
             logits = outputs if isinstance(outputs, list) else [outputs]
             selected = -total([t * s for t, s in zip(onehot, log_softmax(logits), strict=True)])
         else:
@@ -118,17 +156,21 @@ class CompiledOutputs:
 
     def __init__(self, model: Module):
         self.model = model
+        #: The first example the model was traced on: every example is given its shape.
+        self._like: Any = None
 
         def outputs(*inputs: Value) -> Value | list[Value]:
             was_training = model.training
             model.eval()
             try:
-                return model(list(inputs))
+                return model(_shaped(inputs, self._like))
             finally:
                 model.train(was_training)
 
         self._compiled = compile(outputs, model.parameters())
 
     def __call__(self, x: Sequence[Inputs]) -> list[Any]:
+        if self._like is None:
+            self._like = x[0]
         result: list[Any] = self._compiled.evaluate(*_columns(x))
         return result

@@ -10,15 +10,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from tqdm import tqdm
 
 from autograd.numbers import finite_float
 from nn.checks import integer
+from nn.clipping import clip_grad_norm
 from nn.datasets import batches
-from nn.metrics import evaluating, fraction_correct
+from nn.metrics import evaluating, fraction_correct, mean_squared_error
 from nn.module import Module
-from nn.objectives import Objective, objective
+from nn.objectives import Objective, is_regression, objective, regression_objective
 from nn.optim import Optimizer
 from nn.penalties import penalised
 from nn.replay import CompiledLoss, CompiledOutputs
@@ -39,6 +41,9 @@ class History:
     test_accuracy: list[float] = field(default_factory=list)
     #: The steps (counting from 1) at which the held-out set was scored.
     test_steps: list[int] = field(default_factory=list)
+    #: For real-valued targets (regression): the held-out set's mean squared error at the steps
+    #: in ``test_steps`` (no accuracy is measured then).
+    test_loss: list[float] = field(default_factory=list)
 
 
 def _batch_stream(
@@ -53,10 +58,15 @@ def _batch_stream(
         yield from batches(x, y, batch_size, rng)
 
 
+def _objective(name: str, regression: bool) -> Objective:
+    """The objective called ``name``, for real-valued targets when ``regression``."""
+    return regression_objective(name) if regression else objective(name)
+
+
 def fit(
     model: Module,
     x: Sequence[Inputs],
-    y: Sequence[int],
+    y: Sequence[int] | Sequence[float],
     *,
     optimizer: Optimizer,
     loss: str | Objective = "hinge",
@@ -64,12 +74,13 @@ def fit(
     batch_size: int | None = None,
     l1: float = 0.0,
     l2: float = 0.0,
-    test: tuple[Sequence[Inputs], Sequence[int]] | None = None,
+    test: tuple[Sequence[Inputs], Sequence[int] | Sequence[float]] | None = None,
     test_every: int = 1,
     seed: Seed = None,
     progress: bool | None = None,
     callback: Callable[[int, History], None] | None = None,
     compile: bool = False,
+    clip_norm: float | None = None,
 ) -> History:
     """Train ``model`` on the points ``x`` with class labels ``y``; return the history.
 
@@ -82,6 +93,11 @@ def fit(
     after each step, step counting from 1. ``compile=True`` traces one example's loss once and
     replays it on every batch with NumPy (:mod:`nn.replay`): the same
     losses and gradients, many times faster; not for models with dropout.
+
+    Targets ``y`` that are floats make a regression: ``loss="mse"`` minimises (1/n) Σ (yᵢ − sᵢ)²
+    of the model's one output sᵢ, and the history records the held-out set's mean squared error
+    (``test_loss``) instead of accuracies. ``clip_norm`` m clips the gradients' norm at m before
+    every update (:func:`nn.clip_grad_norm`).
     """
     if len(x) != len(y) or not x:
         raise ValueError(
@@ -93,9 +109,17 @@ def fit(
     test_every = integer(test_every, "test_every")
     l1 = finite_float(l1, "l1", at_least=0)
     l2 = finite_float(l2, "l2", at_least=0)
-    judge = loss if callable(loss) else objective(loss)
-    compiled = (CompiledLoss(model, judge, l1, l2), CompiledOutputs(model)) if compile else None
-    stream = _batch_stream(x, y, batch_size, seed)
+    regression = is_regression(y)
+    judge = loss if callable(loss) else _objective(loss, regression)
+    if clip_norm is not None:
+        clip_norm = finite_float(clip_norm, "clip_norm", above=0)
+    compiled = (
+        (CompiledLoss(model, judge, l1, l2, regression=regression), CompiledOutputs(model))
+        if compile
+        else None
+    )
+    # Real-valued targets are dealt out in batches exactly as class labels are.
+    stream = _batch_stream(x, cast(Sequence[int], y), batch_size, seed)
     parameters = model.parameters()
     history = History()
 
@@ -114,7 +138,8 @@ def fit(
                 replayed_loss, replayed_outputs = compiled
                 history.loss.append(replayed_loss(xb, yb))  # fills in the gradients too
                 outputs = replayed_outputs(xb)
-            history.accuracy.append(fraction_correct(outputs, yb))
+            if not regression:
+                history.accuracy.append(fraction_correct(outputs, yb))
             if test is not None and (step % test_every == 0 or step in (1, steps)):
                 if compiled is None:
                     with evaluating(model):
@@ -122,14 +147,17 @@ def fit(
                 else:
                     _, replayed_outputs = compiled
                     test_outputs = replayed_outputs(test[0])
-                history.test_accuracy.append(fraction_correct(test_outputs, test[1]))
+                if regression:
+                    history.test_loss.append(mean_squared_error(test_outputs, test[1]))
+                else:
+                    test_labels = cast(Sequence[int], test[1])  # not real numbers: see above
+                    history.test_accuracy.append(fraction_correct(test_outputs, test_labels))
                 history.test_steps.append(step)
+            if clip_norm is not None:
+                clip_grad_norm(parameters, clip_norm)
             optimizer.step()
-            bar.set_postfix(
-                loss=f"{history.loss[-1]:.4g}",
-                accuracy=f"{history.accuracy[-1]:.1%}",
-                refresh=False,
-            )
+            shown = {"accuracy": f"{history.accuracy[-1]:.1%}"} if history.accuracy else {}
+            bar.set_postfix(loss=f"{history.loss[-1]:.4g}", **shown, refresh=False)
             bar.update()
             if callback is not None:
                 callback(step, history)
