@@ -150,7 +150,7 @@ def fit(
                 if regression:
                     history.test_loss.append(mean_squared_error(test_outputs, test[1]))
                 else:
-                    test_labels = cast(Sequence[int], test[1])  # not real numbers: see above
+                    test_labels = cast(Sequence[int], test[1])  # class labels, not regression
                     history.test_accuracy.append(fraction_correct(test_outputs, test_labels))
                 history.test_steps.append(step)
             if clip_norm is not None:

@@ -170,3 +170,33 @@ def test_save_then_load_gives_the_same_module(kind, tmp_path):
     assert loaded.state_dict() == module.state_dict()
     x = [[0.5, -1.0], [2.0, 0.1]]
     assert loaded(x)[0][-1][0].data == module(x)[0][-1][0].data
+
+
+def test_the_last_states_gradient_norm_is_the_readouts_and_the_one_before_follows_the_chain_rule():
+    model = nn.RecurrentRegressor("rnn", 1, 1, seed=2)
+    x, target = [[0.3], [-0.7], [0.5]], 0.25
+    prediction, states = model.run(x)
+    norms = nn.gradient_norms_through_time(model, x, target)
+    dloss = 2 * (prediction.data - target)
+    w_out, w_hh = model.readout.neurons[0].w[0].data, model.rnn.weight_hh[0][0].data
+    h_last = states[-1][0].data
+    assert len(norms) == 3
+    assert norms[2] == pytest.approx(abs(dloss * w_out), abs=1e-14)
+    assert norms[1] == pytest.approx(abs(dloss * w_out * (1 - h_last**2) * w_hh), abs=1e-14)
+
+
+def test_state_gradient_norms_read_every_states_gradient_after_backward():
+    lstm = nn.LSTM(2, 2, seed=0)
+    outputs, (h, _) = lstm([[1.0, 0.0], [0.0, 1.0]])
+    (3 * h[0] - 4 * h[1]).backward()
+    assert nn.state_gradient_norms(outputs)[-1] == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_a_recurrent_regressor_saves_and_loads(cell, tmp_path):
+    model = nn.RecurrentRegressor(cell, 2, 3, seed=0)
+    nn.save(model, tmp_path / "model.json")
+    loaded = nn.load(tmp_path / "model.json")
+    assert loaded.state_dict() == model.state_dict() and loaded.config() == model.config()
+    x = [[0.1, 1.0], [0.9, 0.0]]
+    assert loaded(x).data == model(x).data
