@@ -13,8 +13,10 @@ from __future__ import annotations
 from nn import datasets
 from nn.activations import ACTIVATIONS
 from nn.clipping import clip_grad_norm
+from nn.conv import Conv2d
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
+from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from nn.losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -29,6 +31,7 @@ from nn.module import Module
 from nn.objectives import OBJECTIVES
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
+from nn.pooling import AvgPool2d, MaxPool2d
 from nn.recurrent import (
     GRU,
     LSTM,
@@ -49,19 +52,28 @@ __all__ = [
     "RNN",
     "SGD",
     "Adam",
+    "AvgPool2d",
+    "Conv2d",
     "CosineDecay",
     "Dropout",
     "ExponentialDecay",
+    "Flatten",
     "History",
     "Layer",
+    "Linear",
     "LinearDecay",
+    "MaxPool2d",
     "ModelFileError",
     "Module",
     "Neuron",
     "Optimizer",
     "RMSprop",
+    "ReLU",
     "RecurrentRegressor",
+    "Sequential",
+    "Sigmoid",
     "StepDecay",
+    "Tanh",
     "accuracy",
     "binary_cross_entropy",
     "clip_grad_norm",

@@ -28,12 +28,15 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from autograd import Value, linear, scope
-from nn.checks import integer
+from nn.checks import boolean, integer
 from nn.choices import choose
-from nn.layers import MAX_PARAMETERS, Layer, check_size
+from nn.layers import MAX_PARAMETERS, check_size
+from nn.linear import Linear, wrong_shape
 from nn.module import Module
-from nn.scalars import Inputs, Outputs, Scalar, as_list, as_value
+from nn.scalars import Inputs, Outputs, Scalar, as_value
 from nn.seeding import Seed, make_rng
+from nn.shapes import Shape, as_nested, shape_of
+from nn.tensors import named_entries, uniform_tensor
 
 #: One sequence: T rows of ``input_size`` numbers (nested lists, or a NumPy array [T][in]).
 Sequence2D = Sequence[Sequence[Scalar]]
@@ -58,51 +61,41 @@ class Recurrent(Module):
         super().__init__()
         self.input_size = integer(input_size, "input_size", high=MAX_PARAMETERS)
         self.hidden_size = integer(hidden_size, "hidden_size", high=MAX_PARAMETERS)
-        if not isinstance(bias, bool):
-            raise TypeError(f"bias must be True or False, not {type(bias).__name__}: {bias!r}")
-        self.bias = bias
+        #: Whether there are biases (PyTorch's ``bias`` attribute, a bool too).
+        self.bias = boolean(bias, "bias")
         rows, n_in, n_h = self.gates * self.hidden_size, self.input_size, self.hidden_size
         check_size(rows * (n_in + n_h + 2 * bias), f"{type(self).__name__}({n_in}, {n_h})")
         rng = make_rng(seed)
-        bound = 1.0 / math.sqrt(n_h)
-
-        def draw(label: str) -> Value:
-            return Value(rng.uniform(-bound, bound), label=label)
-
-        self.weight_ih = [[draw(f"w_ih[{j}][{i}]") for i in range(n_in)] for j in range(rows)]
-        self.weight_hh = [[draw(f"w_hh[{j}][{k}]") for k in range(n_h)] for j in range(rows)]
-        self.bias_ih = [draw(f"b_ih[{j}]") for j in range(rows)] if bias else []
-        self.bias_hh = [draw(f"b_hh[{j}]") for j in range(rows)] if bias else []
+        # PyTorch draws every parameter from U(−1/√H, 1/√H), in this order.
+        self.weight_ih: list[list[Value]] = uniform_tensor((rows, n_in), n_h, rng, "weight_ih")
+        self.weight_hh: list[list[Value]] = uniform_tensor((rows, n_h), n_h, rng, "weight_hh")
+        self.bias_ih: list[Value] = uniform_tensor((rows,), n_h, rng, "bias_ih") if bias else []
+        self.bias_hh: list[Value] = uniform_tensor((rows,), n_h, rng, "bias_hh") if bias else []
 
     # -- checks ------------------------------------------------------------------------------
+    def output_shape(self, shape: Shape) -> Shape:
+        """The outputs' shape ``[T][H]`` for a sequence ``[T][input_size]`` (a call returns them
+        with the last state, as PyTorch does)."""
+        if len(shape) != 2 or shape[1] != self.input_size or shape[0] < 1:
+            raise wrong_shape(self, f"a sequence [T][{self.input_size}] of T ≥ 1 steps", shape)
+        return (shape[0], self.hidden_size)
+
     def _rows(self, x: Sequence2D) -> list[list[Scalar]]:
         """The sequence as T ≥ 1 rows of ``input_size`` numbers, or one error naming the shapes."""
-        if isinstance(x, Value | int | float | str | bytes):
-            raise TypeError(
-                f"{self.name} expects a sequence [T][{self.input_size}], got {type(x).__name__}"
-            )
-        rows = [as_list(row) for row in x]
-        if not rows:
-            raise ValueError(f"{self.name} expects a sequence [T][{self.input_size}], got T = 0")
-        for t, row in enumerate(rows, 1):
-            if len(row) != self.input_size:
-                raise ValueError(
-                    f"{self.name} expects a sequence [T][{self.input_size}]: row {t} of "
-                    f"{len(rows)} has {len(row)} numbers"
-                )
-        return rows
+        x = as_nested(x)
+        empty = isinstance(x, list | tuple) and not x
+        self.output_shape((0,) if empty else shape_of(x, f"the input of {self.name}"))
+        return [list(row) for row in x]
 
     def _checked_state(self, state: State | None, what: str) -> list[Scalar] | None:
-        """A given initial state as a list of H numbers, or one error naming its size."""
+        """A given initial state as a list of H numbers, or one error naming its shape."""
         if state is None:
             return None
-        values = as_list(state)
-        if len(values) != self.hidden_size:
-            raise ValueError(
-                f"{self.name} expects an initial {what} of {self.hidden_size} numbers "
-                f"(hidden_size), got {len(values)}"
-            )
-        return values
+        shape = shape_of(state, f"the initial {what} of {self.name}")
+        if shape != (self.hidden_size,):
+            expected = f"an initial {what} of {self.hidden_size} numbers [{self.hidden_size}]"
+            raise wrong_shape(self, expected, shape)
+        return list(as_nested(state))
 
     def _start(self, state: list[Scalar] | None, what: str) -> list[Value]:
         """The initial state as Values: the given numbers, or zeros."""
@@ -161,19 +154,13 @@ class Recurrent(Module):
 
     # -- structure ---------------------------------------------------------------------------
     def own_parameters(self) -> list[tuple[str, Value]]:
-        # PyTorch's order and names, a row's index and a column's after a dot.
-        named = [
-            (f"weight_ih.{j}.{i}", w)
-            for j, row in enumerate(self.weight_ih)
-            for i, w in enumerate(row)
-        ]
-        named += [
-            (f"weight_hh.{j}.{k}", w)
-            for j, row in enumerate(self.weight_hh)
-            for k, w in enumerate(row)
-        ]
-        named += [(f"bias_ih.{j}", b) for j, b in enumerate(self.bias_ih)]
-        named += [(f"bias_hh.{j}", b) for j, b in enumerate(self.bias_hh)]
+        # PyTorch's state_dict names (its first layer's, "_l0"), so that weights copy across:
+        # rnn.load_state_dict(torch_rnn.state_dict()).
+        named = named_entries("weight_ih_l0", self.weight_ih)
+        named += named_entries("weight_hh_l0", self.weight_hh)
+        if self.bias:
+            named += named_entries("bias_ih_l0", self.bias_ih)
+            named += named_entries("bias_hh_l0", self.bias_hh)
         return named
 
     def config(self) -> dict[str, Any]:
@@ -202,13 +189,13 @@ class RNN(Recurrent):
         super().__init__(input_size, hidden_size, bias, seed)
 
     # The call takes an optional initial state and returns PyTorch's tuple, not one output.
-    def __call__(  # type: ignore[override]
+    def __call__(
         self, x: Sequence2D, hx: State | None = None
     ) -> tuple[list[list[Value]], list[Value]]:
         with scope(self.name):
             return self.forward(x, hx)
 
-    def forward(  # type: ignore[override]
+    def forward(
         self, x: Sequence2D, hx: State | None = None
     ) -> tuple[list[list[Value]], list[Value]]:
         rows, h0 = self._rows(x), self._checked_state(hx, "h")
@@ -225,7 +212,8 @@ class RNN(Recurrent):
         return [self._activate(z) for z in self._gate_rows(0, x, h, biases)], None
 
     def config(self) -> dict[str, Any]:
-        return {**super().config(), "nonlinearity": self.nonlinearity}
+        size = {"input_size": self.input_size, "hidden_size": self.hidden_size}
+        return {**size, "nonlinearity": self.nonlinearity, "bias": self.bias}
 
 
 class LSTM(Recurrent):
@@ -240,13 +228,13 @@ class LSTM(Recurrent):
     gates = 4
     has_cell = True
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self, x: Sequence2D, hx: tuple[State, State] | None = None
     ) -> tuple[list[list[Value]], tuple[list[Value], list[Value]]]:
         with scope(self.name):
             return self.forward(x, hx)
 
-    def forward(  # type: ignore[override]
+    def forward(
         self, x: Sequence2D, hx: tuple[State, State] | None = None
     ) -> tuple[list[list[Value]], tuple[list[Value], list[Value]]]:
         rows = self._rows(x)
@@ -285,13 +273,13 @@ class GRU(Recurrent):
 
     gates = 3
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self, x: Sequence2D, hx: State | None = None
     ) -> tuple[list[list[Value]], list[Value]]:
         with scope(self.name):
             return self.forward(x, hx)
 
-    def forward(  # type: ignore[override]
+    def forward(
         self, x: Sequence2D, hx: State | None = None
     ) -> tuple[list[list[Value]], list[Value]]:
         rows, h0 = self._rows(x), self._checked_state(hx, "h")
@@ -327,10 +315,11 @@ FAMILIES: dict[str, type[Recurrent]] = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 class RecurrentRegressor(Module):
     """A recurrent network that reads a whole sequence and predicts ``output_size`` numbers from
-    its last state: ŷ = W h_T + b (one ``Layer`` with a linear activation on h_T).
+    its last state: ŷ = W h_T + b.
 
     ``cell`` is ``"rnn"`` (tanh), ``"lstm"`` or ``"gru"``; the recurrent module is ``.rnn``, the
-    read-out ``.readout`` (Xavier-initialised, bias 0). Returns one ``Value`` for one output.
+    read-out ``.readout`` (an :class:`nn.Linear`). Returns one ``Value`` for one output. In
+    PyTorch this is the usual few lines: ``out, _ = rnn(x); return linear(out[-1])``.
     """
 
     def __init__(
@@ -347,7 +336,7 @@ class RecurrentRegressor(Module):
         self.output_size = integer(output_size, "output_size", high=MAX_PARAMETERS)
         rng = make_rng(seed)
         self.rnn: Recurrent = family(input_size, hidden_size, seed=rng)
-        self.readout = Layer(hidden_size, self.output_size, "linear", init="xavier", seed=rng)
+        self.readout = Linear(hidden_size, self.output_size, seed=rng)
         self.readout.name = "Readout"
 
     def run(self, x: Sequence2D) -> tuple[Outputs, list[list[Value]]]:

@@ -30,7 +30,8 @@ from nn.losses import log_softmax
 from nn.module import Module
 from nn.objectives import Objective, RegressionObjective, cross_entropy
 from nn.penalties import penalised
-from nn.scalars import Inputs, Outputs, as_list
+from nn.scalars import Inputs, Outputs
+from nn.shapes import flatten, reshape, shape_of
 
 
 def _columns(x: Sequence[Any]) -> list[list[float]]:
@@ -39,25 +40,13 @@ def _columns(x: Sequence[Any]) -> list[list[float]]:
 
 
 def _numbers(point: Any) -> list[float]:
-    """Every number of a point, nested lists (or arrays) read row after row."""
-    if isinstance(point, Value | int | float):
-        return [float(point)]
-    return [v for item in as_list(point) for v in _numbers(item)]
+    """Every number of a point, nested lists (or arrays) read in reading order."""
+    return [float(v) for v in flatten(point)]
 
 
 def _shaped(values: Sequence[Value], like: Any) -> Any:
     """``values`` in the nesting of the point ``like`` (whose numbers they replace in order)."""
-    if isinstance(like, Value | int | float):
-        return values[0]
-    items = as_list(like)
-    if all(isinstance(item, Value | int | float) for item in items):
-        return list(values[: len(items)])
-    shaped, start = [], 0
-    for item in items:
-        count = len(_numbers(item))
-        shaped.append(_shaped(values[start : start + count], item))
-        start += count
-    return shaped
+    return reshape(values, shape_of(like))
 
 
 class CompiledLoss:
@@ -163,7 +152,8 @@ class CompiledOutputs:
             was_training = model.training
             model.eval()
             try:
-                return model(_shaped(inputs, self._like))
+                result: Value | list[Value] = model(_shaped(inputs, self._like))
+                return result
             finally:
                 model.train(was_training)
 

@@ -30,6 +30,7 @@ def _numbers(shape: tuple[int, ...], seed: int) -> np.ndarray:
 
 
 def _torch_twin(module: nn.Module, kind: str, settings: dict[str, object]) -> torch.nn.Module:
+    """PyTorch's module of the same kind, given our weights."""
     twin = getattr(torch.nn, kind)(INPUT, HIDDEN, dtype=torch.float64, **settings)
     with torch.no_grad():
         for name, parameter in twin.named_parameters():
@@ -96,7 +97,8 @@ def test_a_seed_makes_the_same_weights_and_a_generator_is_drawn_from():
 def test_parameters_have_pytorchs_names_and_layout():
     lstm = nn.LSTM(3, 2, seed=0)
     names = [name for name, _ in lstm.named_parameters()]
-    assert names[0] == "weight_ih.0.0" and "weight_hh.7.1" in names and names[-1] == "bias_hh.7"
+    assert names[0] == "weight_ih_l0[0][0]" and names[-1] == "bias_hh_l0[7]"
+    assert "weight_hh_l0[7][1]" in names
     assert len(lstm.weight_ih) == 8 and len(lstm.weight_ih[0]) == 3
     assert len(names) == 4 * 2 * (3 + 2 + 2)
     assert len(nn.GRU(3, 2, bias=False).parameters()) == 3 * 2 * (3 + 2)
@@ -117,11 +119,12 @@ def test_each_step_is_made_in_a_scope_of_its_own_fed_by_the_same_weights():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda m: m([[1.0, 2.0]]), r"LSTM expects a sequence \[T\]\[3\]: row 1 of 1 has 2"),
-        (lambda m: m([]), r"LSTM expects a sequence \[T\]\[3\], got T = 0"),
-        (lambda m: m(np.zeros((2, 4))), r"row 1 of 2 has 4 numbers"),
-        (lambda m: m([[0.0] * 3], ([0.0], [0.0, 0.0])), r"initial h of 2 numbers .* got 1"),
-        (lambda m: m([[0.0] * 3], ([0.0] * 2, [0.0] * 3)), r"initial c of 2 numbers .* got 3"),
+        (lambda m: m([[1.0, 2.0]]), r"^LSTM\(.*\) expects a sequence \[T\]\[3\] .* \[1\]\[2\]$"),
+        (lambda m: m([]), r"LSTM\(.*\) expects a sequence \[T\]\[3\] of T ≥ 1 steps, got \[0\]"),
+        (lambda m: m(np.zeros((2, 4))), r"expects a sequence \[T\]\[3\] .*, got \[2\]\[4\]"),
+        (lambda m: m([[1.0], [2.0, 3.0]]), r"the input of LSTM is ragged"),
+        (lambda m: m([[0.0] * 3], ([0.0], [0.0, 0.0])), r"initial h of 2 numbers \[2\], got \[1\]"),
+        (lambda m: m([[0.0] * 3], ([0.0] * 2, [0.0] * 3)), r"initial c of 2 .*, got \[3\]"),
         (lambda m: m([[0.0] * 3], [0.0, 0.0]), r"initial state as a pair \(h0, c0\)"),
     ],
 )
@@ -143,8 +146,17 @@ def test_bad_input_gets_one_error_naming_the_module_and_shapes_before_any_node(
 
 
 def test_a_single_number_is_no_sequence():
-    with pytest.raises(TypeError, match=r"RNN expects a sequence \[T\]\[1\], got float"):
+    with pytest.raises(ValueError, match=r"RNN\(.*\) expects a sequence \[T\]\[1\] .* a number"):
         nn.RNN(1, 2)(3.0)
+
+
+def test_pytorchs_state_dict_loads_as_it_is():
+    twin = torch.nn.GRU(INPUT, HIDDEN, dtype=torch.float64)
+    gru = nn.GRU(INPUT, HIDDEN)
+    gru.load_state_dict(twin.state_dict())
+    x = _numbers((T, INPUT), 0)
+    ours = [[v.data for v in row] for row in gru(x)[0]]
+    assert np.allclose(ours, twin(torch.tensor(x))[0].detach(), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +190,7 @@ def test_the_last_states_gradient_norm_is_the_readouts_and_the_one_before_follow
     prediction, states = model.run(x)
     norms = nn.gradient_norms_through_time(model, x, target)
     dloss = 2 * (prediction.data - target)
-    w_out, w_hh = model.readout.neurons[0].w[0].data, model.rnn.weight_hh[0][0].data
+    w_out, w_hh = model.readout.weight[0][0].data, model.rnn.weight_hh[0][0].data
     h_last = states[-1][0].data
     assert len(norms) == 3
     assert norms[2] == pytest.approx(abs(dloss * w_out), abs=1e-14)
