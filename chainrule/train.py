@@ -18,6 +18,7 @@ from typing import Any
 
 from autograd import Value
 from autograd.atomic import write_all_atomically
+from chainrule import sequences
 from chainrule.arguments import number, whole_number, whole_numbers
 from chainrule.errors import UsageError
 from nn.activations import ACTIVATIONS
@@ -71,7 +72,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         f"{MAX_PARAMETERS:,} parameters and {MAX_STEPS:,} steps.",
     )
     data = train.add_argument_group("data")
-    data.add_argument("--dataset", choices=list(DATASETS), default="moons")
+    data.add_argument("--dataset", choices=[*DATASETS, "adding"], default="moons")
     data.add_argument(
         "--samples",
         type=whole_number(2, MAX_TRAIN_SAMPLES),
@@ -149,6 +150,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="DIR",
         help="default ./chainrule-out",
     )
+    sequences.add_arguments(train)
     train.set_defaults(run=run_train)
 
     predict = commands.add_parser(
@@ -189,6 +191,12 @@ def run_train(args: argparse.Namespace) -> int:
     """Train, report, and write the model and the pictures, all three or none; exit code 0."""
     started = time.perf_counter()
     _check_output_folder(args.out)
+    if args.dataset == "adding":
+        return sequences.run_adding(args, _write_outputs)
+    if args.model != "mlp":
+        raise UsageError(
+            f"--model {args.model} is for --dataset adding; the toy data sets take mlp"
+        )
     nout = outputs_needed(args.loss, args.classes)
     if args.samples < args.classes:
         raise UsageError(

@@ -30,7 +30,7 @@ from nn.losses import log_softmax
 from nn.module import Module
 from nn.objectives import Objective, RegressionObjective, cross_entropy
 from nn.penalties import penalised
-from nn.scalars import Inputs, Outputs
+from nn.scalars import Example, Inputs, Outputs
 from nn.shapes import flatten, reshape, shape_of
 
 
@@ -83,7 +83,7 @@ class CompiledLoss:
         #: The labels (with their types) the objective was seen to accept.
         self._accepted: set[tuple[type, Any]] = set()
 
-    def __call__(self, x: Sequence[Inputs], y: Sequence[int] | Sequence[float]) -> float:
+    def __call__(self, x: Sequence[Example], y: Sequence[int] | Sequence[float]) -> float:
         if self._compiled is None:
             self._like = x[0]
             self._classes = 1 if self.regression else _class_count(self.model, x[0])
@@ -159,7 +159,7 @@ class CompiledOutputs:
 
         self._compiled = compile(outputs, model.parameters())
 
-    def __call__(self, x: Sequence[Inputs]) -> list[Any]:
+    def __call__(self, x: Sequence[Example]) -> list[Any]:
         if self._like is None:
             self._like = x[0]
         result: list[Any] = self._compiled.evaluate(*_columns(x))

@@ -24,7 +24,7 @@ from nn.objectives import Objective, is_regression, objective, regression_object
 from nn.optim import Optimizer
 from nn.penalties import penalised
 from nn.replay import CompiledLoss, CompiledOutputs
-from nn.scalars import Inputs
+from nn.scalars import Example
 from nn.seeding import Seed, make_rng
 
 
@@ -47,8 +47,8 @@ class History:
 
 
 def _batch_stream(
-    x: Sequence[Inputs], y: Sequence[int], batch_size: int | None, seed: Seed
-) -> Iterator[tuple[Sequence[Inputs], Sequence[int]]]:
+    x: Sequence[Example], y: Sequence[int], batch_size: int | None, seed: Seed
+) -> Iterator[tuple[Sequence[Example], Sequence[int]]]:
     """The whole set at every step, or shuffled mini-batches epoch after epoch."""
     if batch_size is None or batch_size >= len(x):
         while True:
@@ -65,7 +65,7 @@ def _objective(name: str, regression: bool) -> Objective:
 
 def fit(
     model: Module,
-    x: Sequence[Inputs],
+    x: Sequence[Example],
     y: Sequence[int] | Sequence[float],
     *,
     optimizer: Optimizer,
@@ -74,7 +74,7 @@ def fit(
     batch_size: int | None = None,
     l1: float = 0.0,
     l2: float = 0.0,
-    test: tuple[Sequence[Inputs], Sequence[int] | Sequence[float]] | None = None,
+    test: tuple[Sequence[Example], Sequence[int] | Sequence[float]] | None = None,
     test_every: int = 1,
     seed: Seed = None,
     progress: bool | None = None,
