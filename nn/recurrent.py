@@ -43,6 +43,13 @@ Sequence2D = Sequence[Sequence[Scalar]]
 #: A hidden state: H numbers or Values.
 State = Sequence[Scalar]
 
+#: An LSTM's cell state c (None for the other families, which have none).
+Cell = list[Value] | None
+#: What a step gives: the new state h_t, and the new cell c_t (an LSTM's) or None.
+NextState = tuple[list[Value], Cell]
+#: The bias of every gate row (b_ih + b_hh, or b_in for a GRU's n rows), or zeros.
+Biases = Sequence[Value | float]
+
 #: The nonlinearities an RNN may apply, by PyTorch's names.
 NONLINEARITIES = {"tanh": Value.tanh, "relu": Value.relu}
 
@@ -104,6 +111,19 @@ class Recurrent(Module):
         return [as_value(v) for v in state]
 
     # -- computing ---------------------------------------------------------------------------
+    def forward(self, x: Any, hx: Any = None) -> Any:
+        """(outputs h₁ … h_T, h_T) for the sequence ``x`` from the state ``hx`` (H numbers, or
+        zeros for None); the LSTM's own gives (outputs, (h_T, c_T))."""
+        rows, h0 = self._rows(x), self._checked_state(hx, "h")
+        outputs, h, _ = self._unroll(rows, self._start(h0, "h"), None)
+        return outputs, h
+
+    def __call__(self, x: Any, hx: Any = None) -> Any:
+        """``forward(x, hx)`` in the module's scope: a call takes an optional initial state and
+        returns PyTorch's tuple (outputs, last state), not one output."""
+        with scope(self.name):
+            return self.forward(x, hx)
+
     def states(self, x: Sequence2D) -> list[list[Value]]:
         """The states h₁ … h_T from the zero state (a call's outputs), in the module's scope."""
         with scope(self.name):
@@ -143,13 +163,7 @@ class Recurrent(Module):
         return outputs, state, cell
 
     @abstractmethod
-    def step(
-        self,
-        x: list[Value],
-        h: list[Value],
-        c: list[Value] | None,
-        biases: Sequence[Value | float],
-    ) -> tuple[list[Value], list[Value] | None]:
+    def step(self, x: list[Value], h: list[Value], c: Cell, biases: Biases) -> NextState:
         """One step: (h_t, c_t) from x_t, h_{t−1} and c_{t−1} (None but for an LSTM)."""
 
     # -- structure ---------------------------------------------------------------------------
@@ -188,27 +202,7 @@ class RNN(Recurrent):
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, seed)
 
-    # The call takes an optional initial state and returns PyTorch's tuple, not one output.
-    def __call__(
-        self, x: Sequence2D, hx: State | None = None
-    ) -> tuple[list[list[Value]], list[Value]]:
-        with scope(self.name):
-            return self.forward(x, hx)
-
-    def forward(
-        self, x: Sequence2D, hx: State | None = None
-    ) -> tuple[list[list[Value]], list[Value]]:
-        rows, h0 = self._rows(x), self._checked_state(hx, "h")
-        outputs, h, _ = self._unroll(rows, self._start(h0, "h"), None)
-        return outputs, h
-
-    def step(
-        self,
-        x: list[Value],
-        h: list[Value],
-        c: list[Value] | None,
-        biases: Sequence[Value | float],
-    ) -> tuple[list[Value], list[Value] | None]:
+    def step(self, x: list[Value], h: list[Value], c: Cell, biases: Biases) -> NextState:
         return [self._activate(z) for z in self._gate_rows(0, x, h, biases)], None
 
     def config(self) -> dict[str, Any]:
@@ -228,12 +222,6 @@ class LSTM(Recurrent):
     gates = 4
     has_cell = True
 
-    def __call__(
-        self, x: Sequence2D, hx: tuple[State, State] | None = None
-    ) -> tuple[list[list[Value]], tuple[list[Value], list[Value]]]:
-        with scope(self.name):
-            return self.forward(x, hx)
-
     def forward(
         self, x: Sequence2D, hx: tuple[State, State] | None = None
     ) -> tuple[list[list[Value]], tuple[list[Value], list[Value]]]:
@@ -246,13 +234,7 @@ class LSTM(Recurrent):
         assert c is not None  # an LSTM's step always returns its cell
         return outputs, (h, c)
 
-    def step(
-        self,
-        x: list[Value],
-        h: list[Value],
-        c: list[Value] | None,
-        biases: Sequence[Value | float],
-    ) -> tuple[list[Value], list[Value] | None]:
+    def step(self, x: list[Value], h: list[Value], c: Cell, biases: Biases) -> NextState:
         assert c is not None  # an LSTM's state always has its cell
         i = [z.sigmoid() for z in self._gate_rows(0, x, h, biases)]
         f = [z.sigmoid() for z in self._gate_rows(1, x, h, biases)]
@@ -273,32 +255,13 @@ class GRU(Recurrent):
 
     gates = 3
 
-    def __call__(
-        self, x: Sequence2D, hx: State | None = None
-    ) -> tuple[list[list[Value]], list[Value]]:
-        with scope(self.name):
-            return self.forward(x, hx)
-
-    def forward(
-        self, x: Sequence2D, hx: State | None = None
-    ) -> tuple[list[list[Value]], list[Value]]:
-        rows, h0 = self._rows(x), self._checked_state(hx, "h")
-        outputs, h, _ = self._unroll(rows, self._start(h0, "h"), None)
-        return outputs, h
-
     def _biases(self) -> list[Value | float]:
         # The n rows keep b_in and b_hn apart (r multiplies only W_hn h + b_hn).
         summed = super()._biases()
         n_rows = 2 * self.hidden_size
         return summed[:n_rows] + self._block(self.bias_ih, 2)
 
-    def step(
-        self,
-        x: list[Value],
-        h: list[Value],
-        c: list[Value] | None,
-        biases: Sequence[Value | float],
-    ) -> tuple[list[Value], list[Value] | None]:
+    def step(self, x: list[Value], h: list[Value], c: Cell, biases: Biases) -> NextState:
         r = [a.sigmoid() for a in self._gate_rows(0, x, h, biases)]
         z = [a.sigmoid() for a in self._gate_rows(1, x, h, biases)]
         n_rows = range(2 * self.hidden_size, 3 * self.hidden_size)
