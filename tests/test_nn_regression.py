@@ -4,10 +4,13 @@ in the loop, and the compiled replay of sequence models."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
 import nn
+from nn.objectives import squared_error
+from nn.replay import CompiledLoss
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +76,17 @@ def test_clip_norm_bounds_every_update(adding):
 def test_a_classification_loss_on_real_targets_is_refused(adding):
     with pytest.raises(ValueError, match=r"the hinge loss is for class labels; .* loss=.mse."):
         _train(adding, loss="hinge")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_steps_gates_are_one_matrix_product_over_the_batch_forward_and_two_backward(cell):
+    def products(length):
+        x, y = nn.datasets.make_adding_problem(8, length, seed=0)
+        loss = CompiledLoss(
+            nn.RecurrentRegressor(cell, 2, 4, seed=0), squared_error, regression=True
+        )
+        loss(x, y)
+        return len(re.findall(r" @ ", loss._compiled.batch_source))
+
+    # Z_t = [X_t, H_{t−1}] Wᵀ + b forward; ∂L/∂W and ∂L/∂[X_t, H_{t−1}] backward.
+    assert products(3) - products(2) == products(4) - products(3) == 3
