@@ -37,13 +37,7 @@ MAX_SEQUENCES = 20_000
 
 def add_arguments(train: argparse.ArgumentParser) -> None:
     """The settings only the adding problem takes."""
-    sequences = train.add_argument_group("sequences (--dataset adding)")
-    sequences.add_argument(
-        "--model",
-        choices=["mlp", *FAMILIES],
-        default="mlp",
-        help="the network: mlp for the toy data sets; rnn, lstm or gru for the adding problem",
-    )
+    sequences = train.add_argument_group("sequences (--dataset adding, --model rnn|lstm|gru)")
     sequences.add_argument(
         "--length",
         type=whole_number(2, MAX_LENGTH),

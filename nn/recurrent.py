@@ -65,6 +65,8 @@ class Recurrent(Module):
     has_cell = False
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, seed: Seed = None):
+        """The weights of a one-layer network reading ``input_size`` numbers a step into a
+        state of ``hidden_size``, all drawn from U(−1/√H, 1/√H) (from ``seed``)."""
         super().__init__()
         self.input_size = integer(input_size, "input_size", high=MAX_PARAMETERS)
         self.hidden_size = integer(hidden_size, "hidden_size", high=MAX_PARAMETERS)

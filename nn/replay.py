@@ -31,22 +31,17 @@ from nn.module import Module
 from nn.objectives import Objective, RegressionObjective, cross_entropy
 from nn.penalties import penalised
 from nn.scalars import Example, Inputs, Outputs
-from nn.shapes import flatten, reshape, shape_of
+from nn.shapes import Shape, flatten, reshape, shape_of
 
 
-def _columns(x: Sequence[Any]) -> list[list[float]]:
-    """Points as one column of numbers per input."""
+def _columns(x: Sequence[Example]) -> list[list[float]]:
+    """Points as one column of numbers per input (an image's pixels or a sequence's numbers in
+    reading order)."""
     return [list(column) for column in zip(*(_numbers(p) for p in x), strict=True)]
 
 
-def _numbers(point: Any) -> list[float]:
-    """Every number of a point, nested lists (or arrays) read in reading order."""
+def _numbers(point: Example) -> list[float]:
     return [float(v) for v in flatten(point)]
-
-
-def _shaped(values: Sequence[Value], like: Any) -> Any:
-    """``values`` in the nesting of the point ``like`` (whose numbers they replace in order)."""
-    return reshape(values, shape_of(like))
 
 
 class CompiledLoss:
@@ -78,15 +73,16 @@ class CompiledLoss:
         self.regression = regression
         self._compiled: Compiled | None = None
         self._classes = 0
-        #: The first example the loss was traced on: every example is given its shape.
-        self._like: Any = None
+        #: The shape of one example (``[1][8][8]`` for a digit), which the trace rebuilds from
+        #: its flat inputs.
+        self._shape: Shape = ()
         #: The labels (with their types) the objective was seen to accept.
         self._accepted: set[tuple[type, Any]] = set()
 
     def __call__(self, x: Sequence[Example], y: Sequence[int] | Sequence[float]) -> float:
         if self._compiled is None:
-            self._like = x[0]
             self._classes = 1 if self.regression else _class_count(self.model, x[0])
+            self._shape = shape_of(x[0])
             self._compiled = compile(self._example_loss, self.parameters)
         if self.regression:
             return self._compiled(*_columns(x), [float(t) for t in y])
@@ -98,7 +94,7 @@ class CompiledLoss:
     def _example_loss(self, *inputs: Value) -> Value:
         """One example's loss, penalties included, of its inputs and its label's one-hot t."""
         features, onehot = inputs[: -self._classes], inputs[-self._classes :]
-        outputs = self.model(_shaped(features, self._like))
+        outputs = self.model(reshape(features, self._shape))
         if self.regression:
             selected = cast(RegressionObjective, self.judge)([outputs], [onehot[0]])
         elif self.judge is cross_entropy:
@@ -145,14 +141,14 @@ class CompiledOutputs:
 
     def __init__(self, model: Module):
         self.model = model
-        #: The first example the model was traced on: every example is given its shape.
-        self._like: Any = None
+        #: The shape of one example, as for :class:`CompiledLoss`, known at the first call.
+        self._shape: Shape | None = None
 
         def outputs(*inputs: Value) -> Value | list[Value]:
             was_training = model.training
             model.eval()
             try:
-                result: Value | list[Value] = model(_shaped(inputs, self._like))
+                result: Value | list[Value] = model(reshape(inputs, self._shape or ()))
                 return result
             finally:
                 model.train(was_training)
@@ -160,7 +156,7 @@ class CompiledOutputs:
         self._compiled = compile(outputs, model.parameters())
 
     def __call__(self, x: Sequence[Example]) -> list[Any]:
-        if self._like is None:
-            self._like = x[0]
+        if self._shape is None:
+            self._shape = shape_of(x[0])
         result: list[Any] = self._compiled.evaluate(*_columns(x))
         return result
