@@ -21,6 +21,7 @@ from typing import Any
 
 from autograd import Value
 from autograd.atomic import write_all_atomically
+from chainrule import sequences
 from chainrule.arguments import number, whole_number, whole_numbers
 from chainrule.errors import UsageError
 from nn.activations import ACTIVATIONS
@@ -35,6 +36,7 @@ from nn.model_file import load, model_bytes
 from nn.module import Module
 from nn.optim import SGD, Adam, LearningRate, Optimizer, RMSprop
 from nn.pooling import MaxPool2d
+from nn.recurrent import FAMILIES
 from nn.replay import CompiledOutputs
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from nn.seeding import make_rng
@@ -62,8 +64,8 @@ SCHEDULES: dict[str, Callable[[float, int], LearningRate]] = {
 #: trains a CNN where plain SGD at the toy sets' rate diverges.
 DIGITS_DEFAULTS = {"loss": "cross_entropy", "optimizer": "adam", "lr": 0.01}
 TOY_DEFAULTS = {"loss": "hinge", "optimizer": "sgd"}
-#: The networks ``--model`` names.
-MODELS = ("mlp", "cnn")
+#: The networks ``--model`` names (rnn, lstm and gru for the adding problem).
+MODELS = ("mlp", "cnn", *FAMILIES)
 
 
 def digits_cnn(seed: int) -> Sequential:
@@ -110,7 +112,7 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
         f"{MAX_PARAMETERS:,} parameters and {MAX_STEPS:,} steps.",
     )
     data = train_command.add_argument_group("data")
-    data.add_argument("--dataset", choices=[*DATASETS, "digits"], default="moons")
+    data.add_argument("--dataset", choices=[*DATASETS, "digits", "adding"], default="moons")
     data.add_argument(
         "--samples",
         type=whole_number(2, MAX_TRAIN_SAMPLES),
@@ -139,7 +141,8 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "--model",
         choices=MODELS,
         default="mlp",
-        help="mlp, or cnn for the digits: conv 8 → pool → conv 16 → pool → linear (default mlp)",
+        help="mlp, or cnn for the digits: conv 8 → pool → conv 16 → pool → linear (default mlp); "
+        "rnn, lstm or gru for the adding problem",
     )
     model.add_argument(
         "--hidden",
@@ -197,6 +200,7 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="DIR",
         help="default ./chainrule-out",
     )
+    sequences.add_arguments(train_command)
     train_command.set_defaults(run=run_train)
 
     predict_command = commands.add_parser(
@@ -239,6 +243,10 @@ def run_train(args: argparse.Namespace) -> int:
     """Train, report, and write the model and the pictures, all three or none; exit code 0."""
     started = time.perf_counter()
     _check_output_folder(args.out)
+    if args.dataset == "adding":
+        return sequences.run_adding(args, _write_outputs)
+    if args.model in FAMILIES:
+        raise UsageError(f"--model {args.model} is for --dataset adding")
     digits = args.dataset == "digits"
     for name, default in (DIGITS_DEFAULTS if digits else TOY_DEFAULTS).items():
         if getattr(args, name) is None:

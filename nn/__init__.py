@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from nn import datasets
 from nn.activations import ACTIVATIONS
+from nn.clipping import clip_grad_norm
 from nn.conv import Conv2d
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
@@ -33,13 +34,24 @@ from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
 from nn.pooling import AvgPool2d, MaxPool2d
+from nn.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    RecurrentRegressor,
+    gradient_norms_through_time,
+    state_gradient_norms,
+)
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from nn.training import History, fit
 
 __all__ = [
     "ACTIVATIONS",
+    "GRU",
     "LOSSES",
+    "LSTM",
     "MLP",
+    "RNN",
     "SGD",
     "Adam",
     "AvgPool2d",
@@ -59,6 +71,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "ReLU",
+    "RecurrentRegressor",
     "Sequential",
     "Sigmoid",
     "StepDecay",
@@ -66,9 +79,11 @@ __all__ = [
     "Unflatten",
     "accuracy",
     "binary_cross_entropy",
+    "clip_grad_norm",
     "cross_entropy",
     "datasets",
     "fit",
+    "gradient_norms_through_time",
     "hinge",
     "hinge_loss",
     "l1_penalty",
@@ -81,4 +96,5 @@ __all__ = [
     "predict",
     "save",
     "softmax",
+    "state_gradient_norms",
 ]

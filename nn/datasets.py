@@ -209,3 +209,37 @@ def batches(
     for start in range(0, len(order), batch_size):
         chosen = order[start : start + batch_size]
         yield [x[i] for i in chosen], [y[i] for i in chosen]
+
+
+#: The longest sequence :func:`make_adding_problem` makes.
+MAX_LENGTH = 10_000
+
+
+def make_adding_problem(
+    n_samples: int = 1000, length: int = 50, seed: Seed = None
+) -> tuple[list[Points], list[float]]:
+    """The adding problem (Hochreiter & Schmidhuber 1997), a test of long-range memory.
+
+    Each input is a sequence ``[length][2]``: at every step a value drawn uniformly from [0, 1]
+    and a marker, 1 at exactly one step of the first half of the sequence and at exactly one
+    step of the second half, 0 elsewhere. The target is the sum of the two marked values. The
+    sum of two uniform values has mean 1 and variance 2 · 1/12, so always predicting 1.0 gives
+    a mean squared error of 1/6 ≈ 0.167: the baseline a model must beat.
+    """
+    integer(n_samples, "n_samples", high=MAX_SAMPLES)
+    integer(length, "length", low=2, high=MAX_LENGTH)
+    if n_samples * length > MAX_SAMPLES * 100:
+        raise ValueError(
+            f"the adding problem with {n_samples:,} sequences of length {length:,} has more than "
+            f"the {MAX_SAMPLES * 100:,} steps allowed"
+        )
+    rng = make_rng(seed)
+    half = length // 2
+    x: list[Points] = []
+    y: list[float] = []
+    for _ in range(n_samples):
+        values = [rng.random() for _ in range(length)]
+        marked = (rng.randrange(half), rng.randrange(half, length))
+        x.append([[v, 1.0 if t in marked else 0.0] for t, v in enumerate(values)])
+        y.append(values[marked[0]] + values[marked[1]])
+    return x, y

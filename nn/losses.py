@@ -216,3 +216,35 @@ def outputs_needed(name: str, classes: int) -> int:
             f"the {name} loss is for two classes; use cross_entropy for {classes} classes"
         )
     return 1
+
+
+# -- regression --------------------------------------------------------------------------------
+#: A loss of a batch's outputs and its real-valued targets.
+RegressionLoss = Callable[[Sequence[Outputs], Sequence[Scalar]], Value]
+
+
+def is_regression(targets: Sequence[object]) -> bool:
+    """Targets that are real numbers (floats), not class labels (ints): a regression task."""
+    return bool(targets) and all(
+        isinstance(t, float | Value) and not isinstance(t, bool) for t in targets
+    )
+
+
+def squared_error(outputs: Sequence[Outputs], targets: Sequence[Scalar]) -> Value:
+    """The regression loss (1/n) Σ (yᵢ − sᵢ)² of one output sᵢ per example and its target yᵢ."""
+    scores = []
+    for output in outputs:
+        if not isinstance(output, Value):
+            raise ValueError(f"the mse loss on real targets needs one output, got {len(output)}")
+        scores.append(output)
+    return mse_loss(scores, list(targets))
+
+
+def regression_loss_named(name: str) -> RegressionLoss:
+    """The regression loss called ``name``: only ``mse`` judges real-valued targets."""
+    loss_named(name)
+    if name != "mse":
+        raise ValueError(
+            f"the {name} loss is for class labels; real-valued targets (floats) take loss='mse'"
+        )
+    return squared_error

@@ -57,3 +57,15 @@ def accuracy(model: Module, x: Sequence[Inputs], y: Sequence[int]) -> float:
     """The share of the points in ``x`` that ``model`` classifies as ``y`` says."""
     with evaluating(model):
         return fraction_correct([model(point) for point in x], y)
+
+
+def mean_squared_error(outputs: Sequence[AnyOutputs], targets: Sequence[float]) -> float:
+    """(1/n) Σ (yᵢ − sᵢ)² of one output sᵢ per example and its real-valued target yᵢ."""
+    if len(outputs) != len(targets) or not targets:
+        raise ValueError(f"need one target per output, got {len(outputs)} and {len(targets)}")
+    errors = []
+    for output, target in zip(outputs, targets, strict=True):
+        if not isinstance(output, Value | int | float):
+            raise ValueError(f"a mean squared error needs one output per example, got {output!r}")
+        errors.append((float(target) - number_of(output)) ** 2)
+    return sum(errors) / len(errors)

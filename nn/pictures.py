@@ -52,9 +52,12 @@ def _png(figure: Figure) -> bytes:
 
 
 def curves_png(history: History) -> bytes:
-    """Loss (left axis) and accuracy (right axis) against the training step, as PNG."""
+    """Loss (left axis) and accuracy (right axis) against the training step, as PNG; for a
+    regression, the loss and the held-out mean squared error on a log scale."""
     if not all(map(math.isfinite, history.loss)):
         raise PictureError("the loss is not finite at every step: its curve cannot be drawn")
+    if history.test_loss:
+        return _regression_curves_png(history)
     figure = Figure(figsize=(7, 4), layout="constrained")
     loss_axes = figure.add_subplot()
     steps = range(1, len(history.loss) + 1)
@@ -72,6 +75,36 @@ def curves_png(history: History) -> bytes:
     lines = loss_axes.get_lines() + accuracy_axes.get_lines()
     loss_axes.legend(lines, [str(line.get_label()) for line in lines], loc="center right")
     loss_axes.set_title("Training")
+    return _png(figure)
+
+
+def _regression_curves_png(history: History) -> bytes:
+    figure = Figure(figsize=(7, 4), layout="constrained")
+    axes = figure.add_subplot()
+    axes.plot(range(1, len(history.loss) + 1), history.loss, color="black", label="loss (batch)")
+    axes.plot(history.test_steps, history.test_loss, "o-", color=COLOURS[1], label="MSE (test)")
+    axes.set_yscale("log")
+    axes.set_xlabel("step")
+    axes.set_ylabel("mean squared error")
+    axes.legend()
+    axes.set_title("Training")
+    return _png(figure)
+
+
+def gradient_norms_png(norms: dict[str, Sequence[float]], title: str = "") -> bytes:
+    """‖∂L/∂h_t‖ against the step t of the sequence, one line per model, on a log scale: how
+    much of the loss's gradient reaches each step (see :func:`nn.gradient_norms_through_time`)."""
+    figure = Figure(figsize=(7, 4), layout="constrained")
+    axes = figure.add_subplot()
+    for i, (name, series) in enumerate(norms.items()):
+        if not all(math.isfinite(n) and n > 0 for n in series):
+            raise PictureError(f"the gradient norms of {name} are not all positive and finite")
+        axes.plot(range(1, len(series) + 1), series, color=COLOURS[i % len(COLOURS)], label=name)
+    axes.set_yscale("log")
+    axes.set_xlabel("step t of the sequence")
+    axes.set_ylabel("‖∂L/∂h_t‖")
+    axes.legend()
+    axes.set_title(title or "The gradient through time")
     return _png(figure)
 
 

@@ -12,29 +12,34 @@ the example's class c, 0 for the others), so that one graph serves every class:
     ℓ(f(x), y) = Σ_c t_c ℓ(f(x), c),
 
 and for cross-entropy −log softmax(z)_y = −Σ_c t_c log softmax(z)_c, which computes one
-log-softmax for all classes.
+log-softmax for all classes. A real-valued target y (regression) is an input as it is:
+ℓ(f(x), y) = (y − f(x))².
+
+An example that is a nested list (a sequence ``[T][features]``) is traced and replayed as one
+input per number, in reading order, and given back to the model in its shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from autograd import Compiled, Value, compile, no_grad, total
 from nn.dropout import Dropout
-from nn.losses import Loss, cross_entropy, log_softmax
+from nn.losses import Loss, RegressionLoss, cross_entropy, log_softmax
 from nn.module import Module
 from nn.penalties import penalised
-from nn.scalars import Inputs, Outputs
+from nn.scalars import Example, Inputs, Outputs
 from nn.shapes import Shape, flatten, reshape, shape_of
 
 
-def _columns(x: Sequence[Inputs]) -> list[list[float]]:
-    """Points as one column of numbers per input (an image's pixels in reading order)."""
+def _columns(x: Sequence[Example]) -> list[list[float]]:
+    """Points as one column of numbers per input (an image's pixels or a sequence's numbers in
+    reading order)."""
     return [list(column) for column in zip(*(_numbers(p) for p in x), strict=True)]
 
 
-def _numbers(point: Inputs) -> list[float]:
+def _numbers(point: Example) -> list[float]:
     return [float(v) for v in flatten(point)]
 
 
@@ -45,7 +50,15 @@ class CompiledLoss:
     model with one output, a score).
     """
 
-    def __init__(self, model: Module, judge: Loss, l1: float = 0.0, l2: float = 0.0):
+    def __init__(
+        self,
+        model: Module,
+        judge: Loss | RegressionLoss,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        *,
+        regression: bool = False,
+    ):
         if _has_dropout(model):
             raise ValueError(
                 "compile cannot replay dropout: its random masks would be frozen at trace time; "
@@ -56,6 +69,7 @@ class CompiledLoss:
         self.l1 = l1
         self.l2 = l2
         self.parameters = model.parameters()
+        self.regression = regression
         self._compiled: Compiled | None = None
         self._classes = 0
         #: The shape of one example (``[1][8][8]`` for a digit), which the trace rebuilds from
@@ -64,11 +78,13 @@ class CompiledLoss:
         #: The labels (with their types) the loss was seen to accept.
         self._accepted: set[tuple[type, Any]] = set()
 
-    def __call__(self, x: Sequence[Inputs], y: Sequence[int]) -> float:
+    def __call__(self, x: Sequence[Example], y: Sequence[int] | Sequence[float]) -> float:
         if self._compiled is None:
-            self._classes = _class_count(self.model, x[0])
+            self._classes = 1 if self.regression else _class_count(self.model, x[0])
             self._shape = shape_of(x[0])
             self._compiled = compile(self._example_loss, self.parameters)
+        if self.regression:
+            return self._compiled(*_columns(x), [float(t) for t in y])
         for point, label in zip(x, y, strict=True):
             self._check(point, label)
         onehot = [[1.0 if label == c else 0.0 for label in y] for c in range(self._classes)]
@@ -78,7 +94,9 @@ class CompiledLoss:
         """One example's loss, penalties included, of its inputs and its label's one-hot t."""
         features, onehot = inputs[: -self._classes], inputs[-self._classes :]
         outputs = self.model(reshape(features, self._shape))
-        if self.judge is cross_entropy:
+        if self.regression:
+            selected = cast(RegressionLoss, self.judge)([outputs], [onehot[0]])
+        elif self.judge is cross_entropy:
             logits = outputs if isinstance(outputs, list) else [outputs]
             selected = -total([t * s for t, s in zip(onehot, log_softmax(logits), strict=True)])
         else:
@@ -136,7 +154,7 @@ class CompiledOutputs:
 
         self._compiled = compile(outputs, model.parameters())
 
-    def __call__(self, x: Sequence[Inputs]) -> list[Any]:
+    def __call__(self, x: Sequence[Example]) -> list[Any]:
         if self._shape is None:
             self._shape = shape_of(x[0])
         result: list[Any] = self._compiled.evaluate(*_columns(x))

@@ -8,6 +8,7 @@ output, or differentiated with respect to its input). A layer with one output re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from autograd import Value
 
@@ -17,6 +18,9 @@ Scalar = Value | float
 Inputs = Scalar | Sequence[Scalar]
 #: What a module returns: one ``Value`` for a single output, else a list.
 Outputs = Value | list[Value]
+#: One example of a data set, whatever a model takes: numbers or ``Value`` nodes, or nested lists
+#: of them (a sequence ``[T][features]``, an image ``[C][H][W]``; see :mod:`nn.shapes`).
+Example = Any
 
 
 def as_value(x: Scalar) -> Value:

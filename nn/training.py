@@ -10,20 +10,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 from tqdm import tqdm
 
 from autograd.numbers import finite_float
 from nn.checks import integer
+from nn.clipping import clip_grad_norm
 from nn.datasets import batches
-from nn.losses import Loss, loss_named
-from nn.metrics import AnyOutputs, evaluating, fraction_correct
+from nn.losses import Loss, is_regression, loss_named, regression_loss_named
+from nn.metrics import AnyOutputs, evaluating, fraction_correct, mean_squared_error
 from nn.module import Module
 from nn.optim import Optimizer
 from nn.penalties import penalised
 from nn.replay import CompiledLoss, CompiledOutputs
-from nn.scalars import Inputs
+from nn.scalars import Example
 from nn.seeding import Seed, make_rng
 
 
@@ -40,11 +41,14 @@ class History:
     test_accuracy: list[float] = field(default_factory=list)
     #: The steps (counting from 1) at which the held-out set was scored.
     test_steps: list[int] = field(default_factory=list)
+    #: For real-valued targets (regression): the held-out set's mean squared error at the steps
+    #: in ``test_steps`` (no accuracy is measured then).
+    test_loss: list[float] = field(default_factory=list)
 
 
 def _batch_stream(
-    x: Sequence[Inputs], y: Sequence[int], batch_size: int | None, seed: Seed
-) -> Iterator[tuple[Sequence[Inputs], Sequence[int]]]:
+    x: Sequence[Example], y: Sequence[int], batch_size: int | None, seed: Seed
+) -> Iterator[tuple[Sequence[Example], Sequence[int]]]:
     """The whole set at every step, or shuffled mini-batches epoch after epoch."""
     if batch_size is None or batch_size >= len(x):
         while True:
@@ -63,10 +67,17 @@ class _Settings:
     l1: float
     l2: float
     test_every: int
+    clip_norm: float | None
 
     @classmethod
     def checked(
-        cls, steps: int, batch_size: int | None, l1: float, l2: float, test_every: int
+        cls,
+        steps: int,
+        batch_size: int | None,
+        l1: float,
+        l2: float,
+        test_every: int,
+        clip_norm: float | None,
     ) -> _Settings:
         """The options, each checked with an error that names it."""
         return cls(
@@ -75,6 +86,7 @@ class _Settings:
             l1=finite_float(l1, "l1", at_least=0),
             l2=finite_float(l2, "l2", at_least=0),
             test_every=integer(test_every, "test_every"),
+            clip_norm=None if clip_norm is None else finite_float(clip_norm, "clip_norm", above=0),
         )
 
     def scores_test_at(self, step: int) -> bool:
@@ -85,11 +97,11 @@ class _Settings:
 class _Training(Protocol):
     """How one training step computes the loss and the gradients, and how a set is scored."""
 
-    def step(self, x: Sequence[Inputs], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
+    def step(self, x: Sequence[Example], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
         """The batch's loss L (with ∂L/∂w added into every ``w.grad``) and its outputs."""
         ...
 
-    def outputs(self, x: Sequence[Inputs]) -> Sequence[AnyOutputs]:
+    def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         """The model's outputs on ``x`` in evaluation mode, recording no graph."""
         ...
 
@@ -97,13 +109,13 @@ class _Training(Protocol):
 class _EagerTraining:
     """The graph of the whole batch's loss built node by node, then ``backward()``."""
 
-    def __init__(self, model: Module, judge: Loss, settings: _Settings):
+    def __init__(self, model: Module, judge: Loss, settings: _Settings, *, regression: bool):
         self.model = model
         self.judge = judge
         self.settings = settings
         self.parameters = model.parameters()
 
-    def step(self, x: Sequence[Inputs], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
+    def step(self, x: Sequence[Example], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
         outputs = [self.model(point) for point in x]
         loss = penalised(
             self.judge(outputs, y), self.parameters, self.settings.l1, self.settings.l2
@@ -111,7 +123,7 @@ class _EagerTraining:
         loss.backward()
         return loss.data, outputs
 
-    def outputs(self, x: Sequence[Inputs]) -> Sequence[AnyOutputs]:
+    def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         with evaluating(self.model):
             return [self.model(point) for point in x]
 
@@ -119,22 +131,22 @@ class _EagerTraining:
 class _CompiledTraining:
     """One example's loss traced once and replayed on every batch (:mod:`nn.replay`)."""
 
-    def __init__(self, model: Module, judge: Loss, settings: _Settings):
-        self.loss = CompiledLoss(model, judge, settings.l1, settings.l2)
+    def __init__(self, model: Module, judge: Loss, settings: _Settings, *, regression: bool):
+        self.loss = CompiledLoss(model, judge, settings.l1, settings.l2, regression=regression)
         self.replayed_outputs = CompiledOutputs(model)
 
-    def step(self, x: Sequence[Inputs], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
+    def step(self, x: Sequence[Example], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
         loss = self.loss(x, y)  # fills in the gradients too
         return loss, self.replayed_outputs(x)
 
-    def outputs(self, x: Sequence[Inputs]) -> Sequence[AnyOutputs]:
+    def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         return self.replayed_outputs(x)
 
 
 def fit(
     model: Module,
-    x: Sequence[Inputs],
-    y: Sequence[int],
+    x: Sequence[Example],
+    y: Sequence[int] | Sequence[float],
     *,
     optimizer: Optimizer,
     loss: str | Loss = "hinge",
@@ -142,12 +154,13 @@ def fit(
     batch_size: int | None = None,
     l1: float = 0.0,
     l2: float = 0.0,
-    test: tuple[Sequence[Inputs], Sequence[int]] | None = None,
+    test: tuple[Sequence[Example], Sequence[int] | Sequence[float]] | None = None,
     test_every: int = 1,
     seed: Seed = None,
     progress: bool | None = None,
     callback: Callable[[int, History], None] | None = None,
     compile: bool = False,
+    clip_norm: float | None = None,
 ) -> History:
     """Train ``model`` on the points ``x`` with class labels ``y``; return the history.
 
@@ -161,15 +174,25 @@ def fit(
     after each step, step counting from 1. ``compile=True`` traces one example's loss once and
     replays it on every batch with NumPy (:mod:`nn.replay`): the same
     losses and gradients, many times faster; not for models with dropout.
+
+    Targets ``y`` that are floats make a regression: ``loss="mse"`` minimises (1/n) Σ (yᵢ − sᵢ)²
+    of the model's one output sᵢ, and the history records the held-out set's mean squared error
+    (``test_loss``) instead of accuracies. ``clip_norm`` m clips the gradients' norm at m before
+    every update (:func:`nn.clip_grad_norm`).
     """
     if len(x) != len(y) or not x:
         raise ValueError(
             f"fit needs one label per point and some points, got {len(x)} and {len(y)}"
         )
-    settings = _Settings.checked(steps, batch_size, l1, l2, test_every)
-    judge = loss if callable(loss) else loss_named(loss)
-    training: _Training = (_CompiledTraining if compile else _EagerTraining)(model, judge, settings)
-    stream = _batch_stream(x, y, settings.batch_size, seed)
+    settings = _Settings.checked(steps, batch_size, l1, l2, test_every, clip_norm)
+    regression = is_regression(y)
+    judge = loss if callable(loss) else _loss_named(loss, regression)
+    training: _Training = (_CompiledTraining if compile else _EagerTraining)(
+        model, judge, settings, regression=regression
+    )
+    # Real-valued targets are dealt out in batches exactly as class labels are.
+    stream = _batch_stream(x, cast(Sequence[int], y), settings.batch_size, seed)
+    parameters = model.parameters()
     history = History()
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=settings.steps, desc="training", unit="step", disable=not show) as bar:
@@ -179,10 +202,13 @@ def fit(
             optimizer.zero_grad()
             batch_loss, outputs = training.step(xb, yb)
             history.loss.append(batch_loss)
-            history.accuracy.append(fraction_correct(outputs, yb))
+            if not regression:
+                history.accuracy.append(fraction_correct(outputs, yb))
             if test is not None and settings.scores_test_at(step):
-                history.test_accuracy.append(fraction_correct(training.outputs(test[0]), test[1]))
+                _score_held_out(history, training.outputs(test[0]), test[1], regression)
                 history.test_steps.append(step)
+            if settings.clip_norm is not None:
+                clip_grad_norm(parameters, settings.clip_norm)
             optimizer.step()
             _report(bar, history)
             if callback is not None:
@@ -190,9 +216,27 @@ def fit(
     return history
 
 
+def _loss_named(name: str, regression: bool) -> Loss:
+    """The loss called ``name``, for real-valued targets when ``regression``."""
+    return cast(Loss, regression_loss_named(name)) if regression else loss_named(name)
+
+
+def _score_held_out(
+    history: History,
+    outputs: Sequence[AnyOutputs],
+    targets: Sequence[int] | Sequence[float],
+    regression: bool,
+) -> None:
+    """Record the held-out set's accuracy, or its mean squared error for a regression."""
+    if regression:
+        history.test_loss.append(mean_squared_error(outputs, cast(Sequence[float], targets)))
+    else:
+        history.test_accuracy.append(fraction_correct(outputs, cast(Sequence[int], targets)))
+
+
 def _report(bar: tqdm[None], history: History) -> None:
-    """The last step's loss and accuracy beside the progress bar, which moves on one step."""
-    bar.set_postfix(
-        loss=f"{history.loss[-1]:.4g}", accuracy=f"{history.accuracy[-1]:.1%}", refresh=False
-    )
+    """The last step's loss (and accuracy, for classes) beside the progress bar, which moves on
+    one step."""
+    accuracy = {"accuracy": f"{history.accuracy[-1]:.1%}"} if history.accuracy else {}
+    bar.set_postfix(loss=f"{history.loss[-1]:.4g}", **accuracy, refresh=False)
     bar.update()

@@ -152,3 +152,35 @@ def test_batches_deal_every_point_once_per_epoch():
 def test_x_and_y_must_have_the_same_length():
     with pytest.raises(ValueError, match="same length, got 2 and 1"):
         list(datasets.batches([[0.0], [1.0]], [0], batch_size=1))
+
+
+def test_the_adding_problem_marks_one_step_in_each_half_and_adds_their_values():
+    x, y = datasets.make_adding_problem(50, 7, seed=0)
+    assert len(x) == len(y) == 50
+    for sequence, target in zip(x, y, strict=True):
+        assert len(sequence) == 7 and all(len(step) == 2 for step in sequence)
+        marked = [t for t, (_, marker) in enumerate(sequence) if marker == 1.0]
+        assert sum(marker for _, marker in sequence) == 2.0
+        assert marked[0] < 3 <= marked[1]  # one in the first half (0 … 2), one in the second
+        assert target == sequence[marked[0]][0] + sequence[marked[1]][0]
+        assert all(0.0 <= value < 1.0 for value, _ in sequence)
+
+
+def test_predicting_one_on_the_adding_problem_scores_about_one_sixth():
+    _, y = datasets.make_adding_problem(20_000, 4, seed=1)
+    assert sum((t - 1.0) ** 2 for t in y) / len(y) == pytest.approx(1 / 6, abs=0.005)
+
+
+def test_the_adding_problem_is_the_same_for_the_same_seed():
+    assert datasets.make_adding_problem(5, 10, seed=3) == datasets.make_adding_problem(
+        5, 10, seed=3
+    )
+    assert datasets.make_adding_problem(5, 10, seed=3) != datasets.make_adding_problem(
+        5, 10, seed=4
+    )
+
+
+@pytest.mark.parametrize(("n", "length", "message"), [(10, 1, "length"), (0, 5, "n_samples")])
+def test_an_adding_problem_too_short_or_empty_is_refused(n, length, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.make_adding_problem(n, length, seed=0)

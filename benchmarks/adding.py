@@ -1,0 +1,204 @@
+"""The adding problem at length 50: chainrule's LSTM and tanh RNN, compiled, beside PyTorch's
+``nn.LSTM`` on the same data and the same schedule; compile time against the length; and the
+vanishing gradient, ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, at initialisation.
+
+``python -m benchmarks.adding [--quick] [--steps N]`` (``make bench`` runs it after the suite).
+The recipe: hidden size 8, Adam with lr 5e-3, batches of 32 from 2,000 training sequences, the
+gradients' norm clipped at 1; test MSE on 500 held-out sequences (always predicting 1.0 gives
+1/6 ≈ 0.167). PyTorch runs in its default float32, one batched tensor per step, as its users
+would; chainrule in float64, a replay of the traced graph on the whole batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from nn.objectives import squared_error
+
+import nn
+from nn.replay import CompiledLoss, CompiledOutputs
+
+HERE = Path(__file__).resolve().parent
+HIDDEN, LR, BATCH, CLIP, TRAIN, TEST = 8, 5e-3, 32, 1.0, 2000, 500
+
+
+def data(length: int) -> tuple[Any, Any]:
+    """The training and the held-out sequences, each with its targets."""
+    return nn.datasets.make_adding_problem(TRAIN, length, seed=0), nn.datasets.make_adding_problem(
+        TEST, length, seed=1
+    )
+
+
+def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
+    """Train ``cell`` compiled for ``steps`` steps: wall time, compile time, test MSE."""
+    (x, y), (x_test, y_test) = data(length)
+    model = nn.RecurrentRegressor(cell, 2, HIDDEN, seed=0)
+    first: list[float] = []
+    started = time.perf_counter()
+
+    def note(step: int, _: nn.History) -> None:
+        if step == 1:
+            first.append(time.perf_counter() - started)
+
+    nn.fit(
+        model,
+        x,
+        y,
+        optimizer=nn.Adam(model.parameters(), lr=LR),
+        loss="mse",
+        steps=steps,
+        batch_size=BATCH,
+        seed=0,
+        progress=False,
+        compile=True,
+        clip_norm=CLIP,
+        callback=note,
+    )
+    seconds = time.perf_counter() - started
+    per_step = (seconds - first[0]) / max(1, steps - 1)
+    test_mse = nn.metrics.mean_squared_error(CompiledOutputs(model)(x_test), y_test)
+    return {
+        "seconds": seconds,
+        "per_step": per_step,
+        "compile_seconds": first[0] - per_step,
+        "test_mse": test_mse,
+    }
+
+
+def torch_run(length: int, steps: int) -> dict[str, float]:
+    """PyTorch's nn.LSTM and nn.Linear with the same recipe and the same batches."""
+    import torch
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)  # small tensors: threads only add overhead on a shared machine
+    (x, y), (x_test, y_test) = data(length)
+    lstm, head = torch.nn.LSTM(2, HIDDEN), torch.nn.Linear(HIDDEN, 1)
+    parameters = [*lstm.parameters(), *head.parameters()]
+    optimizer = torch.optim.Adam(parameters, lr=LR)
+    stream = _batches(x, y)
+
+    def predict(sequences: Any) -> Any:
+        out, _ = lstm(torch.tensor(sequences, dtype=torch.float32).transpose(0, 1))
+        return head(out[-1]).squeeze(-1)
+
+    started = time.perf_counter()
+    for _ in range(steps):
+        xb, yb = next(stream)
+        optimizer.zero_grad()
+        loss = torch.mean((predict(xb) - torch.tensor(yb, dtype=torch.float32)) ** 2)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(parameters, CLIP)
+        optimizer.step()
+    seconds = time.perf_counter() - started
+    with torch.no_grad():
+        test_mse = float(torch.mean((predict(x_test) - torch.tensor(y_test)) ** 2))
+    return {"seconds": seconds, "per_step": seconds / steps, "test_mse": test_mse}
+
+
+def _batches(x: Any, y: Any) -> Any:
+    """nn.fit's batches: shuffled epochs from the same seed."""
+    import random
+
+    rng = random.Random(0)
+    while True:
+        yield from nn.datasets.batches(x, y, BATCH, rng)
+
+
+def compile_seconds(cell: str, length: int) -> float:
+    """Tracing and writing one batch's loss: the first call less a later one."""
+    (x, y), _ = data(length)
+    loss = CompiledLoss(
+        nn.RecurrentRegressor(cell, 2, HIDDEN, seed=0), squared_error, regression=True
+    )
+    started = time.perf_counter()
+    loss(x[:BATCH], y[:BATCH])
+    first = time.perf_counter() - started
+    later = []
+    for _ in range(3):
+        started = time.perf_counter()
+        loss(x[:BATCH], y[:BATCH])
+        later.append(time.perf_counter() - started)
+    return first - statistics.median(later)
+
+
+def gradient_ratio(cell: str, length: int, sequences: int = 16) -> tuple[float, list[float]]:
+    """‖∂L/∂h₁‖ / ‖∂L/∂h_T‖ at initialisation, the norms averaged over some sequences."""
+    (x, y), _ = data(length)
+    model = nn.RecurrentRegressor(cell, 2, HIDDEN, seed=0)
+    runs = [nn.gradient_norms_through_time(model, x[i], y[i]) for i in range(sequences)]
+    mean = [statistics.fmean(column) for column in zip(*runs, strict=True)]
+    return mean[0] / mean[-1], mean
+
+
+def table(results: dict[str, Any]) -> str:
+    """The results as Markdown."""
+    t, steps, torch = results["length"], results["steps"], results["torch_lstm"]
+    lines = [
+        f"# The adding problem, T = {t}, {steps:,} steps",
+        "",
+        "Hidden size 8, Adam lr 5e-3, batches of 32 from 2,000 sequences, gradient norm clipped",
+        "at 1; test MSE on 500 held-out sequences (always predicting 1.0: 0.167). Wall times on",
+        "the machine as it was (see `python -m benchmarks.adding`).",
+        "",
+        "| model | test MSE | wall time | per step | compile |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for cell in ("lstm", "rnn"):
+        run = results[cell]
+        lines.append(
+            f"| chainrule {cell.upper()}, compiled | {run['test_mse']:.4f} | "
+            f"{run['seconds']:.0f} s | {1000 * run['per_step']:.1f} ms | "
+            f"{run['compile_seconds']:.1f} s |"
+        )
+    lines.append(
+        f"| PyTorch nn.LSTM (float32, 1 thread) | {torch['test_mse']:.4f} | "
+        f"{torch['seconds']:.0f} s | {1000 * torch['per_step']:.1f} ms | |"
+    )
+    lines += ["", "| length T | LSTM compile time |", "| --- | --- |"]
+    lines += [f"| {n} | {s:.2f} s |" for n, s in results["compile_seconds"].items()]
+    lines += ["", f"‖∂L/∂h₁‖ / ‖∂L/∂h_{t}‖ at initialisation (mean norms over 16 sequences):"]
+    lines += [
+        f"RNN {results['rnn_gradient_ratio']:.2e}, LSTM {results['lstm_gradient_ratio']:.2e}."
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.adding", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="300 steps, shorter compile sizes")
+    parser.add_argument("--steps", type=int, default=0, help="training steps (default 3,000)")
+    parser.add_argument("--length", type=int, default=50)
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--record", action="store_true", help="also write benchmarks/ADDING.md")
+    args = parser.parse_args(argv)
+    steps = args.steps or (300 if args.quick else 3000)
+    lengths = (10, 25, 50) if args.quick else (10, 25, 50, 100)
+    results: dict[str, Any] = {"length": args.length, "steps": steps}
+    for cell in ("rnn", "lstm"):
+        ratio, norms = gradient_ratio(cell, args.length)
+        results[f"{cell}_gradient_ratio"] = ratio
+        results[f"{cell}_gradient_norms"] = norms
+        print(f"{cell}: ‖∂L/∂h₁‖/‖∂L/∂h_{args.length}‖ at initialisation = {ratio:.3g}", flush=True)
+    results["compile_seconds"] = {n: compile_seconds("lstm", n) for n in lengths}
+    print(f"LSTM compile seconds by length: {results['compile_seconds']}", flush=True)
+    results["torch_lstm"] = torch_run(args.length, steps)
+    print(f"PyTorch nn.LSTM: {results['torch_lstm']}", flush=True)
+    for cell in ("lstm", "rnn"):
+        results[cell] = chainrule_run(cell, args.length, steps)
+        print(f"chainrule {cell}: {results[cell]}", flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "adding.json").write_text(json.dumps(results, indent=1))
+    (out / "adding.md").write_text(table(results))
+    if args.record:
+        (HERE / "ADDING.md").write_text(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
