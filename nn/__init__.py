@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from nn import datasets
 from nn.activations import ACTIVATIONS
+from nn.bayesian import BayesLinear
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
@@ -25,6 +26,7 @@ from nn.losses import (
 from nn.metrics import accuracy, label_of, predict
 from nn.model_file import ModelFileError, load, save
 from nn.module import Module
+from nn.normalisation import BatchNorm1d, BatchNorm2d, LayerNorm, RMSNorm
 from nn.objectives import OBJECTIVES
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
@@ -37,16 +39,21 @@ __all__ = [
     "OBJECTIVES",
     "SGD",
     "Adam",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BayesLinear",
     "CosineDecay",
     "Dropout",
     "ExponentialDecay",
     "History",
     "Layer",
+    "LayerNorm",
     "LinearDecay",
     "ModelFileError",
     "Module",
     "Neuron",
     "Optimizer",
+    "RMSNorm",
     "RMSprop",
     "StepDecay",
     "accuracy",

@@ -58,6 +58,18 @@ class Module(ABC):
         """The modules inside this one, with the names their parameters are prefixed by."""
         return []
 
+    def own_buffers(self) -> list[tuple[str, list[float]]]:
+        """Numbers this module keeps beside its parameters that gradients do not change (batch
+        normalisation's running statistics), each a list it updates in place, by short name."""
+        return []
+
+    def named_buffers(self) -> list[tuple[str, list[float]]]:
+        """Every buffer with its dotted name, e.g. ``("1.running_mean", [0.0, …])``."""
+        named = list(self.own_buffers())
+        for prefix, child in self.children():
+            named.extend((f"{prefix}.{name}", b) for name, b in child.named_buffers())
+        return named
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, e.g. ``("layer1.neuron3.w2", w)``."""
         named = list(self.own_parameters())
@@ -87,13 +99,24 @@ class Module(ABC):
 
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, float]:
-        """Every parameter's value by its dotted name."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """Every parameter's value by its dotted name, then every buffer's numbers by the
+        buffer's name and their index (``"running_mean.0"``), as PyTorch's state dicts hold
+        buffers too."""
+        state = {name: p.data for name, p in self.named_parameters()}
+        for name, numbers in self.named_buffers():
+            state.update((f"{name}.{i}", number) for i, number in enumerate(numbers))
+        return state
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
-        """Set every parameter from ``state``, which must name exactly this module's parameters
-        with finite numbers; nothing changes when it does not."""
-        named = dict(self.named_parameters())
+        """Set every parameter (and buffer) from ``state``, which must name exactly this
+        module's parameters and buffers with finite numbers; nothing changes when it does not."""
+        named: dict[str, object] = dict(self.named_parameters())
+        buffered = {
+            f"{name}.{i}": (numbers, i)
+            for name, numbers in self.named_buffers()
+            for i in range(len(numbers))
+        }
+        named.update(buffered)
         missing = [name for name in named if name not in state]
         unexpected = [name for name in state if name not in named]
         if missing or unexpected:
@@ -106,9 +129,11 @@ class Module(ABC):
                 f"the state does not fit {self!r} ({len(named)} parameters): " + "; ".join(problems)
             )
         values = {name: finite_float(state[name], f"parameter {name}") for name in named}
-        for name, p in named.items():
+        for name, p in self.named_parameters():
             p.data = values[name]
             p.grad = 0.0
+        for name, (numbers, i) in buffered.items():
+            numbers[i] = values[name]
 
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
