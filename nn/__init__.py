@@ -13,8 +13,10 @@ from __future__ import annotations
 from nn import datasets
 from nn.activations import ACTIVATIONS
 from nn.bayesian import BayesLinear
+from nn.conv import Conv2d
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
+from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from nn.losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -30,6 +32,7 @@ from nn.normalisation import BatchNorm1d, BatchNorm2d, LayerNorm, RMSNorm
 from nn.objectives import OBJECTIVES
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
+from nn.pooling import AvgPool2d, MaxPool2d
 from nn.schedules import CosineDecay, ExponentialDecay, LinearDecay, StepDecay
 from nn.training import History, fit
 
@@ -39,23 +42,32 @@ __all__ = [
     "OBJECTIVES",
     "SGD",
     "Adam",
+    "AvgPool2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "BayesLinear",
+    "Conv2d",
     "CosineDecay",
     "Dropout",
     "ExponentialDecay",
+    "Flatten",
     "History",
     "Layer",
     "LayerNorm",
+    "Linear",
     "LinearDecay",
+    "MaxPool2d",
     "ModelFileError",
     "Module",
     "Neuron",
     "Optimizer",
     "RMSNorm",
     "RMSprop",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
     "StepDecay",
+    "Tanh",
     "accuracy",
     "binary_cross_entropy",
     "cross_entropy",

@@ -25,10 +25,12 @@ from autograd import Value, linear, total
 from autograd.numbers import finite_float
 from nn.checks import integer
 from nn.layers import MAX_PARAMETERS, check_size
+from nn.linear import wrong_shape
 from nn.module import Module
-from nn.normalisation import Nested, as_nested, indexed, shape_of
-from nn.scalars import as_value
+from nn.scalars import as_value, single
 from nn.seeding import Seed, make_rng
+from nn.shapes import Shape, as_nested, flatten, shape_of, shown_shape
+from nn.tensors import named_entries, uniform_tensor
 
 #: ρ's starting value: σ = softplus(−5) ≈ 0.0067, so training starts close to an ordinary
 #: network and widens σ where the data leave the weights free.
@@ -50,8 +52,9 @@ class BayesLinear(Module):
     In training mode each call draws every weight and bias afresh (w = μ + softplus(ρ)·ε) from its
     own generator (``seed``), one draw per call, shared by every example of a batch; in
     evaluation mode the weights are their means μ. A call takes one example ``[in_features]`` or
-    a batch ``[N][in_features]`` and returns ``[out_features]`` per example. μ starts uniform in
-    ±1/√in_features (PyTorch's ``Linear``), ρ at :data:`INITIAL_RHO`.
+    a batch ``[N][in_features]`` and returns ``[out_features]`` per example (one ``Value`` when
+    ``out_features`` is 1, as :class:`nn.Linear`). μ starts as ``Linear``'s weights and biases
+    do, uniform in ±1/√in_features, weights first; ρ at :data:`nn.bayesian.INITIAL_RHO`.
     """
 
     def __init__(
@@ -66,30 +69,34 @@ class BayesLinear(Module):
         )
         self.prior_sigma = finite_float(prior_sigma, "prior_sigma", above=0)
         self._rng = make_rng(seed)
-        bound = 1 / math.sqrt(self.in_features)
-        rows, columns = range(self.out_features), range(self.in_features)
-        self.weight_mu = [
-            [Value(self._rng.uniform(-bound, bound), label=f"μ{j},{i}") for i in columns]
-            for j in rows
+        out, fan_in = self.out_features, self.in_features
+        self.weight_mu: list[list[Value]] = uniform_tensor((out, fan_in), fan_in, self._rng, "μ")
+        self.bias_mu: list[Value] = uniform_tensor((out,), fan_in, self._rng, "μb")
+        self.weight_rho = [
+            [Value(INITIAL_RHO, label="ρ") for _ in range(fan_in)] for _ in range(out)
         ]
-        self.weight_rho = [[Value(INITIAL_RHO, label=f"ρ{j},{i}") for i in columns] for j in rows]
-        self.bias_mu = [Value(self._rng.uniform(-bound, bound), label=f"μb{j}") for j in rows]
-        self.bias_rho = [Value(INITIAL_RHO, label=f"ρb{j}") for j in rows]
+        self.bias_rho = [Value(INITIAL_RHO, label="ρb") for _ in range(out)]
 
-    def forward(self, x: Nested) -> Nested:
-        data = as_nested(x)
-        shape = shape_of(data, self.name)
-        if len(shape) not in (1, 2) or shape[-1] != self.in_features:
-            raise ValueError(
-                f"{self.name} expects {self.in_features} inputs per example ([in_features] or "
-                f"[N][in_features]), got shape {list(shape)}"
+    def output_shape(self, shape: Shape) -> Shape:
+        fits = shape == (self.in_features,) or (shape == () and self.in_features == 1)
+        if not fits:
+            wanted = shown_shape((self.in_features,))
+            raise wrong_shape(
+                self, f"{self.in_features} numbers {wanted} (or a batch [N]{wanted})", shape
             )
+        return (self.out_features,) if self.out_features > 1 else ()
+
+    def forward(self, x: Any) -> Any:
+        data = as_nested(x)
+        shape = shape_of(data, f"the input of {self!r}")
+        batched = len(shape) == 2
+        self.output_shape(shape[1:] if batched else shape)
         weights, biases = self._weights()
         outputs = []
-        for example in data if len(shape) == 2 else [data]:
-            xs = [as_value(v) for v in example]
-            outputs.append([linear(w, xs, b) for w, b in zip(weights, biases, strict=True)])
-        return outputs if len(shape) == 2 else outputs[0]
+        for example in data if batched else [data]:
+            xs = [as_value(v) for v in flatten(example)]
+            outputs.append(single([linear(w, xs, b) for w, b in zip(weights, biases, strict=True)]))
+        return outputs if batched else outputs[0]
 
     def _weights(self) -> tuple[list[list[Value]], list[Value]]:
         """This call's weights and biases: sampled in training mode, the means in evaluation."""
@@ -122,12 +129,12 @@ class BayesLinear(Module):
         return total([gaussian_kl(mu, rho.softplus(), self.prior_sigma) for mu, rho in pairs])
 
     def own_parameters(self) -> list[tuple[str, Value]]:
-        return (
-            indexed("weight_mu", self.weight_mu)
-            + indexed("weight_rho", self.weight_rho)
-            + indexed("bias_mu", self.bias_mu)
-            + indexed("bias_rho", self.bias_rho)
-        )
+        return [
+            *named_entries("weight_mu", self.weight_mu),
+            *named_entries("weight_rho", self.weight_rho),
+            *named_entries("bias_mu", self.bias_mu),
+            *named_entries("bias_rho", self.bias_rho),
+        ]
 
     def config(self) -> dict[str, Any]:
         return {

@@ -24,3 +24,10 @@ def integer_wanted(low: int, high: int | None = None) -> str:
     if high is not None:
         return f"an integer from {low:,} to {high:,}"
     return "a positive integer" if low == 1 else f"an integer ≥ {low:,}"
+
+
+def boolean(value: object, what: str) -> bool:
+    """``value`` when it is True or False; a ``TypeError`` naming ``what`` otherwise."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, not {type(value).__name__}: {shown(value)}")
+    return value

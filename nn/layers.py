@@ -226,7 +226,7 @@ class MLP(Module):
 
     def forward(self, x: Inputs) -> Outputs:
         xs = inputs_of_width(x, self.nin, self.name)
-        out = self.layers[0](xs)
+        out: Outputs = self.layers[0](xs)
         for _, module in self.stack[1:]:
             out = module(out)
         return out

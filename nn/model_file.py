@@ -20,7 +20,6 @@ checked before any parameter is made (:data:`nn.layers.MAX_PARAMETERS`).
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import json
 import math
@@ -33,7 +32,7 @@ from typing import Any
 from autograd.atomic import write_atomically
 from autograd.numbers import number_from_text, shown
 from nn.module import Module
-from nn.registry import MODULE_TYPES
+from nn.registry import build
 
 FORMAT = "chainrule-model"
 VERSION = 1
@@ -150,16 +149,11 @@ def _rebuild(data: bytes) -> Module:
         raise ValueError(
             f"unsupported version {shown(document.get('version'))} (expected {VERSION})"
         )
-    kind = document.get("type")
-    cls = MODULE_TYPES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise ValueError(f"unknown model type {shown(kind)}")
     config: Any = document.get("config")
     parameters: Any = document.get("parameters")
     if not isinstance(config, dict) or not isinstance(parameters, dict):
         raise ValueError('"config" and "parameters" must both be JSON objects')
-    _check_settings(cls, config)
-    model: Module = cls(**config)
+    model: Module = build(document.get("type"), config)
     model.load_state_dict(parameters)
     return model.eval()
 
@@ -198,26 +192,3 @@ def _finite_int(text: str) -> int:
     which it refuses to do for more than a few thousand)."""
     number_from_text(text, _EVERY_NUMBER)
     return int(text)
-
-
-def _check_settings(cls: type[Any], config: dict[str, Any]) -> None:
-    """Refuse settings ``cls`` does not take, and missing required ones, by name."""
-    accepted = {
-        name: parameter
-        for name, parameter in inspect.signature(cls).parameters.items()
-        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
-    }
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(cls).parameters.values())
-    unknown = [name for name in config if name not in accepted]
-    if unknown and not takes_any:
-        raise ValueError(
-            f"{cls.__name__} has no setting {shown(unknown[0])} "
-            f"(its settings: {', '.join(accepted)})"
-        )
-    missing = [
-        name
-        for name, parameter in accepted.items()
-        if parameter.default is parameter.empty and name not in config
-    ]
-    if missing:
-        raise ValueError(f'"config" lacks {", ".join(missing)}, which {cls.__name__} needs')

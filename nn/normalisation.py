@@ -25,58 +25,14 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value, total
+from autograd import Value, scope, total
 from autograd.numbers import finite_float, shown
-from nn.checks import integer
+from nn.checks import boolean, integer
+from nn.linear import wrong_shape
 from nn.module import Module
-from nn.scalars import Scalar, as_value
-
-#: A nested list of numbers or Values: one example, or a batch of them.
-Nested = Any
-
-
-def as_nested(x: object) -> Nested:
-    """``x`` as nested lists: a NumPy array becomes lists (its ``tolist``), anything else stays."""
-    tolist = getattr(x, "tolist", None)
-    return tolist() if callable(tolist) and not isinstance(x, Value) else x
-
-
-def shape_of(x: Nested, owner: str) -> tuple[int, ...]:
-    """The shape of a rectangular nested list (``()`` for one number), or a ``ValueError`` naming
-    ``owner`` when the lists are ragged or hold something other than numbers."""
-    if isinstance(x, Value | int | float) and not isinstance(x, bool):
-        return ()
-    if isinstance(x, str | bytes) or not isinstance(x, Sequence) or not x:
-        raise ValueError(f"{owner} expects nested lists of numbers, got {shown(x)}")
-    inner = {shape_of(item, owner) for item in x}
-    if len(inner) != 1:
-        raise ValueError(
-            f"{owner} expects rectangular nested lists, got rows of shapes {sorted(inner)}"
-        )
-    return (len(x), *inner.pop())
-
-
-def flat(x: Nested) -> list[Scalar]:
-    """The numbers of a nested list, in row-major order."""
-    if not isinstance(x, list | tuple):
-        return [x]
-    return [number for item in x for number in flat(item)]
-
-
-def shaped(numbers: Sequence[Value], shape: Sequence[int]) -> Nested:
-    """``numbers`` (row-major) as nested lists of ``shape``: the inverse of :func:`flat`."""
-    if not shape:
-        return numbers[0]
-    step = len(numbers) // shape[0]
-    return [shaped(numbers[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def indexed(name: str, values: Nested) -> list[tuple[str, Value]]:
-    """``(name.i.j…, value)`` for every value of a nested list of parameters, in row-major
-    order: the names a model file stores them by."""
-    if not isinstance(values, list):
-        return [(name, values)]
-    return [pair for i, item in enumerate(values) for pair in indexed(f"{name}.{i}", item)]
+from nn.scalars import as_value
+from nn.shapes import Shape, as_nested, flatten, reshape, shape_of, shown_shape, size_of
+from nn.tensors import named_entries
 
 
 def standardised(xs: Sequence[Value], eps: float) -> tuple[list[Value], Value]:
@@ -91,64 +47,68 @@ def standardised(xs: Sequence[Value], eps: float) -> tuple[list[Value], Value]:
 
 
 class _BatchNorm(Module):
-    """Batch normalisation over a batch ``[N][C][...]``, ``spatial`` trailing dimensions after
-    the channel (see :class:`BatchNorm1d`)."""
+    """Batch normalisation of a batch ``[N][C][…]`` channel by channel (see
+    :class:`BatchNorm1d`)."""
 
-    #: The numbers of dimensions an example may have (the channel dimension and what follows),
-    #: and the batch layouts they mean, for messages.
-    example_dims: tuple[int, ...]
-    layouts: str
+    #: The shapes an example may have, as they read (``[C]``, ``[C][L]``), for messages.
+    layouts: tuple[str, ...]
+    #: True: a call takes a whole batch, whose examples its statistics couple.
+    couples_examples = True
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1):
         super().__init__()
         self.num_features = integer(num_features, "num_features")
         self.eps = finite_float(eps, "eps", above=0)
         self.momentum = finite_float(momentum, "momentum", at_least=0, at_most=1)
-        self.weight = [Value(1.0, label=f"γ{c}") for c in range(self.num_features)]
-        self.bias = [Value(0.0, label=f"β{c}") for c in range(self.num_features)]
+        self.weight = [Value(1.0, label=f"γ[{c}]") for c in range(self.num_features)]
+        self.bias = [Value(0.0, label=f"β[{c}]") for c in range(self.num_features)]
         #: The running estimates of each channel's mean and (unbiased) variance, used in
         #: evaluation mode; plain numbers, changed by training-mode calls, not by gradients.
         self.running_mean = [0.0] * self.num_features
         self.running_var = [1.0] * self.num_features
 
-    def forward(self, x: Nested) -> Nested:
+    def output_shape(self, shape: Shape) -> Shape:
+        """The shape of one example of the batch, unchanged (a call takes the whole batch)."""
+        if not self._fits(shape):
+            raise wrong_shape(self, self._wanted("examples ", ""), shape)
+        return shape
+
+    def _fits(self, example: Shape) -> bool:
+        dims = [layout.count("[") for layout in self.layouts]
+        return len(example) in dims and example[0] == self.num_features
+
+    def _wanted(self, what: str, batch: str) -> str:
+        """``a batch [N][C] or [N][C][L] with C = 3``, or the same for examples."""
+        shapes = " or ".join(batch + layout for layout in self.layouts)
+        return f"{what}{shapes} with C = {self.num_features}"
+
+    def forward(self, x: Any) -> Any:
         batch = as_nested(x)
-        shape = shape_of(batch, self.name)
-        channels = self._check(shape)
-        # Every example's numbers of channel c, one list per channel (an image's H·W positions).
-        per_channel: list[list[Value]] = [[] for _ in range(channels)]
-        for example in batch:
-            for c, plane in enumerate(example):
-                per_channel[c].extend(as_value(v) for v in flat(plane))
-        count = len(per_channel[0])  # N, or N·H·W
+        shape = shape_of(batch, f"the input of {self!r}")
+        if not shape or not self._fits(shape[1:]):
+            raise wrong_shape(self, self._wanted("a batch ", "[N]"), shape)
+        count = size_of(shape) // self.num_features  # values per channel: N, N·L or N·H·W
         if self.training and count < 2:
             raise ValueError(
-                f"{self.name} in training mode needs more than one value per channel to take a "
-                f"variance, got a batch of shape {list(shape)}; call .eval() to use the running "
+                f"{self!r} in training mode needs more than one value per channel to take a "
+                f"variance, got a batch {shown_shape(shape)}; call .eval() to use the running "
                 "statistics"
             )
-        outputs = [self._normalise(c, values) for c, values in enumerate(per_channel)]
-        # Back from channel-major to the batch's own layout.
-        per_example = count // shape[0]
+        # Each channel's numbers across the batch (an image's H·W places, example after example).
+        per_channel: list[list[Value]] = [[] for _ in range(self.num_features)]
+        for example in batch:
+            for c, plane in enumerate(example):
+                per_channel[c].extend(as_value(v) for v in flatten(plane))
+        outputs = []
+        for c, values in enumerate(per_channel):
+            with scope(f"channel {c}"):
+                outputs.append(self._normalise(c, values))
+        # Back from channel by channel to the batch's own layout.
+        place = count // shape[0]  # values per channel in one example
         return [
-            [
-                shaped(outputs[c][n * per_example : (n + 1) * per_example], shape[2:])
-                for c in range(channels)
-            ]
+            [reshape(out[n * place : (n + 1) * place], shape[2:]) for out in outputs]
             for n in range(shape[0])
         ]
-
-    def _check(self, shape: tuple[int, ...]) -> int:
-        """The number of channels of a batch of ``shape``, after checking it."""
-        wanted = self.layouts
-        if len(shape) - 1 not in self.example_dims:
-            raise ValueError(f"{self.name} expects a batch {wanted}, got shape {list(shape)}")
-        if shape[1] != self.num_features:
-            raise ValueError(
-                f"{self.name} expects {self.num_features} channels (C in {wanted}), "
-                f"got {shape[1]} in a batch of shape {list(shape)}"
-            )
-        return shape[1]
 
     def _normalise(self, c: int, values: list[Value]) -> list[Value]:
         """yᵢ = γ x̂ᵢ + β for channel c: with the batch's statistics in training mode (updating
@@ -157,7 +117,7 @@ class _BatchNorm(Module):
         if not self.training:
             if self.running_var[c] + self.eps <= 0:
                 raise ValueError(
-                    f"{self.name}'s running_var[{c}] is {self.running_var[c]!r}: a variance "
+                    f"{self!r}'s running_var[{c}] is {self.running_var[c]!r}: a variance "
                     "cannot be negative"
                 )
             scale = (self.running_var[c] + self.eps) ** -0.5
@@ -173,7 +133,7 @@ class _BatchNorm(Module):
         return [v * gamma + beta for v in normalised]
 
     def own_parameters(self) -> list[tuple[str, Value]]:
-        return indexed("weight", self.weight) + indexed("bias", self.bias)
+        return named_entries("weight", self.weight) + named_entries("bias", self.bias)
 
     def own_buffers(self) -> list[tuple[str, list[float]]]:
         return [("running_mean", self.running_mean), ("running_var", self.running_var)]
@@ -196,8 +156,7 @@ class BatchNorm1d(_BatchNorm):
     the running estimates replace μ and σ². γ (``weight``) starts at 1, β (``bias``) at 0.
     """
 
-    example_dims = (1, 2)
-    layouts = "[N][C] or [N][C][L]"
+    layouts = ("[C]", "[C][L]")
 
 
 class BatchNorm2d(_BatchNorm):
@@ -205,11 +164,10 @@ class BatchNorm2d(_BatchNorm):
     :class:`BatchNorm1d`, with channel c's statistics over the m = N·H·W values it has in the
     batch. ``num_features`` is the number of channels C (PyTorch's name)."""
 
-    example_dims = (3,)
-    layouts = "[N][C][H][W]"
+    layouts = ("[C][H][W]",)
 
 
-def _normalized_shape(normalized_shape: int | Sequence[int]) -> list[int]:
+def _normalized_shape(normalized_shape: int | Sequence[int]) -> Shape:
     if isinstance(normalized_shape, int):
         normalized_shape = [normalized_shape]
     if isinstance(normalized_shape, str) or not isinstance(normalized_shape, Sequence):
@@ -218,7 +176,7 @@ def _normalized_shape(normalized_shape: int | Sequence[int]) -> list[int]:
         )
     if not normalized_shape:
         raise ValueError("normalized_shape must name at least one dimension, got []")
-    return [integer(n, "each size in normalized_shape") for n in normalized_shape]
+    return tuple(integer(n, "each size in normalized_shape") for n in normalized_shape)
 
 
 class _ExampleNorm(Module):
@@ -232,55 +190,48 @@ class _ExampleNorm(Module):
         super().__init__()
         self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps = finite_float(eps, "eps", above=0)
-        if not isinstance(elementwise_affine, bool):
-            raise TypeError(
-                f"elementwise_affine must be True or False, got {shown(elementwise_affine)}"
-            )
-        self.elementwise_affine = elementwise_affine
-        size = 1
-        for n in self.normalized_shape:
-            size *= n
-        self.weight: Nested = (
-            shaped([Value(1.0, label="γ") for _ in range(size)], self.normalized_shape)
+        self.elementwise_affine = boolean(elementwise_affine, "elementwise_affine")
+        size = size_of(self.normalized_shape)
+        self.weight: Any = (
+            reshape([Value(1.0, label="γ") for _ in range(size)], self.normalized_shape)
             if elementwise_affine
             else None
         )
-        self.bias: Nested = (
-            shaped([Value(0.0, label="β") for _ in range(size)], self.normalized_shape)
+        self.bias: Any = (
+            reshape([Value(0.0, label="β") for _ in range(size)], self.normalized_shape)
             if elementwise_affine and self.has_bias
             else None
         )
 
-    def forward(self, x: Nested) -> Nested:
-        data = as_nested(x)
-        shape = shape_of(data, self.name)
-        dims = len(self.normalized_shape)
-        if list(shape[len(shape) - dims :]) != self.normalized_shape:
-            raise ValueError(
-                f"{self.name} normalises over the last dimensions {self.normalized_shape}, "
-                f"got an input of shape {list(shape)}"
-            )
-        return self._each(data, len(shape) - dims)
+    def output_shape(self, shape: Shape) -> Shape:
+        if shape[len(shape) - len(self.normalized_shape) :] != self.normalized_shape:
+            wanted = shown_shape(self.normalized_shape)
+            raise wrong_shape(self, f"inputs whose last dimensions are {wanted}", shape)
+        return shape
 
-    def _each(self, data: Nested, outer: int) -> Nested:
+    def forward(self, x: Any) -> Any:
+        data = as_nested(x)
+        shape = self.output_shape(shape_of(data, f"the input of {self!r}"))
+        return self._each(data, len(shape) - len(self.normalized_shape))
+
+    def _each(self, data: Any, outer: int) -> Any:
         """The normalised input, going down ``outer`` leading (batch) dimensions first."""
         if outer:
             return [self._each(item, outer - 1) for item in data]
-        xs = [as_value(v) for v in flat(data)]
-        ys = self.normalised(xs)
+        ys = self.normalised([as_value(v) for v in flatten(data)])
         if self.weight is not None:
-            ys = [y * g for y, g in zip(ys, flat(self.weight), strict=True)]
+            ys = [y * g for y, g in zip(ys, flatten(self.weight), strict=True)]
         if self.bias is not None:
-            ys = [y + b for y, b in zip(ys, flat(self.bias), strict=True)]
-        return shaped(ys, self.normalized_shape)
+            ys = [y + b for y, b in zip(ys, flatten(self.bias), strict=True)]
+        return reshape(ys, self.normalized_shape)
 
     @abstractmethod
     def normalised(self, xs: list[Value]) -> list[Value]:
         """The example's numbers before γ and β."""
 
     def own_parameters(self) -> list[tuple[str, Value]]:
-        named = indexed("weight", self.weight) if self.weight is not None else []
-        return named + (indexed("bias", self.bias) if self.bias is not None else [])
+        named = named_entries("weight", self.weight) if self.weight is not None else []
+        return named + (named_entries("bias", self.bias) if self.bias is not None else [])
 
     def config(self) -> dict[str, Any]:
         return {

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from autograd.numbers import finite_float
 from nn.checks import integer
 from nn.datasets import batches
-from nn.metrics import evaluating, fraction_correct
+from nn.metrics import evaluating, fraction_correct, outputs_of
 from nn.module import Module
 from nn.objectives import Objective, objective
 from nn.optim import Optimizer
@@ -106,7 +106,7 @@ def fit(
             model.train()
             optimizer.zero_grad()
             if compiled is None:
-                outputs = [model(point) for point in xb]
+                outputs = outputs_of(model, xb)
                 total_loss = penalised(judge(outputs, yb), parameters, l1, l2)
                 total_loss.backward()
                 history.loss.append(total_loss.data)
@@ -118,7 +118,7 @@ def fit(
             if test is not None and (step % test_every == 0 or step in (1, steps)):
                 if compiled is None:
                     with evaluating(model):
-                        test_outputs = [model(point) for point in test[0]]
+                        test_outputs = outputs_of(model, test[0])
                 else:
                     _, replayed_outputs = compiled
                     test_outputs = replayed_outputs(test[0])

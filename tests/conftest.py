@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+import autograd
 
 settings.register_profile(
     "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -51,3 +53,35 @@ def graphviz_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(graphviz.Digraph, "pipe", counted)
     return runs
+
+
+@pytest.fixture
+def agrees_with_torch() -> Callable[..., None]:
+    """``agrees_with_torch(ours, theirs, x)``: copy the PyTorch module's weights into ours, run
+    both on the one example ``x`` (a NumPy array; PyTorch's gets a batch dimension), and check
+    the outputs and every parameter's gradient of the loss Σ cᵢ·outᵢ (fixed random cᵢ) to 1e-10,
+    in float64."""
+    import numpy as np
+    import torch
+
+    import nn
+    from nn.shapes import flatten
+    from nn.tensors import entries
+
+    def check(ours: nn.Module, theirs: torch.nn.Module, x: np.ndarray) -> None:
+        theirs = theirs.double()
+        ours.load_state_dict(theirs.state_dict())
+        out = theirs(torch.tensor(x[None], dtype=torch.float64))[0]
+        mine = flatten(ours(x))
+        expected = out.detach().numpy().ravel()
+        assert np.allclose([v.data for v in mine], expected, rtol=0, atol=1e-10)
+        weights = np.random.default_rng(0).uniform(-1, 1, expected.size).tolist()
+        (out.reshape(-1) @ torch.tensor(weights, dtype=torch.float64)).backward()
+        autograd.total([w * v for w, v in zip(weights, mine, strict=True)]).backward()
+        grads = entries({k: p.grad for k, p in theirs.named_parameters()})
+        named = dict(ours.named_parameters())
+        assert set(grads) == set(named)
+        for name, grad in grads.items():
+            assert abs(named[name].grad - float(grad)) <= 1e-10, name  # type: ignore[arg-type]
+
+    return check

@@ -11,7 +11,7 @@ import torch
 
 import nn
 from autograd import Value, total
-from nn.normalisation import flat
+from nn.shapes import flatten as flat
 
 TOLERANCE = 1e-10
 
@@ -170,27 +170,61 @@ def test_save_then_load_gives_the_same_module_and_running_statistics(module, tmp
 def test_a_state_without_the_running_statistics_is_refused_by_name():
     bn = nn.BatchNorm1d(2)
     state = {k: v for k, v in bn.state_dict().items() if not k.startswith("running_var")}
-    with pytest.raises(ValueError, match=r"missing .*running_var\.0"):
+    with pytest.raises(ValueError, match=r"missing running_var\[0\], running_var\[1\]"):
         bn.load_state_dict(state)
 
 
 @pytest.mark.parametrize(
     ("module", "x", "message"),
     [
-        (nn.BatchNorm1d(3), [[1.0, 2.0, 3.0]], r"BatchNorm1d in training mode needs more than one"),
-        (nn.BatchNorm2d(1), [[[[1.0]]]], r"BatchNorm2d in training mode needs more than one"),
-        (nn.BatchNorm1d(3), [[1.0, 2.0], [3.0, 4.0]], r"expects 3 channels .* got 2"),
-        (nn.BatchNorm1d(2), [1.0, 2.0], r"BatchNorm1d expects a batch \[N\]\[C\]"),
-        (nn.BatchNorm2d(2), [[1.0, 2.0], [3.0, 4.0]], r"expects a batch \[N\]\[C\]\[H\]\[W\]"),
-        (nn.BatchNorm1d(2), [[1.0, 2.0], [3.0]], r"rectangular"),
-        (nn.LayerNorm(3), [1.0, 2.0], r"LayerNorm normalises over the last dimensions \[3\]"),
-        (nn.RMSNorm(2), [[1.0, 2.0, 3.0]], r"RMSNorm normalises .* got an input of shape \[1, 3\]"),
-        (nn.LayerNorm(2), ["a", "b"], r"LayerNorm expects nested lists of numbers"),
+        (
+            nn.BatchNorm1d(3),
+            [[1.0, 2.0, 3.0]],
+            r"BatchNorm1d\(num_features=3.*\) in training mode needs more than one value per "
+            "channel",
+        ),
+        (
+            nn.BatchNorm2d(1),
+            [[[[1.0]]]],
+            r"BatchNorm2d\(.*\) in training mode needs more than one .* "
+            r"got a batch \[1\]\[1\]\[1\]\[1\]",
+        ),
+        (
+            nn.BatchNorm1d(3),
+            [[1.0, 2.0], [3.0, 4.0]],
+            r"expects a batch \[N\]\[C\] or \[N\]\[C\]\[L\] with C = 3, got \[2\]\[2\]",
+        ),
+        (
+            nn.BatchNorm1d(2),
+            [1.0, 2.0],
+            r"BatchNorm1d\(.*\) expects a batch \[N\]\[C\] .* got \[2\]$",
+        ),
+        (
+            nn.BatchNorm2d(2),
+            [[1.0, 2.0], [3.0, 4.0]],
+            r"BatchNorm2d\(.*\) expects a batch \[N\]\[C\]\[H\]\[W\] with C = 2, got \[2\]\[2\]",
+        ),
+        (nn.BatchNorm1d(2), [[1.0, 2.0], [3.0]], r"the input of BatchNorm1d\(.*\) is ragged"),
+        (
+            nn.LayerNorm(3),
+            [1.0, 2.0],
+            r"LayerNorm\(.*\) expects inputs whose last dimensions are \[3\], got \[2\]",
+        ),
+        (
+            nn.RMSNorm(2),
+            [[1.0, 2.0, 3.0]],
+            r"RMSNorm\(.*\) expects inputs whose last dimensions are \[2\], got \[1\]\[3\]",
+        ),
     ],
 )
 def test_bad_input_gets_one_clear_error(module, x, message):
     with pytest.raises(ValueError, match=message):
         module(x)
+
+
+def test_an_input_of_text_gets_a_type_error_naming_the_module():
+    with pytest.raises(TypeError, match=r"the input of LayerNorm\(.*\) must hold numbers"):
+        nn.LayerNorm(2)(["a", "b"])
 
 
 def test_a_batch_of_one_is_fine_in_evaluation_mode():
@@ -210,3 +244,87 @@ def test_a_batch_of_one_is_fine_in_evaluation_mode():
 def test_bad_settings_get_one_clear_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def pytorch_state(model: torch.nn.Module) -> dict[str, Any]:
+    """PyTorch's state dict without ``num_batches_tracked``, which only its ``momentum=None``
+    (a cumulative average, not offered here) reads."""
+    return {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+
+
+def test_a_network_with_batch_norm_is_called_on_a_whole_batch_and_agrees_with_pytorch():
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(2, 4), torch.nn.BatchNorm1d(4), torch.nn.Sigmoid(), torch.nn.Linear(4, 2)
+    ).double()
+    with torch.no_grad():
+        theirs[1].weight.normal_()
+        theirs[1].bias.normal_()
+    ours = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.Sigmoid(), nn.Linear(4, 2))
+    ours.load_state_dict(pytorch_state(theirs))
+    rng = np.random.default_rng(3)
+    for _ in range(2):
+        x, r = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+        compare(ours, theirs, x, r)
+    assert ours.takes_batches()
+    np.testing.assert_allclose(ours[1].running_var, theirs[1].running_var, rtol=0, atol=1e-12)
+    ours.eval()
+    theirs.eval()
+    compare(ours, theirs, rng.normal(size=(3, 2)), rng.normal(size=(3, 2)))
+
+
+def test_a_network_with_batch_norm_refuses_one_example_by_its_shape():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    with pytest.raises(
+        ValueError, match=r"Linear\(in_features=2.*\) expects 2 numbers \[2\], got \[3\]"
+    ):
+        model([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    with pytest.raises(ValueError, match=r"Sequential\(.*\) expects a batch \[N\]"):
+        model(1.0)
+
+
+def test_fit_trains_a_network_with_batch_norm_on_whole_batches():
+    x, y = nn.datasets.make_moons(40, noise=0.1, seed=0)
+    model = nn.Sequential(
+        nn.Linear(2, 8, seed=0), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 1, seed=1)
+    )
+    calls = []
+    forward = model.forward
+    model.forward = lambda batch: calls.append(len(batch)) or forward(batch)  # type: ignore[method-assign]
+    history = nn.fit(
+        model,
+        x,
+        y,
+        optimizer=nn.Adam(model.parameters(), lr=0.05),
+        steps=30,
+        batch_size=10,
+        seed=0,
+        test=(x, y),
+        test_every=30,
+    )
+    assert set(calls) == {10, 40}  # the training batches, and the whole test set in one call
+    assert history.loss[-1] < history.loss[0]
+    assert model[1].running_mean != [0.0] * 8
+    calls.clear()
+    assert len(nn.predict(model, x)) == 40 and calls == [40]
+
+
+@pytest.mark.parametrize(
+    ("module", "why"),
+    [
+        (
+            nn.BatchNorm1d(4),
+            r"1: BatchNorm1d \(BatchNorm1d\(num_features=4.*\)\): its batch statistics couple",
+        ),
+        (nn.LayerNorm(4), None),
+    ],
+)
+def test_compile_refuses_batch_norm_naming_the_module_and_why(module, why):
+    x, y = nn.datasets.make_moons(8, noise=0.1, seed=0)
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), module, nn.Linear(4, 1, seed=1))
+    optimizer = nn.SGD(model.parameters(), lr=0.1)
+    if why is None:
+        nn.fit(model, x, y, optimizer=optimizer, steps=2, compile=True)
+    else:
+        with pytest.raises(ValueError, match=rf"compile cannot replay {why}"):
+            nn.fit(model, x, y, optimizer=optimizer, steps=2, compile=True)
