@@ -328,3 +328,13 @@ def test_compile_refuses_batch_norm_naming_the_module_and_why(module, why):
     else:
         with pytest.raises(ValueError, match=rf"compile cannot replay {why}"):
             nn.fit(model, x, y, optimizer=optimizer, steps=2, compile=True)
+
+
+def test_a_network_saves_and_loads_its_batch_norms_running_statistics(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.BatchNorm1d(3))
+    model([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    nn.save(model, tmp_path / "model.json")
+    loaded = nn.load(tmp_path / "model.json")
+    assert loaded.state_dict() == model.state_dict()
+    assert loaded[1].running_mean == model[1].running_mean != [0.0, 0.0, 0.0]
+    assert "1.running_var[2]" in loaded.state_dict()
