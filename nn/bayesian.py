@@ -11,7 +11,7 @@ and backprop reaches μ and ρ. Training minimises the variational free energy
 
     L = KL(q ‖ p) + E_q[−log p(data | w)],
 
-estimated by one sample per step for the second term and the closed form :meth:`BayesLinear.kl`
+estimated by one sample per step for the second term and the closed form :meth:`nn.BayesLinear.kl`
 for the first, with the prior p(w) = N(0, s²) (``prior_sigma`` s). Many sampled passes give the
 predictive distribution: its spread is the model's uncertainty.
 """

@@ -8,11 +8,11 @@ Each standardises its inputs and then rescales them with learnt parameters γ (`
 
 They differ in which numbers the mean μ and variance σ² are taken over:
 
-* :class:`BatchNorm1d` / :class:`BatchNorm2d`: one feature (channel) over every example of the
+* :class:`nn.BatchNorm1d` / :class:`nn.BatchNorm2d`: one feature (channel) over every example of the
   batch (and every position of an image), so every output depends on every example: the graph
   couples the examples, and a call takes the whole batch, ``[N][C]`` or ``[N][C][H][W]``.
-* :class:`LayerNorm`: all the features of one example.
-* :class:`RMSNorm`: no centring at all, y = γ x / √(mean(x²) + ε) (microgpt's and LLaMA's).
+* :class:`nn.LayerNorm`: all the features of one example.
+* :class:`nn.RMSNorm`: no centring at all, y = γ x / √(mean(x²) + ε) (microgpt's and LLaMA's).
 
 Inputs are nested lists of numbers or ``Value`` nodes (NumPy arrays are accepted and turned into
 lists); outputs are nested lists of ``Value`` nodes of the same shape.
@@ -48,7 +48,7 @@ def standardised(xs: Sequence[Value], eps: float) -> tuple[list[Value], Value]:
 
 class _BatchNorm(Module):
     """Batch normalisation of a batch ``[N][C][…]`` channel by channel (see
-    :class:`BatchNorm1d`)."""
+    :class:`nn.BatchNorm1d`)."""
 
     #: The shapes an example may have, as they read (``[C]``, ``[C][L]``), for messages.
     layouts: tuple[str, ...]
@@ -161,7 +161,7 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of a batch of images ``[N][C][H][W]``, channel by channel: as
-    :class:`BatchNorm1d`, with channel c's statistics over the m = N·H·W values it has in the
+    :class:`nn.BatchNorm1d`, with channel c's statistics over the m = N·H·W values it has in the
     batch. ``num_features`` is the number of channels C (PyTorch's name)."""
 
     layouts = ("[C][H][W]",)

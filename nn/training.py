@@ -81,7 +81,9 @@ def fit(
     bar (by default only when stderr is a terminal). ``callback(step, history)`` is called
     after each step, step counting from 1. ``compile=True`` traces one example's loss once and
     replays it on every batch with NumPy (:mod:`nn.replay`): the same
-    losses and gradients, many times faster; not for models with dropout.
+    losses and gradients, many times faster; not for models with dropout. A model whose
+    calls take whole batches (batch normalisation) is called once on each batch; the replay,
+    which computes each example on its own, refuses it, as it does ``nn.BayesLinear``.
     """
     if len(x) != len(y) or not x:
         raise ValueError(
