@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchmarks import drawing
+from benchmarks import digits, drawing
 from benchmarks.peers import CHAINRULE, FLOATS, MICROGRAD, TORCH
 
 #: The timed workloads, in table order: key -> what one call does.
@@ -78,6 +78,13 @@ def ratio(results: dict[str, Any], workload: str, slower: str, faster: str) -> f
     return None if a is None or b is None else a / b
 
 
+def digits_ratio(results: dict[str, Any], slower: str, faster: str) -> float | None:
+    """How many times longer ``slower`` took than ``faster`` on the digits CNN step."""
+    timings = (results.get("digits") or {}).get("timings", {})
+    a, b = _median_in(timings, slower), _median_in(timings, faster)
+    return None if a is None or b is None else a / b
+
+
 def compile_growth(results: dict[str, Any]) -> float | None:
     """Compile time per node at the largest graph over that at the one ten times smaller: the
     slope at large sizes (the smallest graphs fit in the CPU's caches, and compile faster)."""
@@ -129,6 +136,11 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
         _goal(
             "compiled batch replay: time over the same step by hand in NumPy",
             ratio(results, "replay", REPLAY_BATCH, NUMPY),
+            at_most=2.0,
+        ),
+        _goal(
+            "digits CNN step, batch replay: time over the same step by hand in NumPy (im2col)",
+            digits_ratio(results, digits.REPLAY, digits.NUMPY),
             at_most=2.0,
         ),
         _goal(
@@ -224,6 +236,25 @@ def fastest_ratios_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def digits_ratios_table(results: dict[str, Any]) -> str:
+    """The digits CNN step's ratios and compile time, for the README."""
+    row = results.get("digits") or {}
+    seconds = row.get("compile_seconds")
+    cells = [
+        _times(digits_ratio(results, digits.REPLAY, digits.NUMPY)),
+        _times(digits_ratio(results, digits.TORCH, digits.REPLAY)),
+        "n/a" if seconds is None else f"{seconds:.2f} s",
+    ]
+    return "\n".join(
+        [
+            "| the digits CNN training step | it ÷ NumPy by hand (im2col) | PyTorch CPU ÷ it "
+            "| compile |",
+            "| --- | --- | --- | --- |",
+            f"| {digits.REPLAY} | " + " | ".join(cells) + " |",
+        ]
+    )
+
+
 def _median_in(timings: dict[str, Any], name: str) -> float | None:
     entry = timings.get(name)
     return None if entry is None else entry["median"]
@@ -287,6 +318,7 @@ def markdown(results: dict[str, Any]) -> str:
     out += _replay_section(results)
     out += _fastest_section(results)
     out += _compile_section(results)
+    out += _digits_section(results)
     out += [
         "## Depth (chainrule)",
         "",
@@ -388,6 +420,33 @@ def _compile_section(results: dict[str, Any]) -> list[str]:
         per_node = f"{row['per_node'] * 1e6:.0f} µs"
         out.append(f"| {row['nodes']:,} | {row['ops']:,} | {row['seconds']:.2f} s | {per_node} |")
     return [*out, ""]
+
+
+def _digits_section(results: dict[str, Any]) -> list[str]:
+    row = results.get("digits")
+    if not row:
+        return []
+    out = [
+        "## The digits CNN training step (batch of 64, one thread each)",
+        "",
+        "| how | median per step | it ÷ NumPy by hand | PyTorch CPU ÷ it |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name in (digits.REPLAY, digits.NUMPY, digits.TORCH):
+        cells = [
+            _seconds(row["timings"].get(name)),
+            _times(digits_ratio(results, name, digits.NUMPY)),
+            _times(digits_ratio(results, digits.TORCH, name)),
+        ]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    agree = "yes" if row["agrees"] else "**no**"
+    return [
+        *out,
+        "",
+        f"Compile (trace, write, Python's compiler, one step): {row['compile_seconds']:.2f} s. "
+        f"Every step starts from the same weights and computes the same losses: {agree}.",
+        "",
+    ]
 
 
 def chart(results: dict[str, Any], path: Path) -> Path | None:

@@ -19,7 +19,10 @@ Workloads, each run on every library that is installed, interleaved:
 * **fastest**: A. Rogozhnikov's "Fastest Autograd in the West" graph of many scalar ops
   (:mod:`benchmarks.fastest`), by chainrule eager, chainrule compiled (its compile time apart)
   and PyTorch 0-d tensors;
-* **compile**: the compile time of that graph at growing sizes, up to 1,000,000 nodes.
+* **compile**: the compile time of that graph at growing sizes, up to 1,000,000 nodes;
+* **digits**: the digits CNN training step by the batch replay beside the same step by hand in
+  NumPy (im2col) and in PyTorch's CPU modules, and its compile time (:mod:`benchmarks.digits`),
+  in a process of its own with one thread per matrix library.
 
 The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
 ``benchmarks/results/`` as ``results.json``, ``results.md`` and ``results.png``; ``--record`` also
@@ -36,6 +39,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -48,6 +52,7 @@ from autograd.collector import paused_collector
 from benchmarks import (
     arrays,
     chain,
+    digits,
     drawing,
     fastest,
     floats,
@@ -169,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results["fastest"] = _fastest(settings, include_torch=peers.TORCH in by_name)
     results["compile"] = _compile_times(settings)
+    results["digits"] = _digits(settings, include_torch=peers.TORCH in by_name)
 
     _say("memory: bytes per node of the op-by-op training graph (tracemalloc)")
     results["memory"] = {
@@ -250,6 +256,44 @@ def _compile_times(settings: Settings) -> list[dict[str, float]]:
     return rows
 
 
+def _digits(settings: Settings, *, include_torch: bool) -> dict[str, Any] | None:
+    """The digits CNN step (:mod:`benchmarks.digits`), measured in a fresh process whose matrix
+    libraries have one thread each (:func:`digits_measured`)."""
+    _say(f"digits: the digits CNN step, batch of {digits.BATCH}, one thread each")
+    script = (
+        "import json; from benchmarks import run; "
+        f"print(json.dumps(run.digits_measured({settings.rounds}, {include_torch})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=HERE.parent,
+        env={**os.environ, **digits.ONE_THREAD},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if done.returncode != 0:
+        _say("digits: fails (its error is above)")
+        return None
+    row: dict[str, Any] = json.loads(done.stdout)
+    _say(f"digits: compiled in {row['compile_seconds']:.2f} s")
+    return row
+
+
+def digits_measured(rounds: int, include_torch: bool) -> dict[str, Any]:
+    """The digits steps timed side by side, whether they compute the same losses for two steps,
+    and the compile time (the median of three); run by :func:`_digits` in its own process."""
+    if include_torch:
+        import torch
+
+        torch.set_num_threads(1)
+    setups = digits.steps(include_torch=include_torch)
+    return {
+        "timings": _timed(setups, rounds=rounds, repeat=2),
+        "agrees": _losses_agree(setups, calls=2),
+        "compile_seconds": statistics.median(digits.compile_seconds() for _ in range(3)),
+    }
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.split("\n")[0]
@@ -300,11 +344,15 @@ def _as_json(timing: Timing) -> dict[str, Any]:
     return {"median": timing.median, "seconds": timing.seconds, "error": timing.error}
 
 
-def _losses_agree(steps: dict[str, Callable[[], Callable[[], float]]]) -> bool:
-    """Whether every library's op-by-op step computes the same loss (a check that the work
-    compared is the same work)."""
-    losses = [setup()() for setup in steps.values()]
-    return all(math.isclose(loss, losses[0], rel_tol=1e-9) for loss in losses)
+def _losses_agree(steps: dict[str, Callable[[], Callable[[], float]]], *, calls: int = 1) -> bool:
+    """Whether every library's step computes the same losses in its first ``calls`` calls (a
+    check that the work compared is the same work)."""
+    losses = [[step() for _ in range(calls)] for step in (setup() for setup in steps.values())]
+    return all(
+        math.isclose(loss, first, rel_tol=1e-9)
+        for row in losses
+        for loss, first in zip(row, losses[0], strict=True)
+    )
 
 
 def machine() -> dict[str, Any]:

@@ -40,12 +40,20 @@ def step() -> Step:
                 h = torch.relu(h)
         loss = torch.relu(1.0 - y * h[:, 0]).mean()
         loss = loss + ALPHA * sum((p * p).sum() for p in parameters)
-        for p in parameters:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in parameters:
-                p -= LR * p.grad
-        return float(loss.detach())
+        return descend(loss, parameters, LR)
 
     return train
+
+
+def descend(loss: Any, parameters: list[Any], lr: float) -> float:
+    """Backward from ``loss`` and the update w ← w − η ∂L/∂w of every parameter, in place;
+    the loss as a float."""
+    import torch
+
+    for p in parameters:
+        p.grad = None
+    loss.backward()
+    with torch.no_grad():
+        for p in parameters:
+            p -= lr * p.grad
+    return float(loss.detach())

@@ -16,7 +16,7 @@ from nn.bayesian import BayesLinear
 from nn.conv import Conv2d
 from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
-from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from nn.linear import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh, Unflatten
 from nn.losses import (
     binary_cross_entropy,
     cross_entropy,
@@ -68,6 +68,7 @@ __all__ = [
     "Sigmoid",
     "StepDecay",
     "Tanh",
+    "Unflatten",
     "accuracy",
     "binary_cross_entropy",
     "cross_entropy",

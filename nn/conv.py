@@ -25,7 +25,7 @@ from nn.module import Module
 from nn.scalars import as_value
 from nn.seeding import Seed, make_rng
 from nn.shapes import Shape, as_nested, flatten, shape_of
-from nn.tensors import named_entries, uniform_tensor
+from nn.tensors import uniform_tensor, weight_and_bias
 
 #: A height and a width (of a kernel, a stride, a padding).
 Pair = tuple[int, int]
@@ -166,8 +166,7 @@ class Conv2d(Module):
         return padded
 
     def own_parameters(self) -> list[tuple[str, Value]]:
-        bias = named_entries("bias", self.bias) if self.bias else []
-        return named_entries("weight", self.weight) + bias
+        return weight_and_bias(self.weight, self.bias)
 
     def config(self) -> dict[str, Any]:
         return {

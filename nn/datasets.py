@@ -8,7 +8,8 @@ added to each coordinate. The same seed gives the same points on every machine (
 :func:`train_test_split` holds some points out for testing; :func:`batches` deals out shuffled
 mini-batches for one epoch.
 
-:func:`load_digits` gives real data instead: the UCI handwritten digits shipped with the package.
+:func:`nn.digits.load_digits` gives real data instead: the UCI handwritten digits shipped
+with the package.
 
 Sizes are bounded, so that a data set is made in well under a second and a few tens of MB:
 at most :data:`MAX_SAMPLES` points, :data:`MAX_CLASSES` classes and noise :data:`MAX_NOISE`.

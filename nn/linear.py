@@ -1,5 +1,5 @@
-"""PyTorch-style building blocks: ``Linear``, the activation modules, ``Flatten`` and the
-``Sequential`` container that stacks modules into a network.
+"""PyTorch-style building blocks: ``Linear``, the activation modules, ``Flatten``,
+``Unflatten`` and the ``Sequential`` container that stacks modules into a network.
 
 >>> import nn
 >>> model = nn.Sequential(nn.Linear(4, 3, seed=0), nn.ReLU(), nn.Linear(3, 2, seed=1))
@@ -14,7 +14,7 @@ PyTorch's names, layouts and initialisation, shapes checked before any node is m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from autograd import Value, linear
@@ -25,8 +25,8 @@ from nn.module import Module
 from nn.registry import build
 from nn.scalars import as_value, single
 from nn.seeding import Seed, make_rng
-from nn.shapes import Shape, as_nested, each, flatten, shape_of, shown_shape, size_of
-from nn.tensors import named_entries, uniform_tensor
+from nn.shapes import Shape, as_nested, each, flatten, reshape, shape_of, shown_shape, size_of
+from nn.tensors import uniform_tensor, weight_and_bias
 
 
 def wrong_shape(module: Module, expected: str, given: Shape) -> ValueError:
@@ -80,8 +80,7 @@ class Linear(Module):
         return single([linear(w, xs, b) for w, b in zip(self.weight, biases, strict=True)])
 
     def own_parameters(self) -> list[tuple[str, Value]]:
-        bias = named_entries("bias", self.bias) if self.bias else []
-        return named_entries("weight", self.weight) + bias
+        return weight_and_bias(self.weight, self.bias)
 
     def config(self) -> dict[str, Any]:
         return {
@@ -146,13 +145,51 @@ class Flatten(Module):
         return {}
 
 
+class Unflatten(Module):
+    """The inverse of ``Flatten`` along one dimension: the list at depth ``dim`` (0 for the
+    whole input) read as a nested list of shape ``unflattened_size``, reading order kept, so
+    ``Unflatten(0, [1, 8, 8])`` turns 64 numbers into the image ``[1][8][8]``.
+
+    PyTorch counts the batch as dimension 0; a call here is one example, so ``dim`` is
+    PyTorch's minus one. Makes no nodes.
+    """
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        self.dim = integer(dim, "dim", low=0)
+        if isinstance(unflattened_size, str) or not isinstance(unflattened_size, Sequence):
+            raise TypeError(f"unflattened_size must be a list of sizes, got {unflattened_size!r}")
+        self.unflattened_size = tuple(
+            integer(n, "each size in unflattened_size", high=MAX_PARAMETERS)
+            for n in unflattened_size
+        )
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if len(shape) <= self.dim or shape[self.dim] != size_of(self.unflattened_size):
+            wanted = ["…"] * self.dim + [size_of(self.unflattened_size)]
+            raise wrong_shape(self, f"{shown_shape(wanted)}… at dimension {self.dim}", shape)
+        return (*shape[: self.dim], *self.unflattened_size, *shape[self.dim + 1 :])
+
+    def forward(self, x: Any) -> Any:
+        self.output_shape(shape_of(x))
+        return self._unflatten(as_nested(x), self.dim)
+
+    def _unflatten(self, x: Any, depth: int) -> Any:
+        if depth == 0:
+            return reshape([as_value(v) for v in x], self.unflattened_size)
+        return [self._unflatten(item, depth - 1) for item in x]
+
+    def config(self) -> dict[str, Any]:
+        return {"dim": self.dim, "unflattened_size": list(self.unflattened_size)}
+
+
 class Sequential(Module):
     """Modules applied one after the other: ``Sequential(a, b, c)(x) = c(b(a(x)))``.
 
     Indexable like a list (``model[0]`` is the first module); parameters are named by the
     module's place, as PyTorch names them: ``0.weight[3][2]``. Each module draws in a scope
     named by its place and class, ``0: Conv2d``. Before the first module computes anything,
-    every module's :meth:`~nn.Module.output_shape` checks the shape it will be given, so a
+    every module's :meth:`nn.Module.output_shape` checks the shape it will be given, so a
     network that does not fit its input fails at once with the module that does not fit.
 
     A network holding a module that couples the examples of a batch (:class:`nn.BatchNorm1d`)

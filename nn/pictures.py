@@ -1,7 +1,8 @@
-"""Pictures of a training run: its loss and accuracy curves, and the classifier's decision
-boundary in the plane. PNG images drawn by matplotlib's Agg renderer, so no display is needed,
-returned as bytes for the caller to write (``chainrule train`` writes all of its files at once,
-see :func:`autograd.atomic.write_all_atomically`)."""
+"""Pictures of a training run: its loss and accuracy curves, the classifier's decision
+boundary in the plane, and for images its first layer's kernels and its confusion matrix. PNG
+images drawn by matplotlib's Agg renderer, so no display is needed, returned as bytes for the
+caller to write (``chainrule train`` writes all of its files at once, see
+:func:`autograd.atomic.write_all_atomically`)."""
 
 from __future__ import annotations
 
@@ -150,4 +151,52 @@ def decision_boundary_png(
     markers = [Line2D([], [], color="grey", marker=m, linestyle="") for m in ("o", "x")]
     axes.legend(markers, ["train", "test"], loc="upper right")
     axes.set_title("Decision boundary")
+    return _png(figure)
+
+
+def kernels_png(kernels: Sequence[Sequence[Sequence[float]]], title: str) -> bytes:
+    """Each kernel (a grid of weights: one input channel of a ``Conv2d`` kernel, or a ``Linear``
+    neuron's weights on an image's pixels) as a small image, as PNG. Each is coloured on its
+    own symmetric scale, red for positive and blue for negative weights, white for 0."""
+    if not kernels:
+        raise PictureError("there are no kernels to draw")
+    if not all(math.isfinite(w) for kernel in kernels for row in kernel for w in row):
+        raise PictureError("the kernels' weights are not all finite: they cannot be drawn")
+    columns = min(8, len(kernels))
+    rows = math.ceil(len(kernels) / columns)
+    figure = Figure(figsize=(1.2 * columns, 1.2 * rows + 0.4), layout="constrained")
+    for k, kernel in enumerate(kernels):
+        axes = figure.add_subplot(rows, columns, k + 1)
+        largest = max(abs(w) for row in kernel for w in row) or 1.0
+        axes.imshow(kernel, cmap="RdBu_r", vmin=-largest, vmax=largest)
+        axes.set_xticks([])
+        axes.set_yticks([])
+        axes.set_title(str(k), fontsize=8)
+    figure.suptitle(title)
+    return _png(figure)
+
+
+def confusion_png(labels: Sequence[int], predicted: Sequence[int], classes: int) -> bytes:
+    """The confusion matrix, as PNG: row i, column j counts the examples of class i predicted
+    as class j, so the diagonal holds the right answers."""
+    if len(labels) != len(predicted) or not labels:
+        raise PictureError(f"need one prediction per label, got {len(predicted)} and {len(labels)}")
+    counts = [[0] * classes for _ in range(classes)]
+    for label, guess in zip(labels, predicted, strict=True):
+        counts[label][guess] += 1
+    figure = Figure(figsize=(0.5 * classes + 2, 0.5 * classes + 1.5), layout="constrained")
+    axes = figure.add_subplot()
+    axes.imshow(counts, cmap="Blues")
+    largest = max(map(max, counts))
+    for i, row in enumerate(counts):
+        for j, count in enumerate(row):
+            if count:
+                colour = "white" if count > largest / 2 else "black"
+                axes.text(j, i, str(count), ha="center", va="center", color=colour, fontsize=8)
+    axes.set_xticks(range(classes))
+    axes.set_yticks(range(classes))
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    right = sum(counts[k][k] for k in range(classes))
+    axes.set_title(f"Confusion matrix ({right}/{len(labels)} right)")
     return _png(figure)

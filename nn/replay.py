@@ -27,16 +27,17 @@ from nn.losses import log_softmax
 from nn.module import Module
 from nn.objectives import Objective, cross_entropy
 from nn.penalties import penalised
-from nn.scalars import Inputs, Outputs, as_list
+from nn.scalars import Inputs, Outputs
+from nn.shapes import Shape, flatten, reshape, shape_of
 
 
 def _columns(x: Sequence[Inputs]) -> list[list[float]]:
-    """Points as one column of numbers per input."""
+    """Points as one column of numbers per input (an image's pixels in reading order)."""
     return [list(column) for column in zip(*(_numbers(p) for p in x), strict=True)]
 
 
 def _numbers(point: Inputs) -> list[float]:
-    return [float(v) for v in as_list(point)]
+    return [float(v) for v in flatten(point)]
 
 
 class CompiledLoss:
@@ -60,12 +61,16 @@ class CompiledLoss:
         self.parameters = model.parameters()
         self._compiled: Compiled | None = None
         self._classes = 0
+        #: The shape of one example (``[1][8][8]`` for a digit), which the trace rebuilds from
+        #: its flat inputs.
+        self._shape: Shape = ()
         #: The labels (with their types) the objective was seen to accept.
         self._accepted: set[tuple[type, Any]] = set()
 
     def __call__(self, x: Sequence[Inputs], y: Sequence[int]) -> float:
         if self._compiled is None:
             self._classes = _class_count(self.model, x[0])
+            self._shape = shape_of(x[0])
             self._compiled = compile(self._example_loss, self.parameters)
         for point, label in zip(x, y, strict=True):
             self._check(point, label)
@@ -75,7 +80,7 @@ class CompiledLoss:
     def _example_loss(self, *inputs: Value) -> Value:
         """One example's loss, penalties included, of its inputs and its label's one-hot t."""
         features, onehot = inputs[: -self._classes], inputs[-self._classes :]
-        outputs = self.model(list(features))
+        outputs = self.model(reshape(features, self._shape))
         if self.judge is cross_entropy:
             logits = outputs if isinstance(outputs, list) else [outputs]
             selected = -total([t * s for t, s in zip(onehot, log_softmax(logits), strict=True)])
@@ -144,12 +149,14 @@ class CompiledOutputs:
 
     def __init__(self, model: Module):
         self.model = model
+        #: The shape of one example, as for :class:`CompiledLoss`, known at the first call.
+        self._shape: Shape | None = None
 
         def outputs(*inputs: Value) -> Value | list[Value]:
             was_training = model.training
             model.eval()
             try:
-                result: Value | list[Value] = model(list(inputs))
+                result: Value | list[Value] = model(reshape(inputs, self._shape or ()))
                 return result
             finally:
                 model.train(was_training)
@@ -157,5 +164,7 @@ class CompiledOutputs:
         self._compiled = compile(outputs, model.parameters())
 
     def __call__(self, x: Sequence[Inputs]) -> list[Any]:
+        if self._shape is None:
+            self._shape = shape_of(x[0])
         result: list[Any] = self._compiled.evaluate(*_columns(x))
         return result

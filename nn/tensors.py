@@ -53,3 +53,8 @@ def entries(state: Mapping[str, object]) -> dict[str, object]:
         else:
             found[name] = nested
     return found
+
+
+def weight_and_bias(weight: Any, bias: list[Value] | None) -> list[tuple[str, Value]]:
+    """The named parameters of a layer with a tensor ``weight`` and a ``bias`` (or None)."""
+    return named_entries("weight", weight) + (named_entries("bias", bias) if bias else [])

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -85,3 +86,53 @@ def agrees_with_torch() -> Callable[..., None]:
             assert abs(named[name].grad - float(grad)) <= 1e-10, name  # type: ignore[arg-type]
 
     return check
+
+
+Mean = tuple[float, list[float]]
+Rows = Sequence[Sequence[float]]
+
+
+@pytest.fixture(scope="session")
+def eager_mean() -> Callable[..., Mean]:
+    """``eager_mean(fn, params, rows)``: the mean of fn over the rows and its gradient, by the
+    eager engine (the grads are left at 0)."""
+    from autograd import total
+
+    def mean_of(
+        fn: Callable[..., Any], params: Sequence[Any], rows: Sequence[Sequence[float]]
+    ) -> Mean:
+        for p in params:
+            p.grad = 0.0
+        mean = total([fn(*row) for row in rows]) / len(rows)
+        mean.backward()
+        grads = [p.grad for p in params]
+        for p in params:
+            p.grad = 0.0
+        return mean.data, grads
+
+    return mean_of
+
+
+@pytest.fixture(scope="session")
+def replay_agrees(eager_mean: Callable[..., Mean]) -> Callable[..., Any]:
+    """``replay_agrees(fn, params, rows)``: asserts that the batch replay of fn on the rows gives
+    the eager engine's mean and gradients (to 1e-9); returns the compiled function. Session-wide,
+    so that Hypothesis tests may use it."""
+    import numpy as np
+
+    from autograd import compile
+
+    def agrees(
+        fn: Callable[..., Any], params: Sequence[Any], rows: Sequence[Sequence[float]]
+    ) -> Any:
+        expected_value, expected_grads = eager_mean(fn, params, rows)
+        compiled = compile(fn, params)
+        value = compiled(*[np.array(column) for column in zip(*rows, strict=True)])
+        grads = [p.grad for p in params]
+        for p in params:
+            p.grad = 0.0
+        assert value == pytest.approx(expected_value, rel=1e-9, abs=1e-12)
+        assert grads == pytest.approx(expected_grads, rel=1e-9, abs=1e-12)
+        return compiled
+
+    return agrees

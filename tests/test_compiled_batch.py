@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Value, compile, linear, total
+from nn.losses import log_softmax
 
 ACTIVATIONS = {
     "relu": lambda v: v.relu(),
@@ -24,35 +25,6 @@ ACTIVATIONS = {
     "log": lambda v: (v * v + 1.0).log(),
     "identity": lambda v: v,
 }
-
-
-def eager_mean(fn, params, rows):
-    """The mean of fn over the rows and its gradient, by the eager engine."""
-    for p in params:
-        p.grad = 0.0
-    mean = total([fn(*row) for row in rows]) / len(rows)
-    mean.backward()
-    grads = [p.grad for p in params]
-    for p in params:
-        p.grad = 0.0
-    return mean.data, grads
-
-
-def replayed_mean(fn, params, rows):
-    compiled = compile(fn, params)
-    value = compiled(*[np.array(column) for column in zip(*rows, strict=True)])
-    grads = [p.grad for p in params]
-    for p in params:
-        p.grad = 0.0
-    return value, grads, compiled
-
-
-def assert_agree(fn, params, rows):
-    expected_value, expected_grads = eager_mean(fn, params, rows)
-    value, grads, compiled = replayed_mean(fn, params, rows)
-    assert value == pytest.approx(expected_value, rel=1e-9, abs=1e-12)
-    assert grads == pytest.approx(expected_grads, rel=1e-9, abs=1e-12)
-    return compiled
 
 
 def hinge_of(model):
@@ -72,9 +44,9 @@ def matrix_products(source):
 
 
 # -- what the batch source looks like ------------------------------------------------------------
-def test_each_layer_of_an_mlp_is_one_matrix_product_forward_and_backward():
+def test_each_layer_of_an_mlp_is_one_matrix_product_forward_and_backward(replay_agrees):
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    compiled = assert_agree(hinge_of(model), model.parameters(), moons_rows())
+    compiled = replay_agrees(hinge_of(model), model.parameters(), moons_rows())
     source = compiled.batch_source
     # Three layers forward; backward, ∂L/∂W for each and ∂L/∂X for the two that have a layer
     # before them (that of the one output neuron, a column times a row, is a plain product).
@@ -92,16 +64,16 @@ def test_the_one_example_source_stays_one_line_per_op():
     assert "v0 = p2 + p0 * x0 + p1 * x1" in compiled.source
 
 
-def test_weights_stored_in_order_are_read_as_a_slice_of_the_parameters():
+def test_weights_stored_in_order_are_read_as_a_slice_of_the_parameters(replay_agrees):
     model = nn.MLP(2, [3, 1], seed=0)
-    compiled = assert_agree(hinge_of(model), model.parameters(), moons_rows(5))
+    compiled = replay_agrees(hinge_of(model), model.parameters(), moons_rows(5))
     # Neuron j's weights are parameters 3j and 3j + 1, its bias 3j + 2.
     assert "w0 = P[0:9].reshape(3, 3)[:, :2]" in compiled.batch_source
     assert "b0 = P[2:9:3]" in compiled.batch_source
 
 
 # -- any graph of that shape, not only nn's --------------------------------------------------
-def test_linear_nodes_on_the_same_inputs_are_a_layer_whatever_built_them():
+def test_linear_nodes_on_the_same_inputs_are_a_layer_whatever_built_them(replay_agrees):
     ws = [[Value(0.1 * (i + j) - 0.3) for i in range(3)] for j in range(4)]
     bias = Value(0.2)
     params = [w for row in ws for w in row] + [bias]
@@ -113,23 +85,23 @@ def test_linear_nodes_on_the_same_inputs_are_a_layer_whatever_built_them():
         return total([z.tanh() for z in zs]) * x1
 
     rows = [[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [-1.5, 0.7, 0.0]]
-    compiled = assert_agree(fn, params, rows)
+    compiled = replay_agrees(fn, params, rows)
     assert matrix_products(compiled.batch_source) == 2  # Z and ∂L/∂W (the inputs need none)
     assert "tanh(z0)" in compiled.batch_source
 
 
-def test_weights_computed_from_parameters_or_constant_are_a_layer_too():
+def test_weights_computed_from_parameters_or_constant_are_a_layer_too(replay_agrees):
     a, b = Value(0.5), Value(-1.5)
 
     def fn(x0, x1):
         rows = [[a * 2.0, b], [Value(0.25), a + b], [b * b, a]]  # one weight is a constant leaf
         return total([linear(row, [x0, x1], a).sigmoid() for row in rows])
 
-    compiled = assert_agree(fn, [a, b], [[0.5, -1.0], [2.0, 0.3]])
+    compiled = replay_agrees(fn, [a, b], [[0.5, -1.0], [2.0, 0.3]])
     assert "w0 = array([[" in compiled.batch_source
 
 
-def test_a_parameter_used_in_several_places_gets_every_share_of_its_gradient():
+def test_a_parameter_used_in_several_places_gets_every_share_of_its_gradient(replay_agrees):
     w = Value(0.7)
     other = Value(-0.4)
 
@@ -137,20 +109,20 @@ def test_a_parameter_used_in_several_places_gets_every_share_of_its_gradient():
         zs = [linear([w, w], [x0, x1], w), linear([other, w], [x0, x1], other)]
         return total([z.relu() for z in zs]) + w * x0
 
-    assert_agree(fn, [w, other], [[0.5, 1.0], [-2.0, 0.5], [1.0, 1.0]])
+    replay_agrees(fn, [w, other], [[0.5, 1.0], [-2.0, 0.5], [1.0, 1.0]])
 
 
-def test_linear_nodes_whose_weights_vary_with_the_example_are_replayed_one_by_one():
+def test_linear_nodes_whose_weights_vary_with_the_example_are_replayed_one_by_one(replay_agrees):
     w = Value(0.3)
 
     def fn(x0, x1):
         return total([linear([x0, w], [x1, x1], w).tanh(), linear([x1, w], [x1, x1], 0.1).tanh()])
 
-    compiled = assert_agree(fn, [w], [[0.5, -1.0], [2.0, 0.3]])
+    compiled = replay_agrees(fn, [w], [[0.5, -1.0], [2.0, 0.3]])
     assert " @ " not in compiled.batch_source
 
 
-def test_a_layer_member_used_alone_is_read_as_a_column():
+def test_a_layer_member_used_alone_is_read_as_a_column(replay_agrees):
     model = nn.MLP(3, [5, 4], seed=2)
 
     def fn(x0, x1, x2):
@@ -158,11 +130,11 @@ def test_a_layer_member_used_alone_is_read_as_a_column():
         return outputs[2] * outputs[0] + outputs[3].exp()
 
     rows = [[0.5, -1.0, 0.2], [1.0, 0.0, -0.3]]
-    compiled = assert_agree(fn, model.parameters(), rows)
+    compiled = replay_agrees(fn, model.parameters(), rows)
     assert re.search(r"z\d+\[:, 2\]", compiled.batch_source)
 
 
-def test_elementwise_ops_over_two_layers_and_a_shared_input_are_array_ops():
+def test_elementwise_ops_over_two_layers_and_a_shared_input_are_array_ops(replay_agrees):
     first, second = nn.Layer(2, 3, "linear", seed=1), nn.Layer(2, 3, "tanh", seed=2)
     params = first.parameters() + second.parameters()
 
@@ -171,18 +143,32 @@ def test_elementwise_ops_over_two_layers_and_a_shared_input_are_array_ops():
         pairs = zip(first([x0, x1]), second([x1, x0]), strict=True)
         return total([(a + b * x0).sigmoid() for a, b in pairs])
 
-    compiled = assert_agree(fn, params, [[0.5, -1.0], [2.0, 0.3], [0.0, 0.0]])
+    compiled = replay_agrees(fn, params, [[0.5, -1.0], [2.0, 0.3], [0.0, 0.0]])
     assert "[:, None]" in compiled.batch_source  # x0, one number per example, along each row
 
 
-def test_a_uniform_input_of_a_layer_is_broadcast_over_the_batch():
+def test_a_uniform_input_of_a_layer_is_broadcast_over_the_batch(replay_agrees):
     scale = Value(1.5)
     model = nn.Layer(3, 2, "relu", seed=3)
 
     def fn(x0, x1):
         return total(model([x0, x1, scale * scale]))
 
-    assert_agree(fn, [scale, *model.parameters()], [[0.5, -1.0], [2.0, 0.3]])
+    replay_agrees(fn, [scale, *model.parameters()], [[0.5, -1.0], [2.0, 0.3]])
+
+
+def test_an_op_over_a_layer_and_a_number_computed_from_the_whole_layer_is_one_array_op(
+    replay_agrees,
+):
+    model = nn.Layer(2, 4, "linear", seed=4)
+
+    def fn(x0, x1, t):
+        log_probs = log_softmax(model([x0, x1]))  # zⱼ − m − log Σ e^(zₖ − m) for each j
+        return -(t * log_probs[0] + (1.0 - t) * log_probs[3])
+
+    compiled = replay_agrees(fn, model.parameters(), [[0.5, -1.0, 1.0], [2.0, 0.3, 0.0]])
+    # The log of the sum, one number per example, along each row of the layer's matrix.
+    assert re.search(r"z\d+ = \w+ - v\d+\[:, None\]", compiled.batch_source)
 
 
 # -- property tests: random layered graphs and batches ---------------------------------------
@@ -233,13 +219,13 @@ def networks(draw):
 
 
 @given(networks())
-def test_batch_replays_of_random_networks_agree_with_eager(network):
+def test_batch_replays_of_random_networks_agree_with_eager(replay_agrees, network):
     fn, params, rows = network
-    assert_agree(fn, params, rows)
+    replay_agrees(fn, params, rows)
 
 
 @given(networks())
-def test_one_example_replays_of_random_networks_agree_with_eager(network):
+def test_one_example_replays_of_random_networks_agree_with_eager(eager_mean, network):
     fn, params, rows = network
     expected_value, expected_grads = eager_mean(fn, params, rows[:1])
     compiled = compile(fn, params)

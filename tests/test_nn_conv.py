@@ -8,6 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
 from autograd import Value, total
@@ -56,6 +58,29 @@ def test_small_cnn_matches_torch(agrees_with_torch: Agrees):
         torch.nn.Flatten(), torch.nn.Linear(12, 4),
     )  # fmt: skip
     agrees_with_torch(ours, theirs, image(1, 8, 8, seed=5))
+
+
+@given(
+    channels=st.integers(1, 2),
+    kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    stride=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    padding=st.tuples(st.integers(0, 1), st.integers(0, 1)),
+    size=st.tuples(st.integers(3, 5), st.integers(3, 5)),
+    seed=st.integers(0, 2**16),
+)
+def test_any_small_convolution_matches_torch(channels, kernel, stride, padding, size, seed):
+    ours = nn.Conv2d(channels, 2, kernel, stride=stride, padding=padding, seed=seed)
+    theirs = torch.nn.Conv2d(channels, 2, kernel, stride=stride, padding=padding).double()
+    ours.load_state_dict(theirs.state_dict())
+    x = image(channels, *size, seed=seed)
+    expected = theirs(torch.tensor(x[None]))[0]
+    expected.sum().backward()
+    outputs = nn.shapes.flatten(ours(x))
+    total(outputs).backward()
+    assert np.allclose([v.data for v in outputs], expected.detach().ravel(), rtol=0, atol=1e-10)
+    grads = nn.tensors.entries({k: p.grad for k, p in theirs.named_parameters()})
+    for name, p in ours.named_parameters():
+        assert p.grad == pytest.approx(float(grads[name]), abs=1e-10), name
 
 
 # -- a kernel's gradient ------------------------------------------------------------------------
@@ -131,3 +156,18 @@ def test_a_cnn_saves_and_loads(tmp_path):
     x = image(1, 5, 4, seed=7)
     assert repr(loaded) == repr(model)
     assert [v.data for v in loaded(x)] == [v.data for v in model(x)]
+
+
+# -- drawing ------------------------------------------------------------------------------------
+def test_a_digits_cnn_draws_collapsed_into_one_card_per_layer_and_channel():
+    from autograd import draw_graph
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1, seed=0), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, seed=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64, 10, seed=2),
+    )  # fmt: skip
+    loss = nn.cross_entropy(model(image(1, 8, 8, seed=8)), 3)
+    source = draw_graph(loss, collapse_scopes=True, show_grad=False).source
+    for scope in ("0: Conv2d", "channel 7", "2: MaxPool2d", "3: Conv2d", "channel 15", "7: Linear"):
+        assert scope in source

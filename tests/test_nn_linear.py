@@ -135,3 +135,16 @@ def test_a_ragged_input_is_refused():
 def test_sequential_takes_only_modules():
     with pytest.raises(TypeError, match="item 1 is a int"):
         nn.Sequential(nn.ReLU(), 3)  # type: ignore[arg-type]
+
+
+def test_unflatten_matches_torch_and_undoes_flatten():
+    x = np.arange(12.0)
+    ours = nn.Unflatten(0, [3, 2, 2])(x)
+    theirs = torch.nn.Unflatten(1, (3, 2, 2))(torch.tensor(x)[None])[0]
+    assert [[[v.data for v in row] for row in c] for c in ours] == theirs.tolist()
+    assert [v.data for v in nn.Flatten()(ours)] == x.tolist()
+
+
+def test_unflatten_of_the_wrong_size_names_the_dimension():
+    with pytest.raises(ValueError, match=r"Unflatten\(dim=0.* expects \[64\]… at dimension 0"):
+        nn.Unflatten(0, [1, 8, 8])([0.0] * 63)

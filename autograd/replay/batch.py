@@ -6,11 +6,16 @@ example, a plain number, and its gradient is a sum over the batch. Nodes are wri
 as in the one-example replay (:mod:`autograd.replay.writer`), except for groups
 (:mod:`autograd.replay.layers`):
 
-* a layer of ``linear`` nodes Z = X Wᵀ + b is one matrix product, and so is its backward pass,
-  which gives ∂L/∂W = ∂L/∂Zᵀ X summed over the batch by the product itself, ∂L/∂b = Σ ∂L/∂Z
+* a fused layer of ``linear`` nodes Z = X Wᵀ + b is one matrix product, and so is its backward
+  pass, which gives ∂L/∂W = ∂L/∂Zᵀ X summed over the batch by the product itself, ∂L/∂b = Σ ∂L/∂Z
   over the batch and ∂L/∂X = ∂L/∂Z W;
-* an op applied to each member of a group is one array operation on the group's matrix, and so
-  is each term of its chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z.
+* a kernel over windows (a convolution) is the same product on the windows of every example
+  side by side, one row per example and position (im2col): X is the windows' inputs picked from
+  the matrix they come from, ∂L/∂W = ∂L/∂Zᵀ X is summed over examples and positions by the
+  product, and each input's gradient is the sum of ∂L/∂X over the windows that read it;
+* an op applied to each member of a group is one array operation on the group's matrix (or on
+  the members it picks from other groups, as a pooling window does), and so is each term of its
+  chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z (summed where a member is picked more than once).
 
 The parameters' gradients are summed over the batch in one reduction at the end.
 """
@@ -19,10 +24,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from autograd.ops import Total
-from autograd.replay.layers import Elementwise, Group, Layer, find_groups, schedule
+from autograd.replay.layers import (
+    Elementwise,
+    FusedLayer,
+    Gathered,
+    Group,
+    Unit,
+    find_groups,
+    schedule,
+)
 from autograd.replay.symbols import ATOM, Symbol, constant, symbol_of, wrap
 from autograd.replay.writer import Graph, Writer, sum_of
 from autograd.value import Value
@@ -45,14 +59,8 @@ class BatchWriter(Writer):
 
     def __init__(self, graph: Graph):
         super().__init__(graph, batch=True)
-        varying = {node for node in self.order if node not in self.uniform}
-        groups = find_groups(self.order, varying)
-        units = schedule(self.order, groups)
-        if units is None:  # groups that would need each other: write every node by itself
-            units = schedule(self.order, [])
-            assert units is not None
-        self.units = units
-        written: list[Group] = [unit for unit in units if not isinstance(unit, Value)]
+        self.units = self.scheduled(graph)
+        written: list[Group] = [unit for unit in self.units if not isinstance(unit, Value)]
         #: Each group's number n: its matrix is zn, its gradient dzn.
         self.number = {group: n for n, group in enumerate(written)}
         self._by_members = {tuple(group.members): group for group in written}
@@ -61,6 +69,26 @@ class BatchWriter(Writer):
         self.pieces: list[tuple[str, list[int]]] = []
         self.index = {p: j for j, p in enumerate(graph.params)}
         self.preamble: list[str] = []
+        #: The members that elementwise groups pick from other groups, once per pick.
+        self.picks: dict[tuple[int, tuple[int, ...]], Symbol] = {}
+        #: The matrix each fused layer's inputs come from.
+        self.layer_inputs: dict[FusedLayer, Source] = {}
+
+    def scheduled(self, graph: Graph) -> list[Unit]:
+        """The groups and nodes in the order they are written: with kernels over windows, else
+        (if those groups would need each other) without, else every node by itself."""
+        varying = {node for node in self.order if node not in self.uniform}
+        leaves = {node for node in self.order if node.rule is None}
+        constants = leaves - set(graph.inputs) - set(graph.params)
+        for kernels in (True, False):
+            units = schedule(
+                self.order, find_groups(self.order, varying, constants, kernels=kernels)
+            )
+            if units is not None:
+                return units
+        units = schedule(self.order, [])
+        assert units is not None
+        return units
 
     def arguments(self) -> list[str]:
         return ["seed", *(f"x{i}" for i in range(len(self.graph.inputs))), "P"]
@@ -85,7 +113,7 @@ class BatchWriter(Writer):
         for unit in self.units:
             if isinstance(unit, Value):
                 self.forward_node(unit)
-            elif isinstance(unit, Layer):
+            elif isinstance(unit, FusedLayer):
                 self.forward_layer(unit)
             else:
                 self.forward_elementwise(unit)
@@ -119,30 +147,86 @@ class BatchWriter(Writer):
         inside = {m for g in covered for m in g.members}
         return covered, [x for x in node.inputs if x not in inside]
 
-    def forward_layer(self, layer: Layer) -> None:
+    def forward_layer(self, layer: FusedLayer) -> None:
         n = self.number[layer]
-        k, width = len(layer.members), len(layer.inputs)
-        self.lines.append(
-            f"# a layer: {k} linear node{'s' if k > 1 else ''} on the same {width} inputs"
-        )
+        k, width, count = len(layer.weights), len(layer.weights[0]), len(layer.windows)
+        nodes = f"{k} linear node{'s' if k > 1 else ''}"
+        if count == 1:
+            self.lines.append(f"# a fused layer: {nodes} on the same {width} inputs")
+        else:
+            self.lines.append(
+                f"# a fused layer: a kernel of {nodes} over {count} windows of {width} inputs, "
+                "one row per example and window (im2col)"
+            )
         inputs = self.inputs_matrix(layer)
         self.lines.append(f"w{n} = {self.matrix(layer.weights)}")
         product = f"{inputs} @ w{n}.T"
         if any(b.rule is not None or b.data != 0.0 or b in self.index for b in layer.biases):
             self.lines.append(f"b{n} = {self.vector(layer.biases)}")
             product += f" + b{n}"
+        if count > 1:  # back to one row per example: the members, window by window
+            product = f"({product}).reshape(-1, {count * k})"
         self.lines.append(f"z{n} = {product}")
         self.name_members(layer)
 
-    def inputs_matrix(self, layer: Layer) -> str:
-        """The layer's inputs as a matrix: a group's own, or their columns side by side."""
-        group = self.group_of(layer.inputs)
-        if group is not None:
-            return f"z{self.number[group]}"
+    def inputs_matrix(self, layer: FusedLayer) -> str:
+        """The layer's inputs as a matrix, one row per example and window: a group's own matrix,
+        their columns side by side, or the inputs of each window picked from those."""
         n = self.number[layer]
-        together = "stack" if not any(x in self.uniform for x in layer.inputs) else "columns"
-        self.lines.append(f"a{n} = {together}({self.listed(layer.inputs)})")
+        window = layer.windows[0]
+        source = self.layer_inputs[layer] = self.windows_source(layer.windows)
+        if source.is_window(layer.windows):
+            if source.group is not None:
+                return source.code
+            self.lines.append(f"a{n} = {source.code}")
+        else:
+            matrix = source.code
+            if not matrix.isidentifier():
+                self.lines.append(f"s{n} = {matrix}")
+                matrix = f"s{n}"
+            picked = self.picked(matrix, [i for w in layer.windows for i in source.of(w)])
+            if len(layer.windows) > 1:
+                picked += f".reshape(-1, {len(window)})"
+            self.lines.append(f"a{n} = {picked}")
         return f"a{n}"
+
+    def windows_source(self, windows: list[list[Value | None]]) -> Source:
+        """The matrix the windows' inputs are picked from: a group's, where all of them (but the
+        numbers shared by every example) are its members, else their own columns."""
+        present = list(dict.fromkeys(x for w in windows for x in w if x is not None))
+        shared = [x for x in present if x in self.uniform]
+        groups = {self._group_of_member.get(x) for x in present if x not in self.uniform}
+        missing = any(x is None for w in windows for x in w)
+        group = groups.pop() if len(groups) == 1 else None
+        if group is not None:
+            columns = [*group.members, *shared]
+            numbers = [self.names[x].code for x in shared] + (["0.0"] if missing else [])
+            matrix = f"z{self.number[group]}"
+            code = f"widened({matrix}, {', '.join(numbers)})" if numbers else matrix
+            return Source(code, columns, missing, group)
+        together = "stack" if not shared and not missing else "columns"
+        listed = [self.names[x].code for x in present] + (["0.0"] if missing else [])
+        return Source(f"{together}({', '.join(listed)})", present, missing)
+
+    def picked(self, matrix: str, index: list[int]) -> str:
+        """The columns ``index`` of a matrix, one row per example (np.take: for a matrix, several
+        times faster than indexing with an array)."""
+        return f"take({matrix}, {self.constant_array(index)}, 1)"
+
+    def scattered(self, matrix: str, index: list[int], width: int) -> Symbol | None:
+        """The transpose of picking: a matrix of ``width`` columns whose column c is the sum of
+        the columns j of ``matrix`` with index[j] = c (``None`` if no column is picked)."""
+        touches: list[list[int]] = [[] for _ in range(width)]
+        for j, c in enumerate(index):
+            if c < width:
+                touches[c].append(j)
+        most = max(map(len, touches), default=0)
+        if most == 0:
+            return None
+        # Column len(index) is one of zeros, for the columns picked fewer times.
+        padded = [t + [len(index)] * (most - len(t)) for t in touches]
+        rows = [list(row) for row in zip(*padded, strict=True)]
+        return Symbol(f"gathered_sums({matrix}, {self.constant_array(rows)})")
 
     def group_of(self, nodes: Sequence[Value]) -> Group | None:
         """The group whose members are exactly ``nodes``, in order, if there is one."""
@@ -158,9 +242,18 @@ class BatchWriter(Writer):
             local = group.rule.derivatives(self.m, Symbol(f"z{n}"), *operands)
             self.check_rows([Symbol(f"z{n}"), *(d for d in local if isinstance(d, Symbol))])
 
-    def operand(self, operand: Group | Value) -> Symbol:
-        """An operand of an elementwise group: a group's matrix, or a node for every member
-        (an example's number repeated along its row)."""
+    def operand(self, operand: Group | Gathered | Value) -> Symbol:
+        """An operand of an elementwise group: a group's matrix, the members picked from one
+        (picked once, however many groups use them), or a node for every member (an example's
+        number repeated along its row)."""
+        if isinstance(operand, Gathered):
+            key = (self.number[operand.group], tuple(operand.index))
+            if key not in self.picks:
+                matrix = f"z{self.number[operand.group]}"
+                self.picks[key] = self.assign(
+                    self.new_value(), Symbol(self.picked(matrix, operand.index))
+                )
+            return self.picks[key]
         if not isinstance(operand, Value):
             return Symbol(f"z{self.number[operand]}")
         name = self.names[operand]
@@ -231,7 +324,7 @@ class BatchWriter(Writer):
         upstream = self.group_gradient(unit)
         if upstream is None:
             return
-        if isinstance(unit, Layer):
+        if isinstance(unit, FusedLayer):
             self.backward_layer(unit, upstream)
         else:
             self.backward_elementwise(unit, upstream)
@@ -268,13 +361,19 @@ class BatchWriter(Writer):
         self.lines.append(f"dz{n} = {gradient.code}")
         return Symbol(f"dz{n}")
 
-    def backward_layer(self, layer: Layer, upstream: Symbol) -> None:
+    def backward_layer(self, layer: FusedLayer, upstream: Symbol) -> None:
         n = self.number[layer]
+        k, width, count = len(layer.weights), len(layer.weights[0]), len(layer.windows)
         self.lines.append(
-            "# the layer's chain rule: ∂L/∂W = ∂L/∂Zᵀ X, ∂L/∂b = Σ ∂L/∂Z, ∂L/∂X = ∂L/∂Z W"
+            "# the fused layer's chain rule: ∂L/∂W = ∂L/∂Zᵀ X, ∂L/∂b = Σ ∂L/∂Z, ∂L/∂X = ∂L/∂Z W"
         )
         grad = upstream.code
-        inputs = f"z{self.number[g]}" if (g := self.group_of(layer.inputs)) else f"a{n}"
+        if count > 1:  # one row per example and window, as the product's
+            self.lines.append(f"d{n} = {grad}.reshape(-1, {k})")
+            grad = f"d{n}"
+        source = self.layer_inputs[layer]
+        whole = source.is_window(layer.windows)  # the inputs are a source's columns, in order
+        inputs = source.code if whole and source.group is not None else f"a{n}"
         weights = [w for row in layer.weights for w in row]
         if any(w in self.needs_grad for w in weights):
             self.lines.append(f"dw{n} = {grad}.T @ {inputs}")
@@ -282,16 +381,43 @@ class BatchWriter(Writer):
         if any(b in self.needs_grad for b in layer.biases):
             self.lines.append(f"db{n} = column_sums({grad})")
             self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
-        if any(x in self.needs_grad for x in layer.inputs):
-            # For one linear node, the product of a column and a row is a plain product.
-            times = "*" if len(layer.members) == 1 else "@"
-            self.lines.append(f"da{n} = {grad} {times} w{n}")
-            if g is not None:
-                self.add(g, Symbol(f"da{n}"))
-            else:
-                for i, x in enumerate(layer.inputs):
-                    if x in self.needs_grad:
-                        self.add(x, Symbol(f"da{n}[:, {i}]"))
+        if not any(x in self.needs_grad for w in layer.windows for x in w if x is not None):
+            return
+        # For one linear node, the product of a column and a row is a plain product.
+        times = "*" if k == 1 else "@"
+        self.lines.append(f"da{n} = {grad} {times} w{n}")
+        if whole and source.group is not None:
+            self.add(source.group, Symbol(f"da{n}"))
+        elif whole:
+            for i, x in enumerate(source.columns):
+                if x in self.needs_grad:
+                    self.add(x, Symbol(f"da{n}[:, {i}]"))
+        else:  # each input's gradient summed over the windows that picked it
+            flat = f"da{n}" if count == 1 else f"da{n}.reshape(-1, {count * width})"
+            index = [i for w in layer.windows for i in source.of(w)]
+            self.backward_source(source, Symbol(flat), index, f"ds{n}")
+
+    def backward_source(self, source: Source, term: Symbol, index: list[int], name: str) -> None:
+        """Pass the gradient of the columns picked from a source (``index``) on to the nodes of
+        the source's columns."""
+        group = source.group
+        shared = group is not None and any(
+            x in self.needs_grad for x in source.columns[len(group.members) :]
+        )
+        width = len(group.members) if group is not None and not shared else len(source.columns)
+        spread = self.scattered(term.code, index, width)
+        if spread is None:
+            return
+        if group is not None and not shared:
+            self.add(group, spread)
+            return
+        self.assign(Symbol(name), spread)
+        start = 0 if group is None else len(group.members)
+        if group is not None:
+            self.add(group, Symbol(f"{name}[:, :{start}]"))
+        for i, x in enumerate(source.columns[start:], start):
+            if x in self.needs_grad:
+                self.add(x, Symbol(f"{name}[:, {i}]"))
 
     def distribute(self, name: str, nodes: list[list[Value]], *, vector: bool = False) -> None:
         """Pass a matrix of gradients summed over the batch on to the nodes it belongs to."""
@@ -312,7 +438,14 @@ class BatchWriter(Writer):
         local = group.rule.derivatives(self.m, Symbol(f"z{n}"), *operands)
         for operand, derivative in zip(group.operands, local, strict=True):
             term = symbol_of(derivative) * upstream
-            if not isinstance(operand, Value):
+            if isinstance(operand, Gathered):
+                picked = operand.group
+                if any(m in self.needs_grad for m in picked.members):
+                    # Summed over the members that picked each one.
+                    spread = self.scattered(term.code, operand.index, len(picked.members))
+                    assert spread is not None  # every member picks one
+                    self.add(picked, spread)
+            elif not isinstance(operand, Value):
                 if any(m in self.needs_grad for m in operand.members):
                     self.add(operand, term)
             elif operand in self.needs_grad:
@@ -349,3 +482,24 @@ class BatchWriter(Writer):
     def outputs_returned(self) -> str:
         check = self.check_symbol()
         return f"{check}, ({', '.join(self.names[o].code for o in self.graph.outputs)},)"
+
+
+@dataclass
+class Source:
+    """A matrix, one row per example, that windows' inputs are picked from: its code, the node
+    in each of its columns, a column of zeros after them for inputs that a window lacks
+    (``missing``), and the group whose matrix it is, if any."""
+
+    code: str
+    columns: list[Value]
+    missing: bool
+    group: Group | None = None
+
+    def is_window(self, windows: list[list[Value | None]]) -> bool:
+        """Whether the matrix is one window's inputs, in order (and so needs no picking)."""
+        return len(windows) == 1 and not self.missing and self.columns == windows[0]
+
+    def of(self, window: Sequence[Value | None]) -> list[int]:
+        """The column of each input of the window."""
+        column = {x: i for i, x in enumerate(self.columns)}
+        return [len(self.columns) if x is None else column[x] for x in window]

@@ -71,6 +71,22 @@ def array_namespace() -> dict[str, Any]:
         """One number per example, repeated along its row: a matrix of ``width`` columns."""
         return np.broadcast_to(x[:, None], (len(x), width))
 
+    def widened(matrix: Any, *numbers: float) -> Any:
+        """A matrix with one more column per number, each the number in every row."""
+        extra = np.broadcast_to(np.array(numbers), (len(matrix), len(numbers)))
+        return np.concatenate([matrix, extra], axis=1)
+
+    def gathered_sums(x: Any, touches: Any) -> Any:
+        """Column c of the result is Σₜ x[:, touches[t][c]], where the index ``len(x[0])`` is a
+        column of zeros: each input's gradient summed over the windows that picked it. (One
+        np.take per row of ``touches``, at most a window's size: several times faster than
+        np.add.at or an array index.)"""
+        padded = np.concatenate([x, np.zeros((len(x), 1))], axis=1)
+        total = np.take(padded, touches[0], axis=1)
+        for touch in touches[1:]:
+            total += np.take(padded, touch, axis=1)
+        return total
+
     def never(test: Any) -> bool:
         return not np.any(test)
 
@@ -97,6 +113,9 @@ def array_namespace() -> dict[str, Any]:
         "columns": columns,
         "stack": stack,
         "repeat": repeat,
+        "widened": widened,
+        "gathered_sums": gathered_sums,
+        "take": np.take,
         "array": np.array,
         "batch_sum": functools.partial(np.add.reduce, axis=None),
         "batch_sums": batch_sums,
