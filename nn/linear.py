@@ -90,7 +90,7 @@ class Linear(Module):
         }
 
 
-class _Elementwise(Module):
+class Elementwise(Module):
     """An activation applied to every number of its input, whatever its shape."""
 
     #: The name of the activation applied to each number (see :data:`nn.ACTIVATIONS`).
@@ -108,19 +108,19 @@ class _Elementwise(Module):
         return {}
 
 
-class ReLU(_Elementwise):
+class ReLU(Elementwise):
     """ReLU(x) = max(0, x) on every number (derivative 0 at 0, as PyTorch's)."""
 
     activation = "relu"
 
 
-class Tanh(_Elementwise):
+class Tanh(Elementwise):
     """tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) on every number."""
 
     activation = "tanh"
 
 
-class Sigmoid(_Elementwise):
+class Sigmoid(Elementwise):
     """σ(x) = 1/(1 + e⁻ˣ) on every number."""
 
     activation = "sigmoid"

@@ -23,7 +23,7 @@ from nn.scalars import as_value
 from nn.shapes import Shape, as_nested, each, shape_of
 
 
-class _Pool2d(Module):
+class Pool2d(Module):
     """A window of ``kernel_size`` moved by ``stride`` (the kernel size when None) over each
     channel of an image ``[C][H][W]``, giving ``[C][H'][W']``, H' = ⌊(H − kh)/s⌋ + 1."""
 
@@ -32,6 +32,7 @@ class _Pool2d(Module):
         kernel_size: int | tuple[int, int] | list[int],
         stride: int | tuple[int, int] | list[int] | None = None,
     ) -> None:
+        """Windows of ``kernel_size`` (one int, or height and width) moved by ``stride``."""
         super().__init__()
         self.kernel_size: Pair = pair(kernel_size, "kernel_size")
         self.stride: Pair = self.kernel_size if stride is None else pair(stride, "stride")
@@ -70,7 +71,7 @@ class _Pool2d(Module):
         return {"kernel_size": stored(self.kernel_size), "stride": stored(self.stride)}
 
 
-class MaxPool2d(_Pool2d):
+class MaxPool2d(Pool2d):
     """The largest value of each window; at a tie the gradient goes to the first in reading
     order, as in PyTorch. max(a, b) is written a + relu(b − a), so it is made of ops every
     interpreter (eager, compiled, the explorer) already knows."""
@@ -82,7 +83,7 @@ class MaxPool2d(_Pool2d):
         return largest
 
 
-class AvgPool2d(_Pool2d):
+class AvgPool2d(Pool2d):
     """The mean of each window, (1/n) Σ x over its n = kh·kw values (PyTorch's default,
     ``count_include_pad`` without padding)."""
 
