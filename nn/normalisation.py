@@ -46,9 +46,9 @@ def standardised(xs: Sequence[Value], eps: float) -> tuple[list[Value], Value]:
     return [c * inverse_std for c in centred], variance
 
 
-class _BatchNorm(Module):
-    """Batch normalisation of a batch ``[N][C][…]`` channel by channel (see
-    :class:`nn.BatchNorm1d`)."""
+class BatchNorm(Module):
+    """What :class:`nn.BatchNorm1d` and :class:`nn.BatchNorm2d` share: batch normalisation of a
+    batch ``[N][C][…]`` channel by channel; each says which example layouts it takes."""
 
     #: The shapes an example may have, as they read (``[C]``, ``[C][L]``), for messages.
     layouts: tuple[str, ...]
@@ -142,7 +142,7 @@ class _BatchNorm(Module):
         return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum}
 
 
-class BatchNorm1d(_BatchNorm):
+class BatchNorm1d(BatchNorm):
     """Batch normalisation of a batch ``[N][C]`` (or ``[N][C][L]``), feature by feature:
 
         μ_c = (1/m) Σ x_{n,c},  σ²_c = (1/m) Σ (x_{n,c} − μ_c)²,
@@ -159,7 +159,7 @@ class BatchNorm1d(_BatchNorm):
     layouts = ("[C]", "[C][L]")
 
 
-class BatchNorm2d(_BatchNorm):
+class BatchNorm2d(BatchNorm):
     """Batch normalisation of a batch of images ``[N][C][H][W]``, channel by channel: as
     :class:`nn.BatchNorm1d`, with channel c's statistics over the m = N·H·W values it has in the
     batch. ``num_features`` is the number of channels C (PyTorch's name)."""
@@ -179,10 +179,11 @@ def _normalized_shape(normalized_shape: int | Sequence[int]) -> Shape:
     return tuple(integer(n, "each size in normalized_shape") for n in normalized_shape)
 
 
-class _ExampleNorm(Module):
-    """Normalisation over the last dimensions of its input (``normalized_shape``), each example
-    (each row of a batch) on its own; the learnt γ (``weight``, starting at 1) and, where the
-    layer has one, β (``bias``, starting at 0) have the shape ``normalized_shape``."""
+class ExampleNorm(Module):
+    """What :class:`nn.LayerNorm` and :class:`nn.RMSNorm` share: normalisation over the last
+    dimensions of the input (``normalized_shape``), each example (each row of a batch) on its
+    own; the learnt γ (``weight``, starting at 1) and, where the layer has one, β (``bias``,
+    starting at 0) have the shape ``normalized_shape``."""
 
     has_bias: bool
 
@@ -241,7 +242,7 @@ class _ExampleNorm(Module):
         }
 
 
-class LayerNorm(_ExampleNorm):
+class LayerNorm(ExampleNorm):
     """Layer normalisation: each example standardised over its own last dimensions
     (``normalized_shape``, e.g. its ``D`` features):
 
@@ -264,7 +265,7 @@ class LayerNorm(_ExampleNorm):
         return standardised(xs, self.eps)[0]
 
 
-class RMSNorm(_ExampleNorm):
+class RMSNorm(ExampleNorm):
     """Root-mean-square normalisation (microgpt's and LLaMA's): no centring and no β,
 
         yᵢ = γᵢ xᵢ / √((1/D) Σ xⱼ² + ε)
