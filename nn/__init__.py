@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from nn import datasets
 from nn.activations import ACTIVATIONS
+from nn.bayesian import BayesLinear
 from nn.clipping import clip_grad_norm
 from nn.conv import Conv2d
 from nn.dropout import Dropout
@@ -31,6 +32,7 @@ from nn.losses import (
 from nn.metrics import accuracy, label_of, predict
 from nn.model_file import ModelFileError, load, save
 from nn.module import Module
+from nn.normalisation import BatchNorm1d, BatchNorm2d, LayerNorm, RMSNorm
 from nn.optim import SGD, Adam, Optimizer, RMSprop
 from nn.penalties import l1_penalty, l2_penalty
 from nn.pooling import AvgPool2d, MaxPool2d
@@ -55,6 +57,9 @@ __all__ = [
     "SGD",
     "Adam",
     "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BayesLinear",
     "Conv2d",
     "CosineDecay",
     "Dropout",
@@ -62,6 +67,7 @@ __all__ = [
     "Flatten",
     "History",
     "Layer",
+    "LayerNorm",
     "Linear",
     "LinearDecay",
     "MaxPool2d",
@@ -69,6 +75,7 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "RMSNorm",
     "RMSprop",
     "ReLU",
     "RecurrentRegressor",

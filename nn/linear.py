@@ -191,6 +191,9 @@ class Sequential(Module):
     named by its place and class, ``0: Conv2d``. Before the first module computes anything,
     every module's :meth:`nn.Module.output_shape` checks the shape it will be given, so a
     network that does not fit its input fails at once with the module that does not fit.
+
+    A network holding a module that couples the examples of a batch (:class:`nn.BatchNorm1d`)
+    is called on a whole batch ``[N][…]`` and returns one output per example.
     """
 
     def __init__(self, *modules: Module) -> None:
@@ -233,10 +236,26 @@ class Sequential(Module):
         return current
 
     def forward(self, x: Any) -> Any:
+        if self.takes_batches():
+            return self._forward_batch(x)
         self.output_shape(shape_of(x))
         for module in self.layers:
             x = module(x)
         return x
+
+    def _forward_batch(self, x: Any) -> Any:
+        """A whole batch ``[N][…]`` through modules of which some (batch normalisation) couple
+        its examples: those take the batch, the others each example of it in turn."""
+        batch = as_nested(x)
+        shape = shape_of(batch)
+        if not shape:
+            raise wrong_shape(
+                self, "a batch [N][…] (batch normalisation takes whole batches)", shape
+            )
+        self.output_shape(shape[1:])
+        for module in self.layers:
+            batch = module(batch) if module.takes_batches() else [module(e) for e in batch]
+        return batch
 
     def children(self) -> list[tuple[str, Module]]:
         return [(str(i), module) for i, module in enumerate(self.layers)]

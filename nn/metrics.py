@@ -47,16 +47,25 @@ def evaluating(model: Module) -> Iterator[Module]:
         model.train(was_training)
 
 
+def outputs_of(model: Module, x: Sequence[Inputs]) -> list[Outputs]:
+    """The model's output for every point in ``x``: one call per point, or one call on all of
+    them for a model whose calls take whole batches (:meth:`nn.Module.takes_batches`)."""
+    if model.takes_batches():
+        outputs: list[Outputs] = model(list(x))
+        return outputs
+    return [model(point) for point in x]
+
+
 def predict(model: Module, x: Sequence[Inputs]) -> list[int]:
     """The predicted class of every point in ``x``."""
     with evaluating(model):
-        return [label_of(model(point)) for point in x]
+        return [label_of(output) for output in outputs_of(model, x)]
 
 
 def accuracy(model: Module, x: Sequence[Inputs], y: Sequence[int]) -> float:
     """The share of the points in ``x`` that ``model`` classifies as ``y`` says."""
     with evaluating(model):
-        return fraction_correct([model(point) for point in x], y)
+        return fraction_correct(outputs_of(model, x), y)
 
 
 def mean_squared_error(outputs: Sequence[AnyOutputs], targets: Sequence[float]) -> float:

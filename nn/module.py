@@ -43,7 +43,7 @@ from autograd import Value, scope
 from autograd.numbers import finite_float, listed
 from nn.registry import check_settings, register
 from nn.shapes import Shape
-from nn.tensors import entries
+from nn.tensors import entries, named_entries
 
 
 class Module(ABC):
@@ -53,6 +53,10 @@ class Module(ABC):
     own parameters and child modules; everything else (naming, train/eval, state dicts, saving)
     is shared.
     """
+
+    #: True for a module whose call takes a whole batch and couples its examples (batch
+    #: normalisation); see :meth:`takes_batches`.
+    couples_examples = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,6 +103,23 @@ class Module(ABC):
         """The modules inside this one, with the names their parameters are prefixed by."""
         return []
 
+    def takes_batches(self) -> bool:
+        """Whether a call takes a whole batch ``[N][…]`` rather than one example: true when
+        this module or one inside it couples the examples of a batch."""
+        return self.couples_examples or any(c.takes_batches() for _, c in self.children())
+
+    def own_buffers(self) -> list[tuple[str, list[float]]]:
+        """Numbers this module keeps beside its parameters that gradients do not change (batch
+        normalisation's running statistics), each a list it updates in place, by short name."""
+        return []
+
+    def named_buffers(self) -> list[tuple[str, list[float]]]:
+        """Every buffer with its dotted name, e.g. ``("1.running_mean", [0.0, …])``."""
+        named = list(self.own_buffers())
+        for prefix, child in self.children():
+            named.extend((f"{prefix}.{name}", b) for name, b in child.named_buffers())
+        return named
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, e.g. ``("layer1.neuron3.w2", w)``."""
         named = list(self.own_parameters())
@@ -137,16 +158,28 @@ class Module(ABC):
 
     # -- state -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, float]:
-        """Every parameter's value by its dotted name."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """Every parameter's value by its dotted name, then every buffer's numbers by the
+        buffer's name and their index (``"running_mean[0]"``), as PyTorch's state dicts hold
+        buffers too."""
+        state = {name: p.data for name, p in self.named_parameters()}
+        for name, numbers in self.named_buffers():
+            state.update(named_entries(name, numbers))
+        return state
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
-        """Set every parameter from ``state``, which must name exactly this module's parameters
-        with finite numbers; nothing changes when it does not. A value may be a whole tensor
-        (a nested list, a NumPy array, a PyTorch tensor), ``{"weight": [[...]]}``, which
-        stands for its entries ``weight[0][0]``, … (:func:`nn.tensors.entries`)."""
+        """Set every parameter and buffer from ``state``, which must name exactly this module's
+        parameters and buffers with finite numbers; nothing changes when it does not. A value
+        may be a whole tensor (a nested list, a NumPy array, a PyTorch tensor),
+        ``{"weight": [[...]]}``, which stands for its entries ``weight[0][0]``, …
+        (:func:`nn.tensors.entries`)."""
         state = entries(state)
-        named = dict(self.named_parameters())
+        named: dict[str, object] = dict(self.named_parameters())
+        buffered = {
+            entry: (numbers, i)
+            for name, numbers in self.named_buffers()
+            for i, (entry, _) in enumerate(named_entries(name, numbers))
+        }
+        named.update(buffered)
         missing = [name for name in named if name not in state]
         unexpected = [name for name in state if name not in named]
         if missing or unexpected:
@@ -159,9 +192,11 @@ class Module(ABC):
                 f"the state does not fit {self!r} ({len(named)} parameters): " + "; ".join(problems)
             )
         values = {name: finite_float(state[name], f"parameter {name}") for name in named}
-        for name, p in named.items():
+        for name, p in self.named_parameters():
             p.data = values[name]
             p.grad = 0.0
+        for name, (numbers, i) in buffered.items():
+            numbers[i] = values[name]
 
     def __repr__(self) -> str:
         arguments = ", ".join(f"{key}={value!r}" for key, value in self.config().items())

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from autograd import Compiled, Value, compile, no_grad, total
+from nn.bayesian import BayesLinear
 from nn.dropout import Dropout
 from nn.losses import Loss, RegressionLoss, cross_entropy, log_softmax
 from nn.module import Module
@@ -64,6 +65,7 @@ class CompiledLoss:
                 "compile cannot replay dropout: its random masks would be frozen at trace time; "
                 "train this model without compile, or without dropout"
             )
+        _check_replayable(model)
         self.model = model
         self.judge = judge
         self.l1 = l1
@@ -124,6 +126,30 @@ def _class_count(model: Module, point: Inputs) -> int:
     with no_grad():
         outputs: Outputs = model(point)
     return len(outputs) if isinstance(outputs, list) else 2
+
+
+def _check_replayable(model: Module) -> None:
+    """Refuse, naming the module and why, what the replay of one example's loss cannot train:
+    batch statistics, which couple the examples a replay treats as independent rows, and the
+    fresh random weights of Bayes by backprop, which would be frozen at trace time."""
+    for module in _modules(model):
+        if module.couples_examples:
+            raise ValueError(
+                f"compile cannot replay {module.name} ({module!r}): its batch statistics couple "
+                "the examples of a batch, while the compiled replay computes each example on "
+                "its own; train this model without compile"
+            )
+        if isinstance(module, BayesLinear):
+            raise ValueError(
+                f"compile cannot replay {module.name} ({module!r}): its weights are drawn afresh "
+                "at every call and would be frozen at trace time; train this model without "
+                "compile"
+            )
+
+
+def _modules(module: Module) -> list[Module]:
+    """``module`` and every module inside it."""
+    return [module, *(inner for _, child in module.children() for inner in _modules(child))]
 
 
 def _has_dropout(module: Module) -> bool:

@@ -19,7 +19,7 @@ from nn.checks import integer
 from nn.clipping import clip_grad_norm
 from nn.datasets import batches
 from nn.losses import Loss, is_regression, loss_named, regression_loss_named
-from nn.metrics import AnyOutputs, evaluating, fraction_correct, mean_squared_error
+from nn.metrics import AnyOutputs, evaluating, fraction_correct, mean_squared_error, outputs_of
 from nn.module import Module
 from nn.optim import Optimizer
 from nn.penalties import penalised
@@ -116,7 +116,7 @@ class _EagerTraining:
         self.parameters = model.parameters()
 
     def step(self, x: Sequence[Example], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
-        outputs = [self.model(point) for point in x]
+        outputs = outputs_of(self.model, x)
         loss = penalised(
             self.judge(outputs, y), self.parameters, self.settings.l1, self.settings.l2
         )
@@ -125,7 +125,7 @@ class _EagerTraining:
 
     def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         with evaluating(self.model):
-            return [self.model(point) for point in x]
+            return outputs_of(self.model, x)
 
 
 class _CompiledTraining:
@@ -179,6 +179,9 @@ def fit(
     of the model's one output sᵢ, and the history records the held-out set's mean squared error
     (``test_loss``) instead of accuracies. ``clip_norm`` m clips the gradients' norm at m before
     every update (:func:`nn.clip_grad_norm`).
+    A model whose calls take whole batches (batch normalisation) is called once on each batch;
+    the replay, which computes each example on its own, refuses it, as it does
+    ``nn.BayesLinear``.
     """
     if len(x) != len(y) or not x:
         raise ValueError(

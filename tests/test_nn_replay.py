@@ -109,7 +109,7 @@ def test_the_compiled_cross_entropy_of_a_batch_is_the_eager_one():
     assert grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-9, abs=1e-12)
 
 
-def test_a_label_the_objective_refuses_gets_the_objectives_own_error():
+def test_a_label_the_loss_refuses_gets_the_loss_s_own_error():
     model = nn.MLP(2, [4, 1], seed=1)
     with pytest.raises(ValueError, match=r"for two classes \(labels 0 and 1\), got 2"):
         CompiledLoss(model, nn.LOSSES["hinge"])([[0.5, 1.0], [1.0, 0.0]], [1, 2])
