@@ -172,7 +172,8 @@ def _normalized_shape(normalized_shape: int | Sequence[int]) -> Shape:
         normalized_shape = [normalized_shape]
     if isinstance(normalized_shape, str) or not isinstance(normalized_shape, Sequence):
         raise TypeError(
-            f"normalized_shape must be an integer or a list of them, got {short_repr(normalized_shape)}"
+            "normalized_shape must be an integer or a list of them, "
+            f"got {short_repr(normalized_shape)}"
         )
     if not normalized_shape:
         raise ValueError("normalized_shape must name at least one dimension, got []")
