@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from conftest import examples
-from explorer_browser import Pages, browser  # noqa: F401 (a fixture)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page
-from test_draw import neuron
+from support.browser import Pages, browser  # noqa: F401 (a fixture)
+from support.graphs import neuron
 
 import nn
 from autograd import Value, explore, linear, scope, strategies, topological_order, total

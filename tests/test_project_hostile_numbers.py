@@ -10,7 +10,9 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hostile import (
+from hypothesis import given
+from hypothesis import strategies as st
+from support.hostile import (
     assert_one_clear_line,
     hostile_numbers,
     hostile_texts,
@@ -18,8 +20,6 @@ from hostile import (
     not_finite,
     run_cli,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 import nn
 from autograd import Value

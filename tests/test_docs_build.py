@@ -12,8 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from explorer_browser import ARGS, chromium
 from playwright.sync_api import Route, sync_playwright
+from support.browser import ARGS, chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("docs_build", ROOT / "docs" / "build.py")

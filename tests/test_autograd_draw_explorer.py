@@ -1,5 +1,5 @@
 """The explorer page as written by Python: its parts, its data, the op table as JavaScript,
-its options and its size. (What it does in a browser: test_explorer_browser.py.)"""
+its options and its size. (What it does in a browser: test_autograd_draw_explorer_browser.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_draw import neuron
+from support.graphs import neuron
 
 from autograd import Value, explore, ops, topological_order
 from autograd.draw import Explorer, GraphTooLargeError

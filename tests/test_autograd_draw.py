@@ -10,6 +10,7 @@ import graphviz
 import pytest
 from conftest import examples
 from hypothesis import given, settings
+from support.graphs import neuron
 
 from autograd import Value, linear, scope, strategies, topological_order, total
 from autograd.draw import MAX_NODES, GraphTooLargeError, RenderError, draw_graph, render
@@ -88,19 +89,6 @@ def inside(inner: ET.Element, outer: ET.Element) -> bool:
 
 
 # -- graphs to draw ------------------------------------------------------------------------------
-def neuron() -> Value:
-    """The classic neuron: o = tanh(x1·w1 + x2·w2 + b), backpropagated."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o
-
-
 def scoped_network() -> Value:
     """A layer of three neurons as ``nn`` builds it: each neuron's z = Σ wᵢxᵢ + b (one
     ``linear`` node) and tanh inside its own scope, its parameters made outside any scope."""
@@ -270,8 +258,8 @@ def test_a_parameter_made_outside_any_scope_is_drawn_in_the_scope_that_uses_it()
     svg = svg_of(draw_graph(scoped_network()))
     clusters = {texts(g)[0]: g for g in groups(svg, "cluster").values()}
     weights = [g for g in groups(svg, "node").values() if texts(g)[:1] == ["w1"]]
-    for neuron in ("Neuron 1", "Neuron 2", "Neuron 3"):
-        assert sum(inside(w, clusters[neuron]) for w in weights) == 1
+    for name in ("Neuron 1", "Neuron 2", "Neuron 3"):
+        assert sum(inside(w, clusters[name]) for w in weights) == 1
     inputs = card(svg, "x1")  # used by both neurons: stays outside
     assert not inside(inputs, clusters["Net"])
 

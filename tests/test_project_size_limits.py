@@ -10,9 +10,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from hostile import assert_one_clear_line, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
+from support.hostile import assert_one_clear_line, run_cli
 
 import nn
 from chainrule import draw, expression, train

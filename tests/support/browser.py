@@ -79,10 +79,9 @@ class Pages:
 
 def screenshot(path: Path) -> None:
     """The README's picture of the explorer: the neuron, halfway through backprop, the chain
-    rule explained at w1. ``python tests/explorer_browser.py docs/explorer.png`` remakes it."""
-    from test_draw import neuron
-
+    rule explained at w1. ``python tests/support/browser.py docs/explorer.png`` remakes it."""
     from autograd import explore
+    from support.graphs import neuron
 
     o = neuron()
     page_file = path.with_suffix(".html")
@@ -101,5 +100,5 @@ def screenshot(path: Path) -> None:
 if __name__ == "__main__":
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # for benchmarks/
     screenshot(Path(sys.argv[1]))

@@ -21,9 +21,9 @@ from unittest import mock
 
 import pytest
 from conftest import examples
-from hostile import assert_one_clear_line, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.hostile import assert_one_clear_line, run_cli
 
 import nn
 from autograd.atomic import write_atomically

@@ -198,3 +198,12 @@ def test_the_chain_rule_reads_like_the_formula():
     assert "child.grad += derivative * node.grad" in reading_guide()
     writer = (ROOT / "autograd" / "replay" / "writer.py").read_text(encoding="utf-8")
     assert "chain_rule" in writer and "child.grad += derivative * node.grad" in writer
+
+
+def test_every_test_file_is_named_after_the_package_it_tests():
+    """tests/test_<package>_<module or feature>.py: a reader finds a module's tests by its name
+    (``project`` for what crosses packages: the layout, hostile input, micrograd's code)."""
+    packages = ("autograd", "nn", "chainrule", "benchmarks", "docs", "notebooks", "project")
+    pattern = re.compile(rf"test_({'|'.join(packages)})_[a-z0-9_]+\.py")
+    misnamed = [p.name for p in (ROOT / "tests").glob("test_*.py") if not pattern.fullmatch(p.name)]
+    assert misnamed == []
