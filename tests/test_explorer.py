@@ -16,15 +16,9 @@ from test_draw import neuron
 
 from autograd import Value, explore, ops, topological_order
 from autograd.draw import Explorer, GraphTooLargeError
-from autograd.draw.javascript import (
-    RUNTIME,
-    NotWritable,
-    Script,
-    ScriptMath,
-    literal,
-    rule_function,
-)
+from autograd.draw.javascript import RUNTIME, rule_function
 from autograd.ops import MATH_FUNCTIONS, Math, Op, Operand
+from autograd.symbols import JAVASCRIPT, NotWritable, Symbol, SymbolMath, constant
 from benchmarks.drawing import recurrent_chain
 from chainrule.cli import main
 
@@ -41,8 +35,8 @@ def test_the_runtime_defines_every_function_of_the_math_protocol() -> None:
     assert set(RUNTIME) == set(MATH_FUNCTIONS)
 
 
-def test_script_math_provides_every_function_of_the_math_protocol() -> None:
-    assert all(callable(getattr(ScriptMath, name)) for name in MATH_FUNCTIONS)
+def test_symbol_math_provides_every_function_of_the_math_protocol() -> None:
+    assert all(callable(getattr(SymbolMath, name)) for name in MATH_FUNCTIONS)
 
 
 def test_a_rule_is_written_from_the_op_table() -> None:
@@ -59,23 +53,23 @@ def test_a_sum_is_written_in_the_order_python_adds() -> None:
 
 
 def test_numbers_are_written_as_javascript_reads_them() -> None:
-    assert [literal(x).code for x in (0.1, -2.5, 1e-300, math.inf, -math.inf)] == [
+    assert [constant(x, JAVASCRIPT).code for x in (0.1, -2.5, 1e-300, math.inf, -math.inf)] == [
         "0.1",
         "-2.5",
         "1e-300",
         "Infinity",
         "-Infinity",
     ]
-    assert literal(math.nan).code == "NaN"
+    assert constant(math.nan, JAVASCRIPT).code == "NaN"
 
 
 def test_a_double_negation_is_not_written_as_a_decrement() -> None:
-    negated = -Script("x")
+    negated = -Symbol("x", target=JAVASCRIPT)
     assert (-negated).code == "-(-x)"
 
 
 def test_parentheses_follow_precedence() -> None:
-    x, y, z = Script("x"), Script("y"), Script("z")
+    x, y, z = (Symbol(name, target=JAVASCRIPT) for name in "xyz")
     assert ((x + y) * z).code == "(x + y) * z"
     assert (x - (y - z)).code == "x - (y - z)"
     assert (x / (y * z)).code == "x / (y * z)"
