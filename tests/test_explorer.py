@@ -18,7 +18,7 @@ from autograd import Value, explore, ops, topological_order
 from autograd.draw import Explorer, GraphTooLargeError
 from autograd.draw.javascript import RUNTIME, rule_function
 from autograd.ops import MATH_FUNCTIONS, Math, Op, Operand
-from autograd.symbols import JAVASCRIPT, NotWritable, Symbol, SymbolMath, constant
+from autograd.symbols import JAVASCRIPT, PYTHON, NotWritable, Symbol, SymbolMath, constant
 from benchmarks.drawing import recurrent_chain
 from chainrule.cli import main
 
@@ -61,6 +61,16 @@ def test_numbers_are_written_as_javascript_reads_them() -> None:
         "-Infinity",
     ]
     assert constant(math.nan, JAVASCRIPT).code == "NaN"
+
+
+def test_one_writer_spells_the_same_code_in_python_and_in_javascript() -> None:
+    def written(m: SymbolMath) -> str:
+        x = Symbol("x", target=m.target)
+        return (m.relu(x) * math.inf - m.exp(-x) / (1.0 + abs(x))).code
+
+    python, javascript = (SymbolMath(scalar=True, target=t) for t in (PYTHON, JAVASCRIPT))
+    assert written(python) == "(0.0 if x <= 0.0 else x) * inf - exp(-x) / (1.0 + abs(x))"
+    assert written(javascript) == "(x <= 0.0 ? 0.0 : x) * Infinity - m.exp(-x) / (1.0 + m.abs(x))"
 
 
 def test_a_double_negation_is_not_written_as_a_decrement() -> None:
