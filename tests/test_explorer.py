@@ -48,6 +48,15 @@ def test_a_rule_is_written_from_the_op_table() -> None:
     )
 
 
+def test_a_constant_power_is_written_for_the_page_as_for_the_eager_engine() -> None:
+    rule = (Value(3.0) ** 2).rule
+    assert rule is not None and rule.eager_source is not None
+    assert "node.data = out = x0 * x0" in rule.eager_source
+    assert rule_function(rule, 1) == (
+        "function (x) { var out = x[0] * x[0]; return [out, [2.0 * x[0]]]; }"
+    )
+
+
 def test_a_sum_is_written_in_the_order_python_adds() -> None:
     assert "var out = x[4] + x[0] * x[2] + x[1] * x[3];" in rule_function(ops.LINEAR, 5)
 
