@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 from autograd import ops
 from autograd.floatmath import CUT, FLOATS
 from autograd.ops import MATH_FUNCTIONS, Op
-from autograd.symbols import Symbol, SymbolMath, symbol_of
+from autograd.symbols import NotWritable, Symbol, SymbolMath, written_rule
 
 #: The rule's functions, written inline where that computes the same float (relu, step with
 #: the mask :data:`CUT`), else calls of :class:`autograd.floatmath.FloatMath`.
@@ -86,14 +86,10 @@ def write(op: Op, name: str, form: Form) -> str | None:
     rule does more than arithmetic and ``m``'s functions, so that it cannot be written."""
     xs = [Symbol(f"x{i}") for i in range(len(form.inputs))]
     try:
-        out = symbol_of(op.forward(MATH, *xs))
-        local = op.derivatives(MATH, Symbol("out"), *xs)
-        derivatives = ["CUT" if d is CUT else symbol_of(d).code for d in local]
-    except Exception:  # a rule that branches on or converts its operands: interpreted instead
+        out, local = written_rule(op, MATH, xs)
+    except NotWritable:  # a rule that branches on or converts its operands: interpreted instead
         return None
-    if len(derivatives) != len(xs):
-        return None
-    nodes, locals_ = _tuple(form.inputs), _tuple(derivatives)
+    nodes, locals_ = _tuple(form.inputs), _tuple([d.code for d in local])
     lines = [f"def {name}({', '.join(form.parameters)}):"]
     for parameter in form.lifted:
         what = (

@@ -13,10 +13,11 @@ floats (:class:`autograd.floatmath.FloatMath`), which eager ``backward()`` then 
 adds. ``backward(create_graph=True)`` evaluates ``derivatives`` on ``Value`` nodes
 (:class:`autograd.valuemath.ValueMath`), so that gradients get a graph of their own and can be
 differentiated again. Forward mode (:mod:`autograd.forward`) uses the same local derivatives.
-The compiled replay evaluates it on symbols (:class:`autograd.symbols.SymbolMath`) and
-so writes it as source code. A learner finds each derivative in exactly one place below; the
-graph walk in :mod:`autograd.backprop` knows no op. An op of your own is a subclass of
-:class:`Op`, written the same way, and gets every one of these uses.
+The compiled replay, the eager engine's generated functions and the explorer page evaluate it
+on symbols (:class:`autograd.symbols.SymbolMath`) and so write it as code, Python or
+JavaScript. A learner finds each derivative in exactly one place below; the graph walk in
+:mod:`autograd.backprop` knows no op. An op of your own is a subclass of :class:`Op`, written
+the same way, and gets every one of these uses.
 
 The notation is the usual one: σ(z) = 1/(1 + e⁻ᶻ), z = Σ wᵢxᵢ + b, and so on.
 """

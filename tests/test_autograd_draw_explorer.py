@@ -16,15 +16,9 @@ from support.graphs import neuron
 
 from autograd import Value, explore, ops, topological_order
 from autograd.draw import Explorer, GraphTooLargeError
-from autograd.draw.javascript import (
-    RUNTIME,
-    NotWritable,
-    Script,
-    ScriptMath,
-    literal,
-    rule_function,
-)
+from autograd.draw.javascript import RUNTIME, rule_function
 from autograd.ops import MATH_FUNCTIONS, Math, Op, Operand
+from autograd.symbols import JAVASCRIPT, PYTHON, NotWritable, Symbol, SymbolMath, constant
 from benchmarks.drawing import recurrent_chain
 from chainrule.cli import main
 
@@ -41,8 +35,8 @@ def test_the_runtime_defines_every_function_of_the_math_protocol() -> None:
     assert set(RUNTIME) == set(MATH_FUNCTIONS)
 
 
-def test_script_math_provides_every_function_of_the_math_protocol() -> None:
-    assert all(callable(getattr(ScriptMath, name)) for name in MATH_FUNCTIONS)
+def test_symbol_math_provides_every_function_of_the_math_protocol() -> None:
+    assert all(callable(getattr(SymbolMath, name)) for name in MATH_FUNCTIONS)
 
 
 def test_a_rule_is_written_from_the_op_table() -> None:
@@ -54,28 +48,47 @@ def test_a_rule_is_written_from_the_op_table() -> None:
     )
 
 
+def test_a_constant_power_is_written_for_the_page_as_for_the_eager_engine() -> None:
+    rule = (Value(3.0) ** 2).rule
+    assert rule is not None and rule.eager_source is not None
+    assert "node.data = out = x0 * x0" in rule.eager_source
+    assert rule_function(rule, 1) == (
+        "function (x) { var out = x[0] * x[0]; return [out, [2.0 * x[0]]]; }"
+    )
+
+
 def test_a_sum_is_written_in_the_order_python_adds() -> None:
     assert "var out = x[4] + x[0] * x[2] + x[1] * x[3];" in rule_function(ops.LINEAR, 5)
 
 
 def test_numbers_are_written_as_javascript_reads_them() -> None:
-    assert [literal(x).code for x in (0.1, -2.5, 1e-300, math.inf, -math.inf)] == [
+    assert [constant(x, JAVASCRIPT).code for x in (0.1, -2.5, 1e-300, math.inf, -math.inf)] == [
         "0.1",
         "-2.5",
         "1e-300",
         "Infinity",
         "-Infinity",
     ]
-    assert literal(math.nan).code == "NaN"
+    assert constant(math.nan, JAVASCRIPT).code == "NaN"
+
+
+def test_one_writer_spells_the_same_code_in_python_and_in_javascript() -> None:
+    def written(m: SymbolMath) -> str:
+        x = Symbol("x", target=m.target)
+        return (m.relu(x) * math.inf - m.exp(-x) / (1.0 + abs(x))).code
+
+    python, javascript = (SymbolMath(scalar=True, target=t) for t in (PYTHON, JAVASCRIPT))
+    assert written(python) == "(0.0 if x <= 0.0 else x) * inf - exp(-x) / (1.0 + abs(x))"
+    assert written(javascript) == "(x <= 0.0 ? 0.0 : x) * Infinity - m.exp(-x) / (1.0 + m.abs(x))"
 
 
 def test_a_double_negation_is_not_written_as_a_decrement() -> None:
-    negated = -Script("x")
+    negated = -Symbol("x", target=JAVASCRIPT)
     assert (-negated).code == "-(-x)"
 
 
 def test_parentheses_follow_precedence() -> None:
-    x, y, z = Script("x"), Script("y"), Script("z")
+    x, y, z = (Symbol(name, target=JAVASCRIPT) for name in "xyz")
     assert ((x + y) * z).code == "(x + y) * z"
     assert (x - (y - z)).code == "x - (y - z)"
     assert (x / (y * z)).code == "x / (y * z)"

@@ -6,8 +6,8 @@
 * :mod:`autograd.draw.frames`: :func:`backprop_frames`, one picture per chain-rule step;
 * :mod:`autograd.draw.pager`: the HTML fragment that pages through frames;
 * :mod:`autograd.draw.explorer`: :func:`explore`, the interactive page of a graph, which
-  recomputes it in the browser with the op table written as JavaScript
-  (:mod:`autograd.draw.javascript`).
+  recomputes it in the browser with the op table written as JavaScript by the code writer
+  (:mod:`autograd.symbols`) for the page's runtime (:mod:`autograd.draw.javascript`).
 
 This subpackage is the only part of the engine that imports Graphviz.
 """

@@ -37,9 +37,10 @@ from autograd.backprop import gradients, topological_order
 from autograd.draw import style as drawstyle
 from autograd.draw.frames import SET_PER_STEP, layout_options
 from autograd.draw.graph import box_id, cards, draw_graph, render, scopes
-from autograd.draw.javascript import NotWritable, rule_function, runtime
+from autograd.draw.javascript import rule_function, runtime
 from autograd.draw.style import number_of, shown
 from autograd.draw.svg import Drawing
+from autograd.symbols import NotWritable
 from autograd.value import Value
 
 _HERE = Path(__file__).resolve().parent

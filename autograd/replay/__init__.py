@@ -13,8 +13,9 @@ Read it top-down:
 * :mod:`autograd.replay.batch`: the same for a batch on NumPy arrays, where the fused layers
   that :mod:`autograd.replay.layers` finds in the graph (a layer's neurons, a convolution's
   kernel over its windows) become matrix products, and ops over them array operations;
-* :mod:`autograd.symbols` (shared with the eager engine): the symbols those lines are
-  computed with, and :mod:`autograd.replay.runtime`, the functions the lines call.
+* :mod:`autograd.symbols` (shared with the eager engine and the explorer page): the symbols
+  those lines are computed with, and :mod:`autograd.replay.runtime`, the functions the lines
+  call.
 """
 
 from __future__ import annotations
