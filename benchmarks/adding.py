@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nn.objectives import squared_error
-
 import nn
+from nn.losses import squared_error
 from nn.replay import CompiledLoss, CompiledOutputs
 
 HERE = Path(__file__).resolve().parent
