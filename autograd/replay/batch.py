@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from autograd.ops import Total
@@ -203,18 +204,49 @@ class BatchWriter(Writer):
             matrix = f"z{self.number[group]}"
             code = f"widened({matrix}, {', '.join(numbers)})" if numbers else matrix
             return Source(code, columns, missing, group)
+        if not shared and not missing:
+            runs = self.group_runs(present)
+            if runs:
+                listed = [self.block_code(present, k, runs) for k in _starts(present, runs)]
+                return Source(f"column_stack([{', '.join(listed)}])", present, missing, runs=runs)
         together = "stack" if not shared and not missing else "columns"
         listed = [self.names[x].code for x in present] + (["0.0"] if missing else [])
         return Source(f"{together}({', '.join(listed)})", present, missing)
 
+    def group_runs(self, columns: list[Value]) -> dict[int, Group]:
+        """Where a group's members stand side by side in ``columns``, all of them in order:
+        the column each such run starts at, and its group."""
+        runs: dict[int, Group] = {}
+        k = 0
+        while k < len(columns):
+            group = self._group_of_member.get(columns[k])
+            width = 0 if group is None else len(group.members)
+            if group is not None and columns[k : k + width] == group.members:
+                runs[k] = group
+                k += width
+            else:
+                k += 1
+        return runs
+
+    def block_code(self, columns: list[Value], k: int, runs: dict[int, Group]) -> str:
+        """Column ``k`` of a matrix side by side, or the group matrix whose run starts there."""
+        return f"z{self.number[runs[k]]}" if k in runs else self.names[columns[k]].code
+
     def picked(self, matrix: str, index: list[int]) -> str:
-        """The columns ``index`` of a matrix, one row per example (np.take: for a matrix, several
-        times faster than indexing with an array)."""
+        """The columns ``index`` of a matrix, one row per example: a view where they are evenly
+        spaced (a block of a fused layer's rows, such as a gate), else np.take (for a matrix,
+        several times faster than indexing with an array)."""
+        spaced = _spaced(index)
+        if spaced is not None:
+            return f"{matrix}[:, {spaced}]"
         return f"take({matrix}, {self.constant_array(index)}, 1)"
 
     def scattered(self, matrix: str, index: list[int], width: int) -> Symbol | None:
         """The transpose of picking: a matrix of ``width`` columns whose column c is the sum of
         the columns j of ``matrix`` with index[j] = c (``None`` if no column is picked)."""
+        spaced = _spaced(index)
+        if spaced is not None and index[-1] < width:  # each column picked once, evenly spaced
+            return Symbol(f"placed({matrix}, {width}, slice({spaced.replace(':', ', ')}))")
         touches: list[list[int]] = [[] for _ in range(width)]
         for j, c in enumerate(index):
             if c < width:
@@ -388,9 +420,12 @@ class BatchWriter(Writer):
         if whole and source.group is not None:
             self.add(source.group, Symbol(f"da{n}"))
         elif whole:
-            for i, x in enumerate(source.columns):
-                if x in self.needs_grad:
-                    self.add(x, Symbol(f"da{n}[:, {i}]"))
+            for i in _starts(source.columns, source.runs):
+                run = source.runs.get(i)
+                if run is not None and any(m in self.needs_grad for m in run.members):
+                    self.add(run, Symbol(f"da{n}[:, {i}:{i + len(run.members)}]"))
+                elif run is None and source.columns[i] in self.needs_grad:
+                    self.add(source.columns[i], Symbol(f"da{n}[:, {i}]"))
         else:  # each input's gradient summed over the windows that picked it
             flat = f"da{n}" if count == 1 else f"da{n}.reshape(-1, {count * width})"
             index = [i for w in layer.windows for i in source.of(w)]
@@ -493,6 +528,9 @@ class Source:
     columns: list[Value]
     missing: bool
     group: Group | None = None
+    #: Runs of columns that are a group's members, all of them in order, by the column each
+    #: starts at (the matrix takes the group's matrix whole there).
+    runs: dict[int, Group] = field(default_factory=dict)
 
     def is_window(self, windows: list[list[Value | None]]) -> bool:
         """Whether the matrix is one window's inputs, in order (and so needs no picking)."""
@@ -502,6 +540,25 @@ class Source:
         """The column of each input of the window."""
         column = {x: i for i, x in enumerate(self.columns)}
         return [len(self.columns) if x is None else column[x] for x in window]
+
+
+def _spaced(index: Sequence[int]) -> str | None:
+    """``index`` as a slice ``start:stop:step`` (the step left out when 1), where its numbers
+    are evenly spaced and increasing, else ``None``."""
+    step = index[1] - index[0] if len(index) > 1 else 1
+    if step < 1 or any(b - a != step for a, b in pairwise(index)):
+        return None
+    stop = index[-1] + 1
+    return f"{index[0]}:{stop}" if step == 1 else f"{index[0]}:{stop}:{step}"
+
+
+def _starts(columns: Sequence[Value], runs: dict[int, Group]) -> list[int]:
+    """The columns that are not inside a run, and the first column of each run."""
+    starts, k = [], 0
+    while k < len(columns):
+        starts.append(k)
+        k += len(runs[k].members) if k in runs else 1
+    return starts
 
 
 def _freed(lines: list[str]) -> list[str]:
