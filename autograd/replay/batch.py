@@ -74,6 +74,14 @@ class BatchWriter(Writer):
         self.picks: dict[tuple[int, tuple[int, ...]], Symbol] = {}
         #: The matrix each fused layer's inputs come from.
         self.layer_inputs: dict[FusedLayer, Source] = {}
+        #: The name of each fused layer's weight matrix, and of each array written by its code.
+        self.weights: dict[FusedLayer, str] = {}
+        self._shared: dict[str, str] = {}
+        self._constants: dict[str, str] = {}
+        #: Bias vectors that are no parameters (b_ih + b_hh): the sum of their layers'
+        #: gradients so far, and the vectors each node is in.
+        self._bias_sums: dict[tuple[Value, ...], Symbol] = {}
+        self._bias_vectors: dict[Value, list[tuple[Value, ...]]] = {}
 
     def scheduled(self, graph: Graph) -> list[Unit]:
         """The groups and nodes in the order they are written: with kernels over windows, else
@@ -159,15 +167,23 @@ class BatchWriter(Writer):
                 "one row per example and window (im2col)"
             )
         inputs = self.inputs_matrix(layer)
-        self.lines.append(f"w{n} = {self.matrix(layer.weights)}")
-        product = f"{inputs} @ w{n}.T"
+        weights = self.weights[layer] = self.shared(f"w{n}", self.matrix(layer.weights))
+        product = f"{inputs} @ {weights}.T"
         if any(b.rule is not None or b.data != 0.0 or b in self.index for b in layer.biases):
-            self.lines.append(f"b{n} = {self.vector(layer.biases)}")
-            product += f" + b{n}"
+            product += f" + {self.shared(f'b{n}', self.vector(layer.biases))}"
         if count > 1:  # back to one row per example: the members, window by window
             product = f"({product}).reshape(-1, {count * k})"
         self.lines.append(f"z{n} = {product}")
         self.name_members(layer)
+
+    def shared(self, name: str, code: str) -> str:
+        """The name of ``code``'s array: ``name``, written now, or the name it was written with
+        before (an optimisation: the steps of a recurrent net share one weight matrix and one
+        bias vector, built once instead of at every step)."""
+        if code not in self._shared:
+            self.lines.append(f"{name} = {code}")
+            self._shared[code] = name
+        return self._shared[code]
 
     def inputs_matrix(self, layer: FusedLayer) -> str:
         """The layer's inputs as a matrix, one row per example and window: a group's own matrix,
@@ -339,9 +355,13 @@ class BatchWriter(Writer):
         return f"P[{name}]"
 
     def constant_array(self, numbers: Any) -> str:
-        name = f"INDEX{len(self.preamble)}"
-        self.preamble.append(f"{name} = array({numbers!r})")
-        return name
+        """The name of an array of these numbers, written once before the replay (the same
+        numbers, the same name)."""
+        line = f"array({numbers!r})"
+        if line not in self._constants:
+            self._constants[line] = f"INDEX{len(self.preamble)}"
+            self.preamble.append(f"{self._constants[line]} = {line}")
+        return self._constants[line]
 
     # -- backward --------------------------------------------------------------------------
     def backward_unit(self, unit: Any) -> None:
@@ -411,12 +431,15 @@ class BatchWriter(Writer):
             self.distribute(f"dw{n}", layer.weights)
         if any(b in self.needs_grad for b in layer.biases):
             self.lines.append(f"db{n} = column_sums({grad})")
-            self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
+            if all(b in self.index for b in layer.biases):
+                self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
+            else:
+                self.add_to_biases(tuple(layer.biases), Symbol(f"db{n}"))
         if not any(x in self.needs_grad for w in layer.windows for x in w if x is not None):
             return
         # For one linear node, the product of a column and a row is a plain product.
         times = "*" if k == 1 else "@"
-        self.lines.append(f"da{n} = {grad} {times} w{n}")
+        self.lines.append(f"da{n} = {grad} {times} {self.weights[layer]}")
         if whole and source.group is not None:
             self.add(source.group, Symbol(f"da{n}"))
         elif whole:
@@ -430,6 +453,32 @@ class BatchWriter(Writer):
             flat = f"da{n}" if count == 1 else f"da{n}.reshape(-1, {count * width})"
             index = [i for w in layer.windows for i in source.of(w)]
             self.backward_source(source, Symbol(flat), index, f"ds{n}")
+
+    def add_to_biases(self, biases: tuple[Value, ...], gradient: Symbol) -> None:
+        """Add a layer's bias gradient (a vector, summed over the batch) to the sum of those of
+        every layer with these biases, passed on to each bias node once all are in (an
+        optimisation: a recurrent net's T steps add one vector each, not a number per bias)."""
+        earlier = self._bias_sums.get(biases)
+        if earlier is None:
+            for b in biases:
+                self._bias_vectors.setdefault(b, []).append(biases)
+            self._bias_sums[biases] = gradient
+        else:
+            self._bias_sums[biases] = self.assign(self.new_gradient(), earlier + gradient)
+
+    def gradient_of(self, node: Value) -> Symbol | None:
+        for biases in self._bias_vectors.pop(node, []):
+            self.pass_bias_sum(biases)
+        return super().gradient_of(node)
+
+    def pass_bias_sum(self, biases: tuple[Value, ...]) -> None:
+        """The summed gradient of a bias vector, passed on to each of its nodes."""
+        total = self._bias_sums.pop(biases, None)
+        if total is None:  # passed on already, for another node in it
+            return
+        for j, b in enumerate(biases):
+            if b in self.needs_grad:
+                self.add(b, Symbol(f"{total.code}[{j}]"), summed=True)
 
     def backward_source(self, source: Source, term: Symbol, index: list[int], name: str) -> None:
         """Pass the gradient of the columns picked from a source (``index``) on to the nodes of
@@ -495,6 +544,8 @@ class BatchWriter(Writer):
         return "0.0" if test is None else test.code
 
     def returned(self, root: Value) -> str:
+        for biases in [b for pending in self._bias_vectors.values() for b in pending]:
+            self.pass_bias_sum(biases)
         check = self.check_symbol(self.names[root])
         summed = [(j, self.sums[p]) for p, j in self.index.items() if p in self.sums]
         if summed:
