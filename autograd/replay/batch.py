@@ -60,6 +60,7 @@ class BatchWriter(Writer):
 
     def __init__(self, graph: Graph):
         super().__init__(graph, batch=True)
+        self.index = {p: j for j, p in enumerate(graph.params)}
         self.units = self.scheduled(graph)
         written: list[Group] = [unit for unit in self.units if not isinstance(unit, Value)]
         #: Each group's number n: its matrix is zn, its gradient dzn.
@@ -68,7 +69,6 @@ class BatchWriter(Writer):
         self._group_of_member = {m: g for g in written for m in g.members}
         #: Gradient pieces of parameters, summed over the batch: (code, parameter indices).
         self.pieces: list[tuple[str, list[int]]] = []
-        self.index = {p: j for j, p in enumerate(graph.params)}
         self.preamble: list[str] = []
         #: The members that elementwise groups pick from other groups, once per pick.
         self.picks: dict[tuple[int, tuple[int, ...]], Symbol] = {}
@@ -91,7 +91,8 @@ class BatchWriter(Writer):
         constants = leaves - set(graph.inputs) - set(graph.params)
         for kernels in (True, False):
             units = schedule(
-                self.order, find_groups(self.order, varying, constants, kernels=kernels)
+                self.order,
+                find_groups(self.order, varying, constants, kernels=kernels, rank=self.index),
             )
             if units is not None:
                 return units
