@@ -47,7 +47,10 @@ def test_each_gate_is_a_slice_of_its_step_s_product(sources):
         block = rf"\[:, {gate * HIDDEN}:{(gate + 1) * HIDDEN}\]"
         assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == count
     assert calls(source, "take") == 4 + 1
-    assert calls(source, "gathered_sums") == 4
+    # Backward, each step's gates' gradients side by side: the sigmoid's (i, f, o), then the
+    # product's (i and f, g, o); nothing scattered (and one concatenation for the parameters).
+    assert calls(source, "concatenate") == 2 * 4 + 1
+    assert calls(source, "gathered_sums") == calls(source, "placed") == 0
 
 
 def test_the_steps_share_one_weight_matrix_and_one_bias_vector(sources):

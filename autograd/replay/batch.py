@@ -39,7 +39,7 @@ from autograd.replay.layers import (
     schedule,
 )
 from autograd.replay.writer import Graph, Writer, sum_of
-from autograd.symbols import ATOM, Symbol, constant, symbol_of, wrap
+from autograd.symbols import ATOM, Symbol, constant, is_name, symbol_of, wrap
 from autograd.value import Value
 
 
@@ -53,6 +53,11 @@ def write_batch(graph: Graph, *, gradients: bool) -> str:
     too, with gradients), NaN elsewhere.
     """
     return BatchWriter(graph).source(gradients=gradients)
+
+
+#: Up to how many blocks of a group's columns an elementwise group may pick and pass its
+#: gradient back by block (more: summed by np.take, as a pooling window's).
+MOST_BLOCKS = 4
 
 
 class BatchWriter(Writer):
@@ -78,6 +83,8 @@ class BatchWriter(Writer):
         self.weights: dict[FusedLayer, str] = {}
         self._shared: dict[str, str] = {}
         self._constants: dict[str, str] = {}
+        #: Gradient terms of blocks of a group's columns (start, stop), summed when it is done.
+        self._blocks: dict[Group, dict[tuple[int, int], Symbol]] = {}
         #: Bias vectors that are no parameters (b_ih + b_hh): the sum of their layers'
         #: gradients so far, and the vectors each node is in.
         self._bias_sums: dict[tuple[Value, ...], Symbol] = {}
@@ -399,19 +406,47 @@ class BatchWriter(Writer):
         if not any(m in self.needs_grad for m in group.members):
             return None
         whole = self.grads.pop(group, None)
+        blocks = self.blocks_gradient(group)
+        if blocks is not None:
+            whole = blocks if whole is None else whole + blocks
         parts = [self.grads.pop(m, None) for m in group.members]
+        n = self.number[group]
         if all(part is None for part in parts):
-            return whole
+            return (
+                whole if whole is None or is_name(whole) else self.assign(Symbol(f"dz{n}"), whole)
+            )
         if len(parts) == 1:
             assert parts[0] is not None
             columns = Symbol(f"{wrap(parts[0], ATOM)}[:, None]")
         else:
             listed = ", ".join(part.code if part is not None else "0.0" for part in parts)
             columns = Symbol(f"columns({listed})")
-        n = self.number[group]
         gradient = columns if whole is None else whole + columns
         self.lines.append(f"dz{n} = {gradient.code}")
         return Symbol(f"dz{n}")
+
+    def add_block(self, group: Group, block: tuple[int, int], term: Symbol) -> None:
+        """Add ``term`` to the gradient of the group's columns ``block`` (start, stop)."""
+        blocks = self._blocks.setdefault(group, {})
+        earlier = blocks.get(block)
+        blocks[block] = (
+            term if earlier is None else self.assign(self.new_gradient(), earlier + term)
+        )
+
+    def blocks_gradient(self, group: Group) -> Symbol | None:
+        """The gradients of the group's blocks of columns as one matrix: side by side where they
+        cover the group one after another (an LSTM's gates), else each placed in a matrix of
+        zeros, and summed."""
+        blocks = self._blocks.pop(group, {})
+        if not blocks:
+            return None
+        spans, width = sorted(blocks), len(group.members)
+        after = [a[1] == b[0] for a, b in pairwise(spans)]
+        if spans[0][0] == 0 and spans[-1][1] == width and all(after):
+            return Symbol(f"concatenate([{', '.join(blocks[s].code for s in spans)}], 1)")
+        return sum_of(
+            [Symbol(f"placed({blocks[a, b].code}, {width}, slice({a}, {b}))") for a, b in spans]
+        )
 
     def backward_layer(self, layer: FusedLayer, upstream: Symbol) -> None:
         n = self.number[layer]
@@ -524,8 +559,19 @@ class BatchWriter(Writer):
             term = symbol_of(derivative) * upstream
             if isinstance(operand, Gathered):
                 picked = operand.group
-                if any(m in self.needs_grad for m in picked.members):
-                    # Summed over the members that picked each one.
+                index = operand.index
+                if not any(m in self.needs_grad for m in picked.members):
+                    continue
+                runs = _runs(index)
+                if len(set(index)) == len(index) and len(runs) <= MOST_BLOCKS:
+                    if len(runs) > 1 and not is_name(term):
+                        term = self.assign(self.new_gradient(), term)
+                    for start, stop in runs:  # the picked block of the group's columns
+                        block = (index[start], index[start] + stop - start)
+                        whole = start == 0 and stop == len(index)
+                        part = term if whole else Symbol(f"{term.code}[:, {start}:{stop}]")
+                        self.add_block(picked, block, part)
+                else:  # summed over the members that picked each one
                     spread = self.scattered(term.code, operand.index, len(picked.members))
                     assert spread is not None  # every member picks one
                     self.add(picked, spread)
@@ -602,6 +648,12 @@ def _spaced(index: Sequence[int]) -> str | None:
         return None
     stop = index[-1] + 1
     return f"{index[0]}:{stop}" if step == 1 else f"{index[0]}:{stop}:{step}"
+
+
+def _runs(index: Sequence[int]) -> list[tuple[int, int]]:
+    """``index`` cut where it stops counting up by one: the (start, stop) of each run."""
+    cuts = [k for k in range(1, len(index)) if index[k] != index[k - 1] + 1]
+    return list(pairwise([0, *cuts, len(index)]))
 
 
 def _starts(columns: Sequence[Value], runs: dict[int, Group]) -> list[int]:
