@@ -232,7 +232,7 @@ class BatchWriter(Writer):
             runs = self.group_runs(present)
             if runs:
                 listed = [self.block_code(present, k, runs) for k in _starts(present, runs)]
-                return Source(f"column_stack([{', '.join(listed)}])", present, missing, runs=runs)
+                return Source(f"concatenate([{', '.join(listed)}], 1)", present, missing, runs=runs)
         together = "stack" if not shared and not missing else "columns"
         listed = [self.names[x].code for x in present] + (["0.0"] if missing else [])
         return Source(f"{together}({', '.join(listed)})", present, missing)
@@ -253,8 +253,11 @@ class BatchWriter(Writer):
         return runs
 
     def block_code(self, columns: list[Value], k: int, runs: dict[int, Group]) -> str:
-        """Column ``k`` of a matrix side by side, or the group matrix whose run starts there."""
-        return f"z{self.number[runs[k]]}" if k in runs else self.names[columns[k]].code
+        """Column ``k`` of a matrix side by side (a column: a row's number, its own row), or the
+        group matrix whose run starts there."""
+        if k in runs:
+            return f"z{self.number[runs[k]]}"
+        return f"{wrap(self.names[columns[k]], ATOM)}[:, None]"
 
     def picked(self, matrix: str, index: list[int]) -> str:
         """The columns ``index`` of a matrix, one row per example: a view where they are evenly

@@ -123,7 +123,6 @@ def array_namespace() -> dict[str, Any]:
         "widened": widened,
         "gathered_sums": gathered_sums,
         "placed": placed,
-        "column_stack": np.column_stack,
         "take": np.take,
         "array": np.array,
         "batch_sum": functools.partial(np.add.reduce, axis=None),
