@@ -34,17 +34,12 @@ def data(length: int) -> tuple[Any, Any]:
     )
 
 
-def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
-    """Train ``cell`` compiled for ``steps`` steps: wall time, compile time, test MSE."""
-    (x, y), (x_test, y_test) = data(length)
+def fit_compiled(
+    cell: str, x: Any, y: Any, steps: int, callback: Callable[[int, nn.History], None]
+) -> nn.RecurrentRegressor:
+    """A model of ``cell`` trained by the recipe, compiled, calling ``callback`` after each
+    step."""
     model = nn.RecurrentRegressor(cell, 2, HIDDEN, seed=0)
-    first: list[float] = []
-    started = time.perf_counter()
-
-    def note(step: int, _: nn.History) -> None:
-        if step == 1:
-            first.append(time.perf_counter() - started)
-
     nn.fit(
         model,
         x,
@@ -57,8 +52,22 @@ def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
         progress=False,
         compile=True,
         clip_norm=CLIP,
-        callback=note,
+        callback=callback,
     )
+    return model
+
+
+def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
+    """Train ``cell`` compiled for ``steps`` steps: wall time, compile time, test MSE."""
+    (x, y), (x_test, y_test) = data(length)
+    first: list[float] = []
+    started = time.perf_counter()
+
+    def note(step: int, _: nn.History) -> None:
+        if step == 1:
+            first.append(time.perf_counter() - started)
+
+    model = fit_compiled(cell, x, y, steps, note)
     seconds = time.perf_counter() - started
     per_step = (seconds - first[0]) / max(1, steps - 1)
     test_mse = nn.metrics.mean_squared_error(CompiledOutputs(model)(x_test), y_test)
@@ -130,21 +139,7 @@ def per_step_cpu(length: int, steps: int) -> dict[str, float]:
         theirs.append(time.process_time() - started)
         since[0] = time.process_time()
 
-    model = nn.RecurrentRegressor("lstm", 2, HIDDEN, seed=0)
-    nn.fit(
-        model,
-        x,
-        y,
-        optimizer=nn.Adam(model.parameters(), lr=LR),
-        loss="mse",
-        steps=steps,
-        batch_size=BATCH,
-        seed=0,
-        progress=False,
-        compile=True,
-        clip_norm=CLIP,
-        callback=turn,
-    )
+    fit_compiled("lstm", x, y, steps, turn)
     return {
         "chainrule": statistics.median(ours[1:]),
         "torch": statistics.median(theirs),
