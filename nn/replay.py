@@ -45,11 +45,12 @@ def _columns(x: Sequence[Example]) -> Sequence[Sequence[float]]:
     import numpy as np
 
     try:
-        block = np.array(x, dtype=float)
-    except (TypeError, ValueError):  # ragged, or not numbers: flattened below, or refused
+        block = np.array(x)
+    except (TypeError, ValueError):  # ragged: flattened below, or refused
         block = None
-    if block is not None and block.ndim >= 1:
-        return list(np.ascontiguousarray(block.reshape(len(x), -1).T))
+    # Only plain numbers (no bools, text or Values, which are read as before).
+    if block is not None and block.ndim >= 1 and block.dtype.kind in "fiu":
+        return list(np.ascontiguousarray(block.reshape(len(x), -1).T, dtype=float))
     return [list(column) for column in zip(*(_numbers(p) for p in x), strict=True)]
 
 
