@@ -15,7 +15,10 @@ as in the one-example replay (:mod:`autograd.replay.writer`), except for groups
   product, and each input's gradient is the sum of ∂L/∂X over the windows that read it;
 * an op applied to each member of a group is one array operation on the group's matrix (or on
   the members it picks from other groups, as a pooling window does), and so is each term of its
-  chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z (summed where a member is picked more than once).
+  chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z (summed where a member is picked more than once);
+* members picked as a block of a group's columns (an LSTM's gate: rows [kH, (k+1)H) of its
+  step's product, the rows being in the order of their weights) are a slice of its matrix, and
+  the gradients of blocks that cover a group one after another are put side by side.
 
 The parameters' gradients are summed over the batch in one reduction at the end.
 """
