@@ -15,6 +15,7 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,12 @@ def data(length: int) -> tuple[Any, Any]:
     )
 
 
-def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
-    """Train ``cell`` compiled for ``steps`` steps: wall time, compile time, test MSE."""
-    (x, y), (x_test, y_test) = data(length)
+def fit_compiled(
+    cell: str, x: Any, y: Any, steps: int, callback: Callable[[int, nn.History], None]
+) -> nn.RecurrentRegressor:
+    """A model of ``cell`` trained by the recipe, compiled, calling ``callback`` after each
+    step."""
     model = nn.RecurrentRegressor(cell, 2, HIDDEN, seed=0)
-    first: list[float] = []
-    started = time.perf_counter()
-
-    def note(step: int, _: nn.History) -> None:
-        if step == 1:
-            first.append(time.perf_counter() - started)
-
     nn.fit(
         model,
         x,
@@ -56,8 +52,22 @@ def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
         progress=False,
         compile=True,
         clip_norm=CLIP,
-        callback=note,
+        callback=callback,
     )
+    return model
+
+
+def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
+    """Train ``cell`` compiled for ``steps`` steps: wall time, compile time, test MSE."""
+    (x, y), (x_test, y_test) = data(length)
+    first: list[float] = []
+    started = time.perf_counter()
+
+    def note(step: int, _: nn.History) -> None:
+        if step == 1:
+            first.append(time.perf_counter() - started)
+
+    model = fit_compiled(cell, x, y, steps, note)
     seconds = time.perf_counter() - started
     per_step = (seconds - first[0]) / max(1, steps - 1)
     test_mse = nn.metrics.mean_squared_error(CompiledOutputs(model)(x_test), y_test)
@@ -69,13 +79,14 @@ def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
     }
 
 
-def torch_run(length: int, steps: int) -> dict[str, float]:
-    """PyTorch's nn.LSTM and nn.Linear with the same recipe and the same batches."""
+def torch_trainer(length: int) -> tuple[Callable[[], None], Callable[[Any], Any]]:
+    """PyTorch's nn.LSTM and nn.Linear with the same recipe and the same batches: a function
+    that takes one training step, and the predictions on some sequences."""
     import torch
 
     torch.manual_seed(0)
     torch.set_num_threads(1)  # small tensors: threads only add overhead on a shared machine
-    (x, y), (x_test, y_test) = data(length)
+    (x, y), _ = data(length)
     lstm, head = torch.nn.LSTM(2, HIDDEN), torch.nn.Linear(HIDDEN, 1)
     parameters = [*lstm.parameters(), *head.parameters()]
     optimizer = torch.optim.Adam(parameters, lr=LR)
@@ -85,18 +96,55 @@ def torch_run(length: int, steps: int) -> dict[str, float]:
         out, _ = lstm(torch.tensor(sequences, dtype=torch.float32).transpose(0, 1))
         return head(out[-1]).squeeze(-1)
 
-    started = time.perf_counter()
-    for _ in range(steps):
+    def step() -> None:
         xb, yb = next(stream)
         optimizer.zero_grad()
         loss = torch.mean((predict(xb) - torch.tensor(yb, dtype=torch.float32)) ** 2)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(parameters, CLIP)
         optimizer.step()
+
+    return step, predict
+
+
+def torch_run(length: int, steps: int) -> dict[str, float]:
+    """PyTorch's run: wall time and test MSE."""
+    import torch
+
+    step, predict = torch_trainer(length)
+    _, (x_test, y_test) = data(length)
+    started = time.perf_counter()
+    for _ in range(steps):
+        step()
     seconds = time.perf_counter() - started
     with torch.no_grad():
         test_mse = float(torch.mean((predict(x_test) - torch.tensor(y_test)) ** 2))
     return {"seconds": seconds, "per_step": seconds / steps, "test_mse": test_mse}
+
+
+def per_step_cpu(length: int, steps: int) -> dict[str, float]:
+    """CPU time of a training step (median, ``time.process_time``), chainrule's compiled LSTM
+    in ``nn.fit`` and PyTorch's ``nn.LSTM`` taking turns step by step, so that both see the
+    same load on a shared machine; the first step (chainrule's compile) apart."""
+    torch_step, _ = torch_trainer(length)
+    (x, y), _ = data(length)
+    ours: list[float] = []
+    theirs: list[float] = []
+    since = [time.process_time()]
+
+    def turn(step: int, _: nn.History) -> None:
+        ours.append(time.process_time() - since[0])
+        started = time.process_time()
+        torch_step()
+        theirs.append(time.process_time() - started)
+        since[0] = time.process_time()
+
+    fit_compiled("lstm", x, y, steps, turn)
+    return {
+        "chainrule": statistics.median(ours[1:]),
+        "torch": statistics.median(theirs),
+        "first_step": ours[0],
+    }
 
 
 def _batches(x: Any, y: Any) -> Any:
@@ -174,7 +222,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--length", type=int, default=50)
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--record", action="store_true", help="also write benchmarks/ADDING.md")
+    parser.add_argument(
+        "--per-step",
+        action="store_true",
+        help="only the CPU time of a step, chainrule's LSTM and PyTorch's taking turns",
+    )
     args = parser.parse_args(argv)
+    if args.per_step:
+        cpu = per_step_cpu(args.length, args.steps or 300)
+        print(
+            f"CPU per step: chainrule LSTM {1000 * cpu['chainrule']:.1f} ms, PyTorch nn.LSTM "
+            f"{1000 * cpu['torch']:.1f} ms ({cpu['chainrule'] / cpu['torch']:.2f}×); "
+            f"chainrule's first step (compile) {cpu['first_step']:.2f} s"
+        )
+        return 0
     steps = args.steps or (300 if args.quick else 3000)
     lengths = (10, 25, 50) if args.quick else (10, 25, 50, 100)
     results: dict[str, Any] = {"length": args.length, "steps": steps}

@@ -98,7 +98,8 @@ class _Training(Protocol):
     """How one training step computes the loss and the gradients, and how a set is scored."""
 
     def step(self, x: Sequence[Example], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
-        """The batch's loss L (with ∂L/∂w added into every ``w.grad``) and its outputs."""
+        """The batch's loss L (with ∂L/∂w added into every ``w.grad``) and its outputs (which
+        a regression may leave out: only classes' accuracy needs them)."""
         ...
 
     def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
@@ -134,10 +135,12 @@ class _CompiledTraining:
     def __init__(self, model: Module, judge: Loss, settings: _Settings, *, regression: bool):
         self.loss = CompiledLoss(model, judge, settings.l1, settings.l2, regression=regression)
         self.replayed_outputs = CompiledOutputs(model)
+        self.regression = regression
 
     def step(self, x: Sequence[Example], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
         loss = self.loss(x, y)  # fills in the gradients too
-        return loss, self.replayed_outputs(x)
+        # A regression's batch outputs are scored by nothing (no accuracy): not replayed.
+        return loss, [] if self.regression else self.replayed_outputs(x)
 
     def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         return self.replayed_outputs(x)

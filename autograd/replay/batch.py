@@ -15,7 +15,10 @@ as in the one-example replay (:mod:`autograd.replay.writer`), except for groups
   product, and each input's gradient is the sum of ∂L/∂X over the windows that read it;
 * an op applied to each member of a group is one array operation on the group's matrix (or on
   the members it picks from other groups, as a pooling window does), and so is each term of its
-  chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z (summed where a member is picked more than once).
+  chain rule, ∂L/∂A = f'(A) ⊙ ∂L/∂Z (summed where a member is picked more than once);
+* members picked as a block of a group's columns (an LSTM's gate: rows [kH, (k+1)H) of its
+  step's product, the rows being in the order of their weights) are a slice of its matrix, and
+  the gradients of blocks that cover a group one after another are put side by side.
 
 The parameters' gradients are summed over the batch in one reduction at the end.
 """
@@ -24,7 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from autograd.ops import Total
@@ -38,7 +42,7 @@ from autograd.replay.layers import (
     schedule,
 )
 from autograd.replay.writer import Graph, Writer, sum_of
-from autograd.symbols import ATOM, Symbol, constant, symbol_of, wrap
+from autograd.symbols import ATOM, Symbol, constant, is_name, symbol_of, wrap
 from autograd.value import Value
 
 
@@ -54,11 +58,17 @@ def write_batch(graph: Graph, *, gradients: bool) -> str:
     return BatchWriter(graph).source(gradients=gradients)
 
 
+#: Up to how many blocks of a group's columns an elementwise group may pick and pass its
+#: gradient back by block (more: summed by np.take, as a pooling window's).
+MOST_BLOCKS = 4
+
+
 class BatchWriter(Writer):
     """Writes the batch replay (see :func:`write_batch`)."""
 
     def __init__(self, graph: Graph):
         super().__init__(graph, batch=True)
+        self.index = {p: j for j, p in enumerate(graph.params)}
         self.units = self.scheduled(graph)
         written: list[Group] = [unit for unit in self.units if not isinstance(unit, Value)]
         #: Each group's number n: its matrix is zn, its gradient dzn.
@@ -67,12 +77,21 @@ class BatchWriter(Writer):
         self._group_of_member = {m: g for g in written for m in g.members}
         #: Gradient pieces of parameters, summed over the batch: (code, parameter indices).
         self.pieces: list[tuple[str, list[int]]] = []
-        self.index = {p: j for j, p in enumerate(graph.params)}
         self.preamble: list[str] = []
         #: The members that elementwise groups pick from other groups, once per pick.
         self.picks: dict[tuple[int, tuple[int, ...]], Symbol] = {}
         #: The matrix each fused layer's inputs come from.
         self.layer_inputs: dict[FusedLayer, Source] = {}
+        #: The name of each fused layer's weight matrix, and of each array written by its code.
+        self.weights: dict[FusedLayer, str] = {}
+        self._shared: dict[str, str] = {}
+        self._constants: dict[str, str] = {}
+        #: Gradient terms of blocks of a group's columns (start, stop), summed when it is done.
+        self._blocks: dict[Group, dict[tuple[int, int], Symbol]] = {}
+        #: Bias vectors that are no parameters (b_ih + b_hh): the sum of their layers'
+        #: gradients so far, and the vectors each node is in.
+        self._bias_sums: dict[tuple[Value, ...], Symbol] = {}
+        self._bias_vectors: dict[Value, list[tuple[Value, ...]]] = {}
 
     def scheduled(self, graph: Graph) -> list[Unit]:
         """The groups and nodes in the order they are written: with kernels over windows, else
@@ -82,7 +101,8 @@ class BatchWriter(Writer):
         constants = leaves - set(graph.inputs) - set(graph.params)
         for kernels in (True, False):
             units = schedule(
-                self.order, find_groups(self.order, varying, constants, kernels=kernels)
+                self.order,
+                find_groups(self.order, varying, constants, kernels=kernels, rank=self.index),
             )
             if units is not None:
                 return units
@@ -158,15 +178,23 @@ class BatchWriter(Writer):
                 "one row per example and window (im2col)"
             )
         inputs = self.inputs_matrix(layer)
-        self.lines.append(f"w{n} = {self.matrix(layer.weights)}")
-        product = f"{inputs} @ w{n}.T"
+        weights = self.weights[layer] = self.shared(f"w{n}", self.matrix(layer.weights))
+        product = f"{inputs} @ {weights}.T"
         if any(b.rule is not None or b.data != 0.0 or b in self.index for b in layer.biases):
-            self.lines.append(f"b{n} = {self.vector(layer.biases)}")
-            product += f" + b{n}"
+            product += f" + {self.shared(f'b{n}', self.vector(layer.biases))}"
         if count > 1:  # back to one row per example: the members, window by window
             product = f"({product}).reshape(-1, {count * k})"
         self.lines.append(f"z{n} = {product}")
         self.name_members(layer)
+
+    def shared(self, name: str, code: str) -> str:
+        """The name of ``code``'s array: ``name``, written now, or the name it was written with
+        before (an optimisation: the steps of a recurrent net share one weight matrix and one
+        bias vector, built once instead of at every step)."""
+        if code not in self._shared:
+            self.lines.append(f"{name} = {code}")
+            self._shared[code] = name
+        return self._shared[code]
 
     def inputs_matrix(self, layer: FusedLayer) -> str:
         """The layer's inputs as a matrix, one row per example and window: a group's own matrix,
@@ -203,18 +231,52 @@ class BatchWriter(Writer):
             matrix = f"z{self.number[group]}"
             code = f"widened({matrix}, {', '.join(numbers)})" if numbers else matrix
             return Source(code, columns, missing, group)
+        if not shared and not missing:
+            runs = self.group_runs(present)
+            if runs:
+                listed = [self.block_code(present, k, runs) for k in _starts(present, runs)]
+                return Source(f"concatenate([{', '.join(listed)}], 1)", present, missing, runs=runs)
         together = "stack" if not shared and not missing else "columns"
         listed = [self.names[x].code for x in present] + (["0.0"] if missing else [])
         return Source(f"{together}({', '.join(listed)})", present, missing)
 
+    def group_runs(self, columns: list[Value]) -> dict[int, Group]:
+        """Where a group's members stand side by side in ``columns``, all of them in order:
+        the column each such run starts at, and its group."""
+        runs: dict[int, Group] = {}
+        k = 0
+        while k < len(columns):
+            group = self._group_of_member.get(columns[k])
+            width = 0 if group is None else len(group.members)
+            if group is not None and columns[k : k + width] == group.members:
+                runs[k] = group
+                k += width
+            else:
+                k += 1
+        return runs
+
+    def block_code(self, columns: list[Value], k: int, runs: dict[int, Group]) -> str:
+        """Column ``k`` of a matrix side by side (a column: a row's number, its own row), or the
+        group matrix whose run starts there."""
+        if k in runs:
+            return f"z{self.number[runs[k]]}"
+        return f"{wrap(self.names[columns[k]], ATOM)}[:, None]"
+
     def picked(self, matrix: str, index: list[int]) -> str:
-        """The columns ``index`` of a matrix, one row per example (np.take: for a matrix, several
-        times faster than indexing with an array)."""
+        """The columns ``index`` of a matrix, one row per example: a view where they are evenly
+        spaced (a block of a fused layer's rows, such as a gate), else np.take (for a matrix,
+        several times faster than indexing with an array)."""
+        spaced = _spaced(index)
+        if spaced is not None:
+            return f"{matrix}[:, {spaced}]"
         return f"take({matrix}, {self.constant_array(index)}, 1)"
 
     def scattered(self, matrix: str, index: list[int], width: int) -> Symbol | None:
         """The transpose of picking: a matrix of ``width`` columns whose column c is the sum of
         the columns j of ``matrix`` with index[j] = c (``None`` if no column is picked)."""
+        spaced = _spaced(index)
+        if spaced is not None and index[-1] < width:  # each column picked once, evenly spaced
+            return Symbol(f"placed({matrix}, {width}, slice({spaced.replace(':', ', ')}))")
         touches: list[list[int]] = [[] for _ in range(width)]
         for j, c in enumerate(index):
             if c < width:
@@ -307,9 +369,13 @@ class BatchWriter(Writer):
         return f"P[{name}]"
 
     def constant_array(self, numbers: Any) -> str:
-        name = f"INDEX{len(self.preamble)}"
-        self.preamble.append(f"{name} = array({numbers!r})")
-        return name
+        """The name of an array of these numbers, written once before the replay (the same
+        numbers, the same name)."""
+        line = f"array({numbers!r})"
+        if line not in self._constants:
+            self._constants[line] = f"INDEX{len(self.preamble)}"
+            self.preamble.append(f"{self._constants[line]} = {line}")
+        return self._constants[line]
 
     # -- backward --------------------------------------------------------------------------
     def backward_unit(self, unit: Any) -> None:
@@ -346,19 +412,47 @@ class BatchWriter(Writer):
         if not any(m in self.needs_grad for m in group.members):
             return None
         whole = self.grads.pop(group, None)
+        blocks = self.blocks_gradient(group)
+        if blocks is not None:
+            whole = blocks if whole is None else whole + blocks
         parts = [self.grads.pop(m, None) for m in group.members]
+        n = self.number[group]
         if all(part is None for part in parts):
-            return whole
+            return (
+                whole if whole is None or is_name(whole) else self.assign(Symbol(f"dz{n}"), whole)
+            )
         if len(parts) == 1:
             assert parts[0] is not None
             columns = Symbol(f"{wrap(parts[0], ATOM)}[:, None]")
         else:
             listed = ", ".join(part.code if part is not None else "0.0" for part in parts)
             columns = Symbol(f"columns({listed})")
-        n = self.number[group]
         gradient = columns if whole is None else whole + columns
         self.lines.append(f"dz{n} = {gradient.code}")
         return Symbol(f"dz{n}")
+
+    def add_block(self, group: Group, block: tuple[int, int], term: Symbol) -> None:
+        """Add ``term`` to the gradient of the group's columns ``block`` (start, stop)."""
+        blocks = self._blocks.setdefault(group, {})
+        earlier = blocks.get(block)
+        blocks[block] = (
+            term if earlier is None else self.assign(self.new_gradient(), earlier + term)
+        )
+
+    def blocks_gradient(self, group: Group) -> Symbol | None:
+        """The gradients of the group's blocks of columns as one matrix: side by side where they
+        cover the group one after another (an LSTM's gates), else each placed in a matrix of
+        zeros, and summed."""
+        blocks = self._blocks.pop(group, {})
+        if not blocks:
+            return None
+        spans, width = sorted(blocks), len(group.members)
+        after = [a[1] == b[0] for a, b in pairwise(spans)]
+        if spans[0][0] == 0 and spans[-1][1] == width and all(after):
+            return Symbol(f"concatenate([{', '.join(blocks[s].code for s in spans)}], 1)")
+        return sum_of(
+            [Symbol(f"placed({blocks[a, b].code}, {width}, slice({a}, {b}))") for a, b in spans]
+        )
 
     def backward_layer(self, layer: FusedLayer, upstream: Symbol) -> None:
         n = self.number[layer]
@@ -379,22 +473,54 @@ class BatchWriter(Writer):
             self.distribute(f"dw{n}", layer.weights)
         if any(b in self.needs_grad for b in layer.biases):
             self.lines.append(f"db{n} = column_sums({grad})")
-            self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
+            if all(b in self.index for b in layer.biases):
+                self.distribute(f"db{n}", [[b] for b in layer.biases], vector=True)
+            else:
+                self.add_to_biases(tuple(layer.biases), Symbol(f"db{n}"))
         if not any(x in self.needs_grad for w in layer.windows for x in w if x is not None):
             return
         # For one linear node, the product of a column and a row is a plain product.
         times = "*" if k == 1 else "@"
-        self.lines.append(f"da{n} = {grad} {times} w{n}")
+        self.lines.append(f"da{n} = {grad} {times} {self.weights[layer]}")
         if whole and source.group is not None:
             self.add(source.group, Symbol(f"da{n}"))
         elif whole:
-            for i, x in enumerate(source.columns):
-                if x in self.needs_grad:
-                    self.add(x, Symbol(f"da{n}[:, {i}]"))
+            for i in _starts(source.columns, source.runs):
+                run = source.runs.get(i)
+                if run is not None and any(m in self.needs_grad for m in run.members):
+                    self.add(run, Symbol(f"da{n}[:, {i}:{i + len(run.members)}]"))
+                elif run is None and source.columns[i] in self.needs_grad:
+                    self.add(source.columns[i], Symbol(f"da{n}[:, {i}]"))
         else:  # each input's gradient summed over the windows that picked it
             flat = f"da{n}" if count == 1 else f"da{n}.reshape(-1, {count * width})"
             index = [i for w in layer.windows for i in source.of(w)]
             self.backward_source(source, Symbol(flat), index, f"ds{n}")
+
+    def add_to_biases(self, biases: tuple[Value, ...], gradient: Symbol) -> None:
+        """Add a layer's bias gradient (a vector, summed over the batch) to the sum of those of
+        every layer with these biases, passed on to each bias node once all are in (an
+        optimisation: a recurrent net's T steps add one vector each, not a number per bias)."""
+        earlier = self._bias_sums.get(biases)
+        if earlier is None:
+            for b in biases:
+                self._bias_vectors.setdefault(b, []).append(biases)
+            self._bias_sums[biases] = gradient
+        else:
+            self._bias_sums[biases] = self.assign(self.new_gradient(), earlier + gradient)
+
+    def gradient_of(self, node: Value) -> Symbol | None:
+        for biases in self._bias_vectors.pop(node, []):
+            self.pass_bias_sum(biases)
+        return super().gradient_of(node)
+
+    def pass_bias_sum(self, biases: tuple[Value, ...]) -> None:
+        """The summed gradient of a bias vector, passed on to each of its nodes."""
+        total = self._bias_sums.pop(biases, None)
+        if total is None:  # passed on already, for another node in it
+            return
+        for j, b in enumerate(biases):
+            if b in self.needs_grad:
+                self.add(b, Symbol(f"{total.code}[{j}]"), summed=True)
 
     def backward_source(self, source: Source, term: Symbol, index: list[int], name: str) -> None:
         """Pass the gradient of the columns picked from a source (``index``) on to the nodes of
@@ -439,8 +565,19 @@ class BatchWriter(Writer):
             term = symbol_of(derivative) * upstream
             if isinstance(operand, Gathered):
                 picked = operand.group
-                if any(m in self.needs_grad for m in picked.members):
-                    # Summed over the members that picked each one.
+                index = operand.index
+                if not any(m in self.needs_grad for m in picked.members):
+                    continue
+                runs = _runs(index)
+                if len(set(index)) == len(index) and len(runs) <= MOST_BLOCKS:
+                    if len(runs) > 1 and not is_name(term):
+                        term = self.assign(self.new_gradient(), term)
+                    for start, stop in runs:  # the picked block of the group's columns
+                        block = (index[start], index[start] + stop - start)
+                        whole = start == 0 and stop == len(index)
+                        part = term if whole else Symbol(f"{term.code}[:, {start}:{stop}]")
+                        self.add_block(picked, block, part)
+                else:  # summed over the members that picked each one
                     spread = self.scattered(term.code, operand.index, len(picked.members))
                     assert spread is not None  # every member picks one
                     self.add(picked, spread)
@@ -460,6 +597,8 @@ class BatchWriter(Writer):
         return "0.0" if test is None else test.code
 
     def returned(self, root: Value) -> str:
+        for biases in [b for pending in self._bias_vectors.values() for b in pending]:
+            self.pass_bias_sum(biases)
         check = self.check_symbol(self.names[root])
         summed = [(j, self.sums[p]) for p, j in self.index.items() if p in self.sums]
         if summed:
@@ -493,6 +632,9 @@ class Source:
     columns: list[Value]
     missing: bool
     group: Group | None = None
+    #: Runs of columns that are a group's members, all of them in order, by the column each
+    #: starts at (the matrix takes the group's matrix whole there).
+    runs: dict[int, Group] = field(default_factory=dict)
 
     def is_window(self, windows: list[list[Value | None]]) -> bool:
         """Whether the matrix is one window's inputs, in order (and so needs no picking)."""
@@ -502,6 +644,31 @@ class Source:
         """The column of each input of the window."""
         column = {x: i for i, x in enumerate(self.columns)}
         return [len(self.columns) if x is None else column[x] for x in window]
+
+
+def _spaced(index: Sequence[int]) -> str | None:
+    """``index`` as a slice ``start:stop:step`` (the step left out when 1), where its numbers
+    are evenly spaced and increasing, else ``None``."""
+    step = index[1] - index[0] if len(index) > 1 else 1
+    if step < 1 or any(b - a != step for a, b in pairwise(index)):
+        return None
+    stop = index[-1] + 1
+    return f"{index[0]}:{stop}" if step == 1 else f"{index[0]}:{stop}:{step}"
+
+
+def _runs(index: Sequence[int]) -> list[tuple[int, int]]:
+    """``index`` cut where it stops counting up by one: the (start, stop) of each run."""
+    cuts = [k for k in range(1, len(index)) if index[k] != index[k - 1] + 1]
+    return list(pairwise([0, *cuts, len(index)]))
+
+
+def _starts(columns: Sequence[Value], runs: dict[int, Group]) -> list[int]:
+    """The columns that are not inside a run, and the first column of each run."""
+    starts, k = [], 0
+    while k < len(columns):
+        starts.append(k)
+        k += len(runs[k].members) if k in runs else 1
+    return starts
 
 
 def _freed(lines: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ code built it; nodes in no group are replayed one by one.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from autograd.ops import Linear, Op
@@ -70,12 +70,20 @@ def find_groups(
     constants: set[Value],
     *,
     kernels: bool = True,
+    rank: Mapping[Value, int] | None = None,
 ) -> list[Group]:
     """The fused layers and elementwise groups of a graph (``order``: its topological order),
     among the nodes that vary from example to example (``varying``); the leaves in ``constants``
-    are alike when their values are. ``kernels=False`` leaves fused layers of one window."""
+    are alike when their values are. ``kernels=False`` leaves fused layers of one window.
+
+    ``rank`` (the parameters' places in their list) puts a layer's rows in the order of their
+    weights, so that rows a model keeps together stay together: an LSTM's gates are then four
+    blocks of rows, each an elementwise group's slice of the layer (else they come in the
+    order the graph is walked, interleaved)."""
     key = _keys(constants)
     layers = _layers(order, varying, key)
+    if rank is not None:
+        layers = [_ranked(layer, rank) for layer in layers]
     if kernels:
         layers = _shared_kernels(layers, order, key)
     # One neuron of one input is a multiplication and an addition: no matrix needed.
@@ -130,6 +138,26 @@ def _layers(
     return list(by_inputs.values())
 
 
+def _ranked(layer: FusedLayer, rank: Mapping[Value, int]) -> FusedLayer:
+    """The layer with its rows in the order of their first weights' ranks (as it is where one
+    of them has none)."""
+    if len(layer.windows) != 1 or any(row[0] not in rank for row in layer.weights):
+        return layer
+    return _reordered(
+        layer, sorted(range(len(layer.members)), key=lambda j: rank[layer.weights[j][0]])
+    )
+
+
+def _reordered(layer: FusedLayer, rows: list[int]) -> FusedLayer:
+    """The layer of one window with its rows in the order ``rows``."""
+    return FusedLayer(
+        [layer.members[j] for j in rows],
+        layer.windows,
+        [layer.weights[j] for j in rows],
+        [layer.biases[j] for j in rows],
+    )
+
+
 @dataclass(eq=False)
 class _Kernel:
     """Fused layers found to share weight rows and biases: the columns of the first (the
@@ -159,13 +187,7 @@ def _shared_kernels(
             bias = layer.biases[j]
             return where[bias] if key(bias) is bias else min(where[w] for w in layer.weights[j])
 
-        rows = sorted(range(len(layer.members)), key=place)
-        return FusedLayer(
-            [layer.members[j] for j in rows],
-            layer.windows,
-            [layer.weights[j] for j in rows],
-            [layer.biases[j] for j in rows],
-        )
+        return _reordered(layer, sorted(range(len(layer.members)), key=place))
 
     by_biases: dict[tuple[object, ...], list[_Kernel]] = {}
     # The widest windows first: a kernel's columns are those of its widest window.

@@ -87,6 +87,13 @@ def array_namespace() -> dict[str, Any]:
             total += np.take(padded, touch, axis=1)
         return total
 
+    def placed(x: Any, width: int, columns: slice) -> Any:
+        """The transpose of picking evenly spaced columns: a matrix of ``width`` columns, zero
+        but for ``columns``, which hold ``x``'s."""
+        whole = np.zeros((len(x), width))
+        whole[:, columns] = x
+        return whole
+
     def never(test: Any) -> bool:
         return not np.any(test)
 
@@ -115,6 +122,7 @@ def array_namespace() -> dict[str, Any]:
         "repeat": repeat,
         "widened": widened,
         "gathered_sums": gathered_sums,
+        "placed": placed,
         "take": np.take,
         "array": np.array,
         "batch_sum": functools.partial(np.add.reduce, axis=None),

@@ -1,0 +1,70 @@
+"""The batch replay of a recurrent net: each step's gates are one matrix product on
+[x_t, h_{t−1}] and, as blocks of that product's rows, array operations on slices of it; the
+steps share one weight matrix; results are the eager engine's."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+import nn
+
+HIDDEN = 3
+
+
+def lstm_loss(steps):
+    """An LSTM and a linear head on one sequence of ``steps`` pairs, its squared error against
+    the last input; the model's parameters; a batch of rows."""
+    model = nn.RecurrentRegressor("lstm", 2, HIDDEN, seed=0)
+
+    def loss(*numbers):
+        sequence = [list(numbers[2 * t : 2 * t + 2]) for t in range(steps)]
+        return (model(sequence) - numbers[-1]) ** 2
+
+    rng = random.Random(3)
+    rows = [[rng.uniform(0.0, 1.0) for _ in range(2 * steps + 1)] for _ in range(5)]
+    return loss, model.parameters(), rows
+
+
+def calls(source, name):
+    return len(re.findall(rf"\b{name}\(", source))
+
+
+@pytest.fixture(scope="module")
+def sources(replay_agrees):
+    """The batch sources for 4 and 8 steps, each checked against the eager engine."""
+    return {steps: replay_agrees(*lstm_loss(steps)).batch_source for steps in (4, 8)}
+
+
+def test_each_gate_is_a_slice_of_its_step_s_product(sources):
+    """Gate k is the block of rows [kH, (k+1)H): g is read from the product as a slice, i, f
+    and o from the sigmoid's (of the i, f and o rows: not one block, so picked once a step,
+    and the first step's inputs picked from x_t and a zero state)."""
+    source = sources[4]
+    for gate, count in ((0, 4), (1, 4), (2, 8)):  # g's block and o's are both columns 6 to 9
+        block = rf"\[:, {gate * HIDDEN}:{(gate + 1) * HIDDEN}\]"
+        assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == count
+    assert calls(source, "take") == 4 + 1
+    # Backward, each step's gates' gradients side by side: the sigmoid's (i, f, o), then the
+    # product's (i and f, g, o); nothing scattered.
+    assert len(re.findall(r"^    dz\d+ = concatenate\(", source, re.MULTILINE)) == 2 * 4
+    assert calls(source, "gathered_sums") == calls(source, "placed") == 0
+
+
+def test_the_steps_share_one_weight_matrix_and_one_bias_vector(sources):
+    for source in sources.values():
+        assert len(re.findall(r"^    w\d+ = ", source, re.MULTILINE)) == 2  # the LSTM's, the head's
+        assert len(re.findall(r"^    b\d+ = ", source, re.MULTILINE)) == 2
+
+
+def test_a_step_is_a_few_dozen_lines(sources):
+    """Each step more costs the same lines: its product, the gates' array operations and their
+    chain rule (no line per gate row or per bias)."""
+
+    def lines(source):
+        return [line for line in source.splitlines() if not line.startswith("    del ")]
+
+    per_step = (len(lines(sources[8])) - len(lines(sources[4]))) / 4
+    assert per_step <= 32
