@@ -260,3 +260,8 @@ def test_graphviz_runs_once_per_page(graphviz_runs: list[str]) -> None:
     page = explore(recurrent_chain(100))
     assert page.html.count("<svg") == page._repr_html_().count("<svg") == 1
     assert len(graphviz_runs) == 1
+
+
+def test_the_page_s_plain_text_names_its_title_and_size_not_its_html():
+    page = explore(neuron())
+    assert repr(page) == f"Explorer(title={page.title!r}, nodes=10)"

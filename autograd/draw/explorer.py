@@ -73,6 +73,10 @@ class Explorer:
     def _repr_html_(self) -> str:
         return self._fragment(standalone=False)
 
+    def __repr__(self) -> str:
+        """What a notebook prints as the page's plain text: its title and size, not its HTML."""
+        return f"Explorer(title={self.title!r}, nodes={len(self._data['nodes'])})"
+
     def _fragment(self, *, standalone: bool) -> str:
         data = json.dumps({**self._data, "standalone": standalone})
         # Inside <script>, "</script>" or "<!--" in a label would end or bend the script.
