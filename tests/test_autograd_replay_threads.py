@@ -4,11 +4,11 @@ counted, no internal exception, whichever branch each thread's input takes."""
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+from support.threads import run_in_threads as in_threads
 
 from autograd import Value, compile
 
@@ -28,25 +28,10 @@ def frequent_thread_switches() -> Iterator[None]:
 
 
 def run_in_threads(work: Callable[[int], None]) -> list[BaseException]:
-    """``work(k)`` in each of THREADS threads, started together; the exceptions they raised."""
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS, timeout=60)
-
-    def thread(k: int) -> None:
-        start.wait()
-        try:
-            work(k)
-        except BaseException as error:  # reported to the test, whatever it is
-            errors.append(error)
-
-    threads = [threading.Thread(target=thread, args=(k,)) for k in range(THREADS)]
+    """``work(k)`` in each of THREADS threads, started together while Python switches threads
+    as often as it can; the exceptions they raised."""
     with frequent_thread_switches():
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-    assert not any(t.is_alive() for t in threads), "a thread never finished"
-    return errors
+        return in_threads(work, THREADS, timeout=120)
 
 
 def branching(w: Value) -> Callable[[Value], Value]:

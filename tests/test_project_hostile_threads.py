@@ -10,6 +10,7 @@ import threading
 from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.threads import run_in_threads
 
 from autograd import Value, detect_anomaly, enable_grad, is_grad_enabled, no_grad, scope
 from autograd.modes import MODE
@@ -21,25 +22,6 @@ SWITCHES = {
     "scope": lambda: scope("shared"),
 }
 names = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=8)
-
-
-def _run_threads(count: int, body) -> list[BaseException]:
-    """Run ``body(i)`` in ``count`` threads at once; the exceptions they raised."""
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            body(i)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not any(thread.is_alive() for thread in threads), "a thread never finished"
-    return errors
 
 
 @settings(max_examples=examples(0.2))
@@ -77,7 +59,7 @@ def test_one_switch_entered_by_several_threads_at_once_gives_each_its_own_mode_b
         assert MODE.get() == before
 
     turns[0].set()
-    assert _run_threads(count, body) == []
+    assert run_in_threads(body, count, timeout=30) == []
 
 
 @given(st.lists(names, max_size=4), st.integers(0, 4), names)
@@ -114,7 +96,7 @@ def test_one_scope_object_entered_in_several_threads_names_each_by_its_own_nesti
             inside.wait()
             seen[i] = Value(0.0).scope
 
-    assert _run_threads(len(outers), body) == []
+    assert run_in_threads(body, len(outers), timeout=30) == []
     assert seen == {i: f"{outer}/Neuron 1" for i, outer in enumerate(outers)}
 
 
@@ -156,6 +138,8 @@ def test_a_decorated_function_called_from_several_threads_at_once_records_nothin
         return x * x
 
     results: list[Value] = []
-    assert _run_threads(count, lambda i: results.append(square(Value(float(i))))) == []
+    assert (
+        run_in_threads(lambda i: results.append(square(Value(float(i)))), count, timeout=30) == []
+    )
     assert all(result.inputs == () for result in results)
     assert is_grad_enabled()

@@ -1,2 +1,3 @@
-"""Helpers the tests share: a headless Chromium for the explorer's pages (browser) and the
-command line run as a user runs it (hostile), small graphs to draw (graphs)."""
+"""Helpers the tests share: a headless Chromium for the explorer's pages (browser), the command
+line run as a user runs it (hostile), small graphs to draw (graphs), and work run in several
+threads at once (threads)."""
