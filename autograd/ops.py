@@ -610,7 +610,30 @@ class Total(Op):
         return (1.0,) * len(xs)
 
 
+class BatchMean(Op):
+    """The mean of x over the examples of a batch, μ = (1/N) Σₙ xₙ, the same for every
+    example;  ∂μ/∂xₙ = 1/N.
+
+    A compiled loss is traced on one example and replayed on a batch, one row per example
+    (:mod:`autograd.replay.batch`); this op is how a traced graph asks for a statistic of the
+    whole batch (batch normalisation's mean and variance). The batch replay writes it as the
+    mean of its operand's rows, given to every row, and its chain rule as the same mean of the
+    gradients, ∂L/∂xₙ = (1/N) Σₙ' ∂L/∂μₙ' (the map that gives every row the mean is its own
+    transpose). Everywhere else there is one example, N = 1: μ = x and dμ/dx = 1, as below.
+    """
+
+    name = "batch_mean"
+    symbol = "batch mean"
+
+    def forward(self, m: Math, x: Operand) -> Operand:
+        return x
+
+    def derivatives(self, m: Math, out: Operand, x: Operand) -> tuple[Operand, ...]:
+        return (1.0,)
+
+
 ADD, SUB, MUL, DIV, NEG, IDENTITY, POW = Add(), Sub(), Mul(), Div(), Neg(), Identity(), Pow()
 ABS, EXP, LOG, SQRT, TANH, SIGMOID, RELU = Abs(), Exp(), Log(), Sqrt(), Tanh(), Sigmoid(), Relu()
 SOFTPLUS, SIN, COS, LINEAR, TOTAL = Softplus(), Sin(), Cos(), Linear(), Total()
 MASKED = Masked()
+BATCH_MEAN = BatchMean()

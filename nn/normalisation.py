@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import sys
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value, scope, total
 from autograd.numbers import finite_float, short_repr
+from autograd.ops import BATCH_MEAN
 from nn.checks import boolean, integer
 from nn.linear import wrong_shape
 from nn.module import Module
@@ -35,15 +39,110 @@ from nn.shapes import Shape, as_nested, flatten, reshape, shape_of, shown_shape,
 from nn.tensors import named_entries
 
 
-def standardised(xs: Sequence[Value], eps: float) -> tuple[list[Value], Value]:
+def standardised(
+    xs: Sequence[Value], eps: float, *, over_the_batch: bool = False
+) -> tuple[list[Value], Value, Value]:
     """x̂ᵢ = (xᵢ − μ) / √(σ² + ε) with μ = (1/m) Σ xᵢ and the biased σ² = (1/m) Σ (xᵢ − μ)²;
-    also returns σ², whose value the running statistics need."""
+    also returns μ and σ², whose values the running statistics need.
+
+    ``over_the_batch``: the xᵢ are one example's share of numbers that a compiled replay has in
+    every example of its batch (:func:`statistics_over_the_replayed_batch`), so μ and σ² are
+    also averaged over the examples (:class:`autograd.ops.BatchMean`): with the same count of
+    numbers in every example, the mean of the examples' means is the mean of all of them.
+    """
     m = len(xs)
     mean = total(xs) / m
+    if over_the_batch:
+        mean = BATCH_MEAN(mean)
     centred = [x - mean for x in xs]
     variance = total([c * c for c in centred]) / m
+    if over_the_batch:
+        variance = BATCH_MEAN(variance)
     inverse_std = (variance + eps) ** -0.5
-    return [c * inverse_std for c in centred], variance
+    return [c * inverse_std for c in centred], mean, variance
+
+
+@dataclass(frozen=True)
+class BatchStatistics:
+    """One channel's batch statistics in a traced graph: the nodes of its mean μ and biased
+    variance σ² over the batch, and how many numbers the channel has in one example (1, L or
+    H·W), so that a batch of N examples has m = N·count of them."""
+
+    module: BatchNorm
+    channel: int
+    mean: Value
+    variance: Value
+    count: int
+
+
+#: The batch statistics of the calls made inside :func:`statistics_over_the_replayed_batch`,
+#: or None outside it.
+_REPLAYED: ContextVar[list[BatchStatistics] | None] = ContextVar(
+    "chainrule_replayed_batch", default=None
+)
+
+
+@contextmanager
+def statistics_over_the_replayed_batch() -> Iterator[list[BatchStatistics]]:
+    """Inside, a batch normalisation call in training mode on a batch of one example stands for
+    the batch a compiled replay will run (:mod:`nn.replay`): its statistics are means over the
+    replay's examples (:class:`autograd.ops.BatchMean`), the running statistics are left alone,
+    and each channel's statistics are added to the list given, for the replay to return."""
+    found: list[BatchStatistics] = []
+    token = _REPLAYED.set(found)
+    try:
+        yield found
+    finally:
+        _REPLAYED.reset(token)
+
+
+@dataclass(frozen=True)
+class RunningLeaves:
+    """A batch normalisation's running statistics as leaves of a traced graph, so that a
+    compiled replay in evaluation mode reads them at every call as it reads the parameters:
+    :meth:`refresh` copies the module's numbers into them first."""
+
+    mean: list[Value]
+    var: list[Value]
+
+    def refresh(self, module: BatchNorm) -> None:
+        for leaf, number in zip(self.mean, module.running_mean, strict=True):
+            leaf.data = number
+        for leaf, number in zip(self.var, module.running_var, strict=True):
+            leaf.data = number
+
+
+#: The leaves that batch normalisation modules in evaluation mode compute with, inside
+#: :func:`reading_running_statistics_from`; their numbers outside it.
+_RUNNING: ContextVar[dict[BatchNorm, RunningLeaves] | None] = ContextVar(
+    "chainrule_running_leaves", default=None
+)
+
+
+def running_leaves(model: Module) -> dict[BatchNorm, RunningLeaves]:
+    """Leaves for the running statistics of every batch normalisation in ``model``."""
+    found: dict[BatchNorm, RunningLeaves] = {}
+    stack = [model]
+    while stack:
+        module = stack.pop()
+        if isinstance(module, BatchNorm):
+            found[module] = RunningLeaves(
+                [Value(r, label=f"running_mean[{c}]") for c, r in enumerate(module.running_mean)],
+                [Value(r, label=f"running_var[{c}]") for c, r in enumerate(module.running_var)],
+            )
+        stack.extend(child for _, child in module.children())
+    return found
+
+
+@contextmanager
+def reading_running_statistics_from(leaves: dict[BatchNorm, RunningLeaves]) -> Iterator[None]:
+    """Inside, the batch normalisations in ``leaves`` compute in evaluation mode with those
+    leaves instead of their running statistics' numbers (for a replay to read them afresh)."""
+    token = _RUNNING.set(leaves)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
 
 
 class BatchNorm(Module):
@@ -88,7 +187,7 @@ class BatchNorm(Module):
         if not shape or not self._fits(shape[1:]):
             raise wrong_shape(self, self._wanted("a batch ", "[N]"), shape)
         count = size_of(shape) // self.num_features  # values per channel: N, N·L or N·H·W
-        if self.training and count < 2:
+        if self.training and count < 2 and _REPLAYED.get() is None:
             raise ValueError(
                 f"{self!r} in training mode needs more than one value per channel to take a "
                 f"variance, got a batch {shown_shape(shape)}; call .eval() to use the running "
@@ -120,17 +219,29 @@ class BatchNorm(Module):
                     f"{self!r}'s running_var[{c}] is {self.running_var[c]!r}: a variance "
                     "cannot be negative"
                 )
-            scale = (self.running_var[c] + self.eps) ** -0.5
-            return [(v - self.running_mean[c]) * scale * gamma + beta for v in values]
-        normalised, variance = standardised(values, self.eps)
-        m = len(values)
-        mean = sum(v.data for v in values) / m
-        # PyTorch's convention: the biased variance normalises, the unbiased one (× m/(m−1)) is
-        # what the running estimate follows; new = (1 − momentum)·old + momentum·batch.
-        self.running_mean[c] += self.momentum * (mean - self.running_mean[c])
-        unbiased = variance.data * m / (m - 1)
-        self.running_var[c] += self.momentum * (unbiased - self.running_var[c])
+            leaves = (_RUNNING.get() or {}).get(self)
+            mean: Value | float = self.running_mean[c] if leaves is None else leaves.mean[c]
+            variance: Value | float = self.running_var[c] if leaves is None else leaves.var[c]
+            scale = (variance + self.eps) ** -0.5
+            return [(v - mean) * scale * gamma + beta for v in values]
+        replayed = _REPLAYED.get()
+        normalised, mean, variance = standardised(
+            values, self.eps, over_the_batch=replayed is not None
+        )
+        if replayed is None:
+            self.update_running(c, mean.data, variance.data, len(values))
+        else:  # the replay returns the batch's statistics, which update the running ones
+            replayed.append(BatchStatistics(self, c, mean, variance, len(values)))
         return [v * gamma + beta for v in normalised]
+
+    def update_running(self, c: int, mean: float, variance: float, m: int) -> None:
+        """Move channel c's running statistics towards the batch's mean and biased variance
+        over m numbers. PyTorch's convention: the biased variance normalises, the unbiased one
+        (× m/(m−1)) is what the running estimate follows; new = (1 − momentum)·old +
+        momentum·batch."""
+        self.running_mean[c] += self.momentum * (mean - self.running_mean[c])
+        unbiased = variance * m / (m - 1)
+        self.running_var[c] += self.momentum * (unbiased - self.running_var[c])
 
     def own_parameters(self) -> list[tuple[str, Value]]:
         return named_entries("weight", self.weight) + named_entries("bias", self.bias)

@@ -17,6 +17,13 @@ log-softmax for all classes. A real-valued target y (regression) is an input as 
 
 An example that is a nested list (a sequence ``[T][features]``) is traced and replayed as one
 input per number, in reading order, and given back to the model in its shape.
+
+Batch normalisation couples the examples of a batch: its mean and variance are taken over all
+of them. The traced example then stands for its whole batch (a batch of one in the trace,
+:func:`nn.normalisation.statistics_over_the_replayed_batch`): the statistics are means over the
+replay's examples (:class:`autograd.ops.BatchMean`), the one place where its rows are not
+independent, and the replay returns them beside the loss, so that the running statistics move
+exactly as eager training moves them.
 """
 
 from __future__ import annotations
@@ -24,11 +31,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from autograd import Compiled, Value, compile, no_grad, total
+from autograd import Compiled, Value, compile, total
 from nn.bayesian import BayesLinear
 from nn.dropout import Dropout
 from nn.losses import Loss, RegressionLoss, cross_entropy, log_softmax
+from nn.metrics import evaluating
 from nn.module import Module
+from nn.normalisation import (
+    BatchNorm,
+    BatchStatistics,
+    reading_running_statistics_from,
+    running_leaves,
+    statistics_over_the_replayed_batch,
+)
 from nn.penalties import penalised
 from nn.scalars import Example, Inputs, Outputs
 from nn.shapes import Shape, flatten, reshape, shape_of
@@ -75,11 +90,6 @@ class CompiledLoss:
         *,
         regression: bool = False,
     ):
-        if _has_dropout(model):
-            raise ValueError(
-                "compile cannot replay dropout: its random masks would be frozen at trace time; "
-                "train this model without compile, or without dropout"
-            )
         _check_replayable(model)
         self.model = model
         self.judge = judge
@@ -94,23 +104,68 @@ class CompiledLoss:
         self._shape: Shape = ()
         #: The labels (with their types) the loss was seen to accept.
         self._accepted: set[tuple[type, Any]] = set()
+        #: The batch statistics the latest trace returns beside the loss (batch normalisation's).
+        self._statistics: list[BatchStatistics] = []
+        self._single_output = False
+        #: The model's outputs on each example of the latest batch, as the loss saw them (in
+        #: training mode): a number per example for a model of one output, else a list.
+        self.outputs: list[Any] = []
 
     def __call__(self, x: Sequence[Example], y: Sequence[int] | Sequence[float]) -> float:
         if self._compiled is None:
             self._classes = 1 if self.regression else _class_count(self.model, x[0])
             self._shape = shape_of(x[0])
             self._compiled = compile(self._example_loss, self.parameters)
+        self._check_batch_size(len(x))
         if self.regression:
-            return self._compiled(*_columns(x), [float(t) for t in y])
-        for point, label in zip(x, y, strict=True):
-            self._check(point, label)
-        onehot = [[1.0 if label == c else 0.0 for label in y] for c in range(self._classes)]
-        return self._compiled(*_columns(x), *onehot)
+            targets = [[float(t) for t in y]]
+        else:
+            for point, label in zip(x, y, strict=True):
+                self._check(point, label)
+            targets = [[1.0 if label == c else 0.0 for label in y] for c in range(self._classes)]
+        loss, aside = self._compiled.with_aux(*_columns(x), *targets)
+        self._check_batch_size(len(x))  # the first call knows the statistics only now
+        k = 2 * len(self._statistics)
+        self._update_running(aside[:k], len(x))
+        columns = [column.tolist() for column in aside[k:]]
+        rows = [list(row) for row in zip(*columns, strict=True)]
+        self.outputs = columns[0] if self._single_output else rows
+        return loss
 
-    def _example_loss(self, *inputs: Value) -> Value:
-        """One example's loss, penalties included, of its inputs and its label's one-hot t."""
+    def _check_batch_size(self, n: int) -> None:
+        """Batch statistics need more than one number per channel, as without compile."""
+        for found in self._statistics:
+            if n * found.count < 2:
+                raise ValueError(
+                    f"{found.module!r} in training mode needs more than one value per channel "
+                    f"to take a variance, got a batch of {n} example(s) with {found.count} "
+                    "value(s) per channel each; call .eval() to use the running statistics"
+                )
+
+    def _update_running(self, replayed: list[Any], n: int) -> None:
+        """The running statistics moved towards the batch's, as an eager call moves them: the
+        replay returns every channel's mean, then every channel's variance, the same in every
+        row."""
+        k = len(self._statistics)
+        for found, mean, variance in zip(self._statistics, replayed[:k], replayed[k:], strict=True):
+            found.module.update_running(
+                found.channel, float(mean[0]), float(variance[0]), n * found.count
+            )
+
+    def _example_loss(self, *inputs: Value) -> list[Value]:
+        """One example's loss, penalties included, of its inputs and its label's one-hot t,
+        followed by the batch statistics it took (each channel's mean, then each variance)
+        and the model's outputs."""
         features, onehot = inputs[: -self._classes], inputs[-self._classes :]
-        outputs = self.model(reshape(features, self._shape))
+        with statistics_over_the_replayed_batch() as statistics:
+            outputs = _called(self.model, reshape(features, self._shape))
+            loss = self._loss_of(outputs, onehot)
+        self._statistics = statistics
+        self._single_output = isinstance(outputs, Value)
+        means, variances = [s.mean for s in statistics], [s.variance for s in statistics]
+        return [loss, *means, *variances, *flatten(outputs)]
+
+    def _loss_of(self, outputs: Outputs, onehot: Sequence[Value]) -> Value:
         if self.regression:
             selected = cast(RegressionLoss, self.judge)([outputs], [onehot[0]])
         elif self.judge is cross_entropy:
@@ -126,8 +181,8 @@ class CompiledLoss:
         key = (type(label), label)
         if key in self._accepted:
             return
-        with no_grad():
-            self.judge([self.model(point)], [label])
+        with evaluating(self.model):
+            self.judge([_called(self.model, point)], [label])
         if label not in range(self._classes):
             raise ValueError(
                 f"compiled training needs labels that are class indices 0 … {self._classes - 1} "
@@ -136,29 +191,42 @@ class CompiledLoss:
         self._accepted.add(key)
 
 
+def _called(model: Module, example: Any) -> Any:
+    """The model's output for one example: a model whose calls take whole batches (batch
+    normalisation) is called on a batch of one."""
+    return model([example])[0] if model.takes_batches() else model(example)
+
+
 def _class_count(model: Module, point: Inputs) -> int:
     """The classes a model's outputs score: one per output, or two for a single score."""
-    with no_grad():
-        outputs: Outputs = model(point)
+    with evaluating(model):
+        outputs: Outputs = _called(model, point)
     return len(outputs) if isinstance(outputs, list) else 2
 
 
 def _check_replayable(model: Module) -> None:
     """Refuse, naming the module and why, what the replay of one example's loss cannot train:
-    batch statistics, which couple the examples a replay treats as independent rows, and the
-    fresh random weights of Bayes by backprop, which would be frozen at trace time."""
+    randomness drawn at every call (dropout's masks, the weights of Bayes by backprop), which
+    would be frozen at trace time, and examples coupled by any module but batch normalisation,
+    whose statistics the replay takes over its batch."""
     for module in _modules(model):
-        if module.couples_examples:
+        if isinstance(module, Dropout) and module.p > 0:
             raise ValueError(
-                f"compile cannot replay {module.name} ({module!r}): its batch statistics couple "
-                "the examples of a batch, while the compiled replay computes each example on "
-                "its own; train this model without compile"
+                f"compile cannot replay dropout: {module.name} ({module!r}) draws its random "
+                "masks afresh at every call, and they would be frozen at trace time; train this "
+                "model without compile, or without dropout"
             )
         if isinstance(module, BayesLinear):
             raise ValueError(
                 f"compile cannot replay {module.name} ({module!r}): its weights are drawn afresh "
                 "at every call and would be frozen at trace time; train this model without "
                 "compile"
+            )
+        if module.couples_examples and not isinstance(module, BatchNorm):
+            raise ValueError(
+                f"compile cannot replay {module.name} ({module!r}): it couples the examples of "
+                "a batch, and the replay takes only batch normalisation's statistics over its "
+                "batch; train this model without compile"
             )
 
 
@@ -167,36 +235,37 @@ def _modules(module: Module) -> list[Module]:
     return [module, *(inner for _, child in module.children() for inner in _modules(child))]
 
 
-def _has_dropout(module: Module) -> bool:
-    if isinstance(module, Dropout) and module.p > 0:
-        return True
-    return any(_has_dropout(child) for _, child in module.children())
-
-
 class CompiledOutputs:
     """``outputs(x_batch)``: the model's outputs on every point, as plain numbers, by a replay.
 
-    The model is traced in evaluation mode (dropout off); parameter values are read at each call.
+    The model is traced in evaluation mode (dropout off, batch normalisation with its running
+    statistics, which it reads at each call as it does the parameters' values).
     """
 
     def __init__(self, model: Module):
         self.model = model
         #: The shape of one example, as for :class:`CompiledLoss`, known at the first call.
         self._shape: Shape | None = None
+        self._running = running_leaves(model)
 
         def outputs(*inputs: Value) -> Value | list[Value]:
             was_training = model.training
             model.eval()
             try:
-                result: Value | list[Value] = model(reshape(inputs, self._shape or ()))
+                with reading_running_statistics_from(self._running):
+                    example = reshape(inputs, self._shape or ())
+                    result: Value | list[Value] = _called(model, example)
                 return result
             finally:
                 model.train(was_training)
 
-        self._compiled = compile(outputs, model.parameters())
+        statistics = [leaf for r in self._running.values() for leaf in (*r.mean, *r.var)]
+        self._compiled = compile(outputs, [*model.parameters(), *statistics])
 
     def __call__(self, x: Sequence[Example]) -> list[Any]:
         if self._shape is None:
             self._shape = shape_of(x[0])
+        for module, leaves in self._running.items():
+            leaves.refresh(module)
         result: list[Any] = self._compiled.evaluate(*_columns(x))
         return result

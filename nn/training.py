@@ -139,8 +139,9 @@ class _CompiledTraining:
 
     def step(self, x: Sequence[Example], y: Sequence[int]) -> tuple[float, Sequence[AnyOutputs]]:
         loss = self.loss(x, y)  # fills in the gradients too
-        # A regression's batch outputs are scored by nothing (no accuracy): not replayed.
-        return loss, [] if self.regression else self.replayed_outputs(x)
+        # The outputs the loss replay computed, in training mode as eager's (a regression's
+        # are scored by nothing: no accuracy).
+        return loss, [] if self.regression else self.loss.outputs
 
     def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         return self.replayed_outputs(x)
@@ -176,15 +177,16 @@ def fit(
     bar (by default only when stderr is a terminal). ``callback(step, history)`` is called
     after each step, step counting from 1. ``compile=True`` traces one example's loss once and
     replays it on every batch with NumPy (:mod:`nn.replay`): the same
-    losses and gradients, many times faster; not for models with dropout.
+    losses and gradients, many times faster.
 
     Targets ``y`` that are floats make a regression: ``loss="mse"`` minimises (1/n) Σ (yᵢ − sᵢ)²
     of the model's one output sᵢ, and the history records the held-out set's mean squared error
     (``test_loss``) instead of accuracies. ``clip_norm`` m clips the gradients' norm at m before
     every update (:func:`nn.clip_grad_norm`).
     A model whose calls take whole batches (batch normalisation) is called once on each batch;
-    the replay, which computes each example on its own, refuses it, as it does
-    ``nn.BayesLinear``.
+    the replay takes its batch statistics over the examples it replays, with the same losses,
+    gradients and running statistics. The replay refuses ``nn.BayesLinear`` and dropout, whose
+    random draws it would freeze.
     """
     if len(x) != len(y) or not x:
         raise ValueError(

@@ -309,27 +309,6 @@ def test_fit_trains_a_network_with_batch_norm_on_whole_batches():
     assert len(nn.predict(model, x)) == 40 and calls == [40]
 
 
-@pytest.mark.parametrize(
-    ("module", "why"),
-    [
-        (
-            nn.BatchNorm1d(4),
-            r"1: BatchNorm1d \(BatchNorm1d\(num_features=4.*\)\): its batch statistics couple",
-        ),
-        (nn.LayerNorm(4), None),
-    ],
-)
-def test_compile_refuses_batch_norm_naming_the_module_and_why(module, why):
-    x, y = nn.datasets.make_moons(8, noise=0.1, seed=0)
-    model = nn.Sequential(nn.Linear(2, 4, seed=0), module, nn.Linear(4, 1, seed=1))
-    optimizer = nn.SGD(model.parameters(), lr=0.1)
-    if why is None:
-        nn.fit(model, x, y, optimizer=optimizer, steps=2, compile=True)
-    else:
-        with pytest.raises(ValueError, match=rf"compile cannot replay {why}"):
-            nn.fit(model, x, y, optimizer=optimizer, steps=2, compile=True)
-
-
 def test_a_network_saves_and_loads_its_batch_norms_running_statistics(tmp_path):
     model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.BatchNorm1d(3))
     model([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])

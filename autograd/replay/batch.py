@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from autograd.ops import Total
+from autograd.ops import BatchMean, Total
 from autograd.replay.layers import (
     Elementwise,
     FusedLayer,
@@ -51,7 +51,8 @@ def write_batch(graph: Graph, *, gradients: bool) -> str:
     parameters' values as an array ``P``, and ``seed`` the weight of each example's gradient.
 
     It returns the first output, a check and the gradients ``∂/∂params`` summed over the batch
-    (an array), or, without gradients, the check and the tuple of all outputs. The check is
+    (an array), then the tuple of the other outputs if there are any, or, without gradients,
+    the check and the tuple of all outputs. The check is
     finite for each example where every op with a domain gave finite numbers (and the output
     too, with gradients), NaN elsewhere.
     """
@@ -141,6 +142,10 @@ class BatchWriter(Writer):
         return self.units
 
     def forward_node(self, node: Value) -> None:
+        if self.is_batch_mean(node):
+            mean = Symbol(f"batch_mean({self.names[node.inputs[0]].code})")
+            self.names[node] = self.assign(self.new_value(), mean)
+            return
         covered, rest = self.covered_groups(node)
         if not covered:
             super().forward_node(node)
@@ -148,6 +153,11 @@ class BatchWriter(Writer):
         terms = [Symbol(f"z{self.number[g]}.sum(axis=1)") for g in covered]
         name = self.assign(self.new_value(), sum_of([*terms, *(self.names[x] for x in rest)]))
         self.names[node] = name
+
+    def is_batch_mean(self, node: Value) -> bool:
+        """Whether ``node`` is a mean over the batch's rows (:class:`autograd.ops.BatchMean`)
+        of numbers that vary from example to example (of a uniform number it is the number)."""
+        return isinstance(node.rule, BatchMean) and node not in self.uniform
 
     def covered_groups(self, node: Value) -> tuple[list[Group], list[Value]]:
         """For a sum (``total``) of whole groups, each member once: those groups, summed over
@@ -394,6 +404,15 @@ class BatchWriter(Writer):
         else:
             self.backward_elementwise(unit, upstream)
 
+    def backward_node(self, node: Value, upstream: Symbol) -> None:
+        if not self.is_batch_mean(node):
+            super().backward_node(node, upstream)
+            return
+        # The mean's chain rule: ∂L/∂xₙ = (1/N) Σₙ' ∂L/∂μₙ', the same mean of the gradients.
+        x = node.inputs[0]
+        if x in self.needs_grad:
+            self.add(x, Symbol(f"batch_mean({upstream.code})"))
+
     def backward_sum(self, node: Value, covered: list[Group], rest: list[Value]) -> None:
         """∂Σ/∂xᵢ = 1 for every term: each group gets the row's gradient, repeated."""
         upstream = self.gradient_of(node)
@@ -609,13 +628,14 @@ class BatchWriter(Writer):
             listed = ", ".join(g.code for _, g in per_example)
             self.pieces.append((f"batch_sums({listed})", [j for j, _ in per_example]))
         size = len(self.index)
+        others = self.others_returned()
         if not self.pieces:
-            return f"{self.names[root].code}, {check}, array([0.0] * {size})"
+            return f"{self.names[root].code}, {check}, array([0.0] * {size}){others}"
         # One reduction: every piece added into the gradient of the parameter it belongs to.
         index = self.constant_array([j for _, js in self.pieces for j in js])
         pieces = ", ".join(code for code, _ in self.pieces)
         self.lines.append(f"gradient = bincount({index}, concatenate([{pieces}]), {size})")
-        return f"{self.names[root].code}, {check}, gradient"
+        return f"{self.names[root].code}, {check}, gradient{others}"
 
     def outputs_returned(self) -> str:
         check = self.check_symbol()

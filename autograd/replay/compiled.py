@@ -113,16 +113,28 @@ class Compiled:
         gradient is the gradient of that mean. ``scale`` weighs the gradient, e.g. by a group's
         share of a larger batch; the loss is returned unscaled.
         """
+        return self._with_gradients(inputs, scale, aux=False)[0]
+
+    def with_aux(self, *inputs: Any, scale: float = 1.0) -> tuple[float, list[Any]]:
+        """As a call, for an ``fn`` that returns several Values: the first one (a loss), whose
+        gradient is added into ``p.grad``, and the values of the others, its auxiliary outputs
+        (a batch's statistics, say), each a float for one example, one number per example (an
+        array) for a batch."""
+        return self._with_gradients(inputs, scale, aux=True)
+
+    def _with_gradients(
+        self, inputs: Sequence[Any], scale: float, *, aux: bool
+    ) -> tuple[float, list[Any]]:
         scale = as_float(scale, "scale")
         arguments, count = _arguments(inputs)
         if count is None:
-            value, gradients = self._one(arguments, scale)
+            value, gradients, others = self._one(arguments, scale, aux)
         else:
-            value, gradients = self._batch(arguments, count, scale)
+            value, gradients, others = self._batch(arguments, count, scale, aux)
         with self._accumulating:  # p.grad += g is a read and a write: one thread at a time
             for p, g in zip(self.params, gradients):  # noqa: B905 (one per parameter; plain zip)
                 p.grad += g
-        return value
+        return value, others
 
     def evaluate(self, *inputs: Any) -> Any:
         """``fn``'s output(s) at these inputs, without gradients.
@@ -140,13 +152,13 @@ class Compiled:
         return shaped if count is not None else shaped[0]
 
     # -- one example -------------------------------------------------------------------------
-    def _one(self, example: list[float], scale: float) -> tuple[float, Sequence[float]]:
+    def _one(self, example: list[float], scale: float, aux: bool) -> _Result:
         data = [p.data for p in self.params]
 
-        def replay(trace: Trace) -> tuple[float, Sequence[float]] | None:
-            self._check_one_output(trace)
+        def replay(trace: Trace) -> tuple[Any, ...] | None:
+            self._check_one_output(trace, aux)
             try:
-                result: tuple[float, Sequence[float]] = trace.function()(scale, *example, *data)
+                result: tuple[Any, ...] = trace.function()(scale, *example, *data)
             except _FLOAT_ERRORS:
                 return None
             return result
@@ -154,7 +166,7 @@ class Compiled:
         result = self._applying(example, replay)
         if result is None or not math.isfinite(result[0]):
             return self._eager(example, scale)
-        return result
+        return result[0], result[1], list(result[2]) if len(result) > 2 else []
 
     def _outputs_one(self, example: list[float]) -> list[float]:
         data = [p.data for p in self.params]
@@ -217,46 +229,64 @@ class Compiled:
             self.traces += 1
         return new
 
-    def _eager(self, example: Sequence[float], scale: float) -> tuple[float, list[float]]:
+    def _eager(self, example: Sequence[float], scale: float) -> _Result:
         """``fn`` run by the eager engine, so that domain errors and NaNs are reported exactly
         as without compile (the replay computes with IEEE floats and does not stop on them)."""
-        root = self.fn(*map(Value, example))
-        assert isinstance(root, Value)  # _check_one_output checked that there is one output
-        return root.data, [scale * g for g in eager_gradients(root, self.params)]
+        result = self.fn(*map(Value, example))
+        root, *others = [result] if isinstance(result, Value) else result
+        gradients = [scale * g for g in eager_gradients(root, self.params)]
+        return root.data, gradients, [o.data for o in others]
 
     def _eager_outputs(self, example: Sequence[float]) -> list[float]:
         result = self.fn(*map(Value, example))
         return [v.data for v in ([result] if isinstance(result, Value) else result)]
 
     # -- a batch -----------------------------------------------------------------------------
-    def _batch(self, columns: list[Any], count: int, scale: float) -> tuple[float, list[float]]:
+    def _batch(self, columns: list[Any], count: int, scale: float, aux: bool) -> _Result:
         import numpy as np
 
         data = self._parameters(np)
         weight = scale / count  # each example's share of the mean
+        replayed: list[Trace] = []
 
         def replay(trace: Trace, columns: list[Any]) -> Any:
-            self._check_one_output(trace)
+            self._check_one_output(trace, aux)
+            replayed[:] = [trace]
             with np.errstate(all="ignore"):
                 return trace.function(batch=True)(np.full(len(columns[0]), weight), *columns, data)
 
-        value, check, gradient = self._applying_batch(columns, replay)
+        value, check, gradient, *others = self._applying_batch(columns, replay)
+        others = list(others[0]) if others else []
         if math.isfinite(_total(np, check)):  # every example's check is 0, none is NaN
             mean = _total(np, value) / count if np.ndim(value) else value  # a uniform value
-            return float(mean), gradient.tolist()
+            return float(mean), gradient.tolist(), _per_example(np, others, count)
         outside = _outside(np, check, count)
+        first = int(np.flatnonzero(outside)[0])
+        if replayed[0].couples_examples:
+            raise DomainError(
+                f"example {first} of the batch: an op gave a number that is not finite or is "
+                "outside its domain, and the graph takes statistics of the whole batch, so that "
+                "example cannot be computed on its own by the eager engine to say which; "
+                "call fn without compile to find it"
+            )
         # The examples outside are computed by the eager engine, the others replayed again.
         loss, total = 0.0, np.zeros(len(self.params))
+        rows = np.zeros((len(others), count))
         inside = [c[~outside] for c in columns]
         if len(inside[0]):
-            value, _, gradient = self._applying_batch(inside, replay)
+            value, _, gradient, *others = self._applying_batch(inside, replay)
+            others = list(others[0]) if others else []
             loss += float(np.sum(np.broadcast_to(value, (len(inside[0]),))))
             total += gradient
+            if others:
+                rows[:, ~outside] = _per_example(np, others, len(inside[0]))
         for i in np.flatnonzero(outside):
-            value, gradient = _naming(int(i), self._eager, [float(c[i]) for c in columns], weight)
+            example = [float(c[i]) for c in columns]
+            value, gradient, aside = _naming(int(i), self._eager, example, weight)
             loss += value
             total += gradient
-        return loss / count, total.tolist()
+            rows[:, i] = aside
+        return loss / count, total.tolist(), list(rows)
 
     def _outputs_batch(self, columns: list[Any], count: int) -> list[list[float]]:
         import numpy as np
@@ -298,11 +328,13 @@ class Compiled:
                 "or call the compiled function one example at a time)"
             ) from None
 
-    def _check_one_output(self, trace: Trace) -> None:
-        if len(trace.graph.outputs) != 1:
+    def _check_one_output(self, trace: Trace, aux: bool) -> None:
+        """Gradients need one output, a loss (followed by others only ``with_aux``)."""
+        if len(trace.graph.outputs) != 1 and not aux:
             raise TracingError(
                 f"compile: fn returned {len(trace.graph.outputs)} Values; gradients need one "
-                "(a loss); use evaluate() for several outputs"
+                "(a loss); use evaluate() for several outputs, or with_aux() for a loss followed "
+                "by others"
             )
 
     def _check_inputs(self, kept: Trace, example: Sequence[Any]) -> None:
@@ -311,6 +343,16 @@ class Compiled:
                 f"compile: fn was traced with {len(kept.graph.inputs)} inputs, "
                 f"called with {len(example)}"
             )
+
+
+#: A loss, its gradients and its auxiliary outputs.
+_Result = tuple[float, Sequence[float], list[Any]]
+
+
+def _per_example(np: Any, outputs: Sequence[Any], count: int) -> list[Any]:
+    """Outputs of a batch replay as one array of ``count`` numbers each (a uniform output is
+    one number, the same for every example)."""
+    return [np.broadcast_to(np.asarray(o, dtype=float), (count,)).copy() for o in outputs]
 
 
 def _naming(index: int, run: Callable[..., R], *arguments: Any) -> R:

@@ -94,6 +94,13 @@ def array_namespace() -> dict[str, Any]:
         whole[:, columns] = x
         return whole
 
+    def batch_mean(x: Any) -> Any:
+        """(1/N) Σₙ xₙ over the N examples of the batch, given to every example (a number,
+        the same for all of them, is its own mean)."""
+        if np.ndim(x) == 0:
+            return x
+        return np.full(len(x), np.add.reduce(x) / len(x))
+
     def never(test: Any) -> bool:
         return not np.any(test)
 
@@ -127,6 +134,7 @@ def array_namespace() -> dict[str, Any]:
         "array": np.array,
         "batch_sum": functools.partial(np.add.reduce, axis=None),
         "batch_sums": batch_sums,
+        "batch_mean": batch_mean,
         "row_sums": functools.partial(np.add.reduce, axis=1),
         "column_sums": functools.partial(np.add.reduce, axis=0),
         "concatenate": np.concatenate,

@@ -4,6 +4,7 @@ from that graph (each compiled by Python on first use)."""
 from __future__ import annotations
 
 import builtins
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,9 +12,10 @@ from typing import Any
 
 from autograd.collector import paused_collector
 from autograd.errors import TracingError
+from autograd.ops import BatchMean
 from autograd.replay.batch import write_batch
 from autograd.replay.runtime import array_namespace, float_namespace
-from autograd.replay.writer import Graph, Guard, write
+from autograd.replay.writer import Graph, Guard, depends_on, write
 from autograd.tracer import TRACER
 from autograd.value import Value
 
@@ -45,6 +47,14 @@ class Trace:
     _sources: dict[tuple[bool, bool], str] = field(default_factory=dict)
     _functions: dict[tuple[bool, bool], Callable[..., Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @functools.cached_property
+    def couples_examples(self) -> bool:
+        """Whether the graph takes a statistic of the whole batch (a mean over its examples,
+        :class:`autograd.ops.BatchMean`, of numbers that depend on the inputs), so that a batch
+        replay's examples are not independent rows."""
+        varying = depends_on(self.graph.order(), set(self.graph.inputs))
+        return any(isinstance(node.rule, BatchMean) for node in varying)
 
     def source(self, *, batch: bool = False, gradients: bool = True) -> str:
         key = (batch, gradients)

@@ -62,8 +62,8 @@ class Graph:
 
 def write(graph: Graph, *, gradients: bool) -> str:
     """The one-example replay's source: ``replay(seed, x0 … xn, p0 … pm)`` returns the first
-    output and its gradients ``(∂/∂p0 … ∂/∂pm)`` times ``seed``, or, without gradients, the
-    tuple of all outputs."""
+    output and its gradients ``(∂/∂p0 … ∂/∂pm)`` times ``seed`` (then the tuple of the other
+    outputs, if any), or, without gradients, the tuple of all outputs."""
     return Writer(graph, batch=False).source(gradients=gradients)
 
 
@@ -249,7 +249,14 @@ class Writer:
     def returned(self, root: Value) -> str:
         gradients = [self.grads.get(p, constant(0.0)).code for p in self.graph.params]
         trailing_comma = "," if gradients else ""
-        return f"{self.names[root].code}, ({', '.join(gradients)}{trailing_comma})"
+        listed = f"{self.names[root].code}, ({', '.join(gradients)}{trailing_comma})"
+        return listed + self.others_returned()
+
+    def others_returned(self) -> str:
+        """The values of the outputs after the first (a loss's auxiliary outputs), returned
+        after its gradients as one more tuple; nothing for a single output."""
+        others = self.graph.outputs[1:]
+        return f", ({', '.join(self.names[o].code for o in others)},)" if others else ""
 
 
 def _numbered(prefix: str) -> Iterator[Symbol]:
