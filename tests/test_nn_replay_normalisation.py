@@ -40,7 +40,9 @@ def convolutional() -> nn.Sequential:
 
 
 def layer_normalised() -> nn.Sequential:
-    return nn.Sequential(nn.Linear(2, 6, seed=0), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 3))
+    return nn.Sequential(
+        nn.Linear(2, 6, seed=0), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 3, seed=1)
+    )
 
 
 def blobs() -> tuple[Any, Any]:
