@@ -120,6 +120,7 @@ bench: $(STAMP) torch
 		|| $(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.adding $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.normalisation $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR) $(SITE_DIR)
