@@ -19,6 +19,9 @@ predictive distribution: its spread is the model's uncertainty.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from autograd import Value, linear, total
@@ -42,6 +45,24 @@ def gaussian_kl(mu: Value, sigma: Value, prior_sigma: float) -> Value:
     return (
         math.log(prior_sigma) - sigma.log() + (sigma * sigma + mu * mu) / (2 * prior_sigma**2) - 0.5
     )
+
+
+#: The traced inputs that stand for each layer's noise ε, inside :func:`noise_from`.
+_TRACED_NOISE: ContextVar[dict[BayesLinear, list[Value]] | None] = ContextVar(
+    "chainrule_traced_noise", default=None
+)
+
+
+@contextmanager
+def noise_from(inputs: dict[BayesLinear, list[Value]]) -> Iterator[None]:
+    """Inside, a call of each layer in ``inputs`` in training mode takes its ε from the given
+    Values (the inputs of a compiled loss's trace, which the trainer fills with draws of
+    :meth:`BayesLinear.draw_noise` for every example) instead of drawing them; once each."""
+    token = _TRACED_NOISE.set({layer: list(values) for layer, values in inputs.items()})
+    try:
+        yield
+    finally:
+        _TRACED_NOISE.reset(token)
 
 
 class BayesLinear(Module):
@@ -102,18 +123,45 @@ class BayesLinear(Module):
         """This call's weights and biases: sampled in training mode, the means in evaluation."""
         if not self.training:
             return self.weight_mu, self.bias_mu
+        noise = iter(self._noise())
         weights = [
-            [self._sample(mu, rho) for mu, rho in zip(mus, rhos, strict=True)]
+            [self._sample(mu, rho, next(noise)) for mu, rho in zip(mus, rhos, strict=True)]
             for mus, rhos in zip(self.weight_mu, self.weight_rho, strict=True)
         ]
         biases = [
-            self._sample(mu, rho) for mu, rho in zip(self.bias_mu, self.bias_rho, strict=True)
+            self._sample(mu, rho, next(noise))
+            for mu, rho in zip(self.bias_mu, self.bias_rho, strict=True)
         ]
         return weights, biases
 
-    def _sample(self, mu: Value, rho: Value) -> Value:
-        """w = μ + softplus(ρ)·ε with a fresh ε ~ N(0, 1)."""
-        return mu + rho.softplus() * self._rng.gauss(0.0, 1.0)
+    @property
+    def noise_size(self) -> int:
+        """How many numbers ε a call in training mode draws: one per weight and bias."""
+        return (self.in_features + 1) * self.out_features
+
+    def draw_noise(self) -> list[float]:
+        """A call's fresh ε ~ N(0, 1) from the layer's generator, in the order the call uses
+        them: the weights row by row, then the biases."""
+        return [self._rng.gauss(0.0, 1.0) for _ in range(self.noise_size)]
+
+    def _noise(self) -> list[Value | float]:
+        """This call's ε: drawn now, or, while a compiled loss is traced, the traced inputs
+        that stand for them (:func:`noise_from`)."""
+        given = (_TRACED_NOISE.get() or {}).get(self)
+        if given is None:
+            return list(self.draw_noise())
+        if len(given) != self.noise_size:
+            raise ValueError(
+                f"compile replays one call of {self.name} ({self!r}) per example, each with "
+                f"its own noise ε; this example calls it more than once"
+            )
+        taken: list[Value | float] = list(given)
+        given.clear()
+        return taken
+
+    def _sample(self, mu: Value, rho: Value, epsilon: Value | float) -> Value:
+        """w = μ + softplus(ρ)·ε."""
+        return mu + rho.softplus() * epsilon
 
     def kl(self) -> Value:
         """KL(q ‖ p) = Σ over weights and biases of log(s/σ) + (σ² + μ²)/(2s²) − 1/2, with

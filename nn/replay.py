@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from autograd import Compiled, Value, compile, total
-from nn.bayesian import BayesLinear
+from nn.bayesian import BayesLinear, noise_from
 from nn.dropout import Dropout
 from nn.losses import Loss, RegressionLoss, cross_entropy, log_softmax
 from nn.metrics import evaluating
@@ -46,7 +46,7 @@ from nn.normalisation import (
 )
 from nn.penalties import penalised
 from nn.scalars import Example, Inputs, Outputs
-from nn.shapes import Shape, flatten, reshape, shape_of
+from nn.shapes import Shape, flatten, reshape, shape_of, size_of
 
 
 def _columns(x: Sequence[Example]) -> Sequence[Sequence[float]]:
@@ -110,11 +110,16 @@ class CompiledLoss:
         #: The model's outputs on each example of the latest batch, as the loss saw them (in
         #: training mode): a number per example for a model of one output, else a list.
         self.outputs: list[Any] = []
+        #: The layers of Bayes by backprop, whose noise ε is drawn for every example and given
+        #: to the replay as inputs, after the example's numbers.
+        self._bayesian = [m for m in _modules(model) if isinstance(m, BayesLinear)]
+        self._features = 0
 
     def __call__(self, x: Sequence[Example], y: Sequence[int] | Sequence[float]) -> float:
         if self._compiled is None:
             self._classes = 1 if self.regression else _class_count(self.model, x[0])
             self._shape = shape_of(x[0])
+            self._features = size_of(self._shape)
             self._compiled = compile(self._example_loss, self.parameters)
         self._check_batch_size(len(x))
         if self.regression:
@@ -123,7 +128,8 @@ class CompiledLoss:
             for point, label in zip(x, y, strict=True):
                 self._check(point, label)
             targets = [[1.0 if label == c else 0.0 for label in y] for c in range(self._classes)]
-        loss, aside = self._compiled.with_aux(*_columns(x), *targets)
+        noise = self._noise_columns(len(x))
+        loss, aside = self._compiled.with_aux(*_columns(x), *noise, *targets)
         self._check_batch_size(len(x))  # the first call knows the statistics only now
         k = 2 * len(self._statistics)
         self._update_running(aside[:k], len(x))
@@ -131,6 +137,13 @@ class CompiledLoss:
         rows = [list(row) for row in zip(*columns, strict=True)]
         self.outputs = columns[0] if self._single_output else rows
         return loss
+
+    def _noise_columns(self, n: int) -> list[list[float]]:
+        """Each Bayesian layer's ε for n examples, drawn example by example as n eager calls
+        draw them, as one column per number: the same draws, so the same losses."""
+        training = [layer for layer in self._bayesian if layer.training]
+        drawn = [[layer.draw_noise() for _ in range(n)] for layer in training]
+        return [list(column) for rows in drawn for column in zip(*rows, strict=True)]
 
     def _check_batch_size(self, n: int) -> None:
         """Batch statistics need more than one number per channel, as without compile."""
@@ -156,8 +169,12 @@ class CompiledLoss:
         """One example's loss, penalties included, of its inputs and its label's one-hot t,
         followed by the batch statistics it took (each channel's mean, then each variance)
         and the model's outputs."""
-        features, onehot = inputs[: -self._classes], inputs[-self._classes :]
-        with statistics_over_the_replayed_batch() as statistics:
+        features, onehot = inputs[: self._features], inputs[-self._classes :]
+        noise, start = {}, self._features
+        for layer in (b for b in self._bayesian if b.training):
+            noise[layer] = list(inputs[start : start + layer.noise_size])
+            start += layer.noise_size
+        with statistics_over_the_replayed_batch() as statistics, noise_from(noise):
             outputs = _called(self.model, reshape(features, self._shape))
             loss = self._loss_of(outputs, onehot)
         self._statistics = statistics
@@ -206,21 +223,16 @@ def _class_count(model: Module, point: Inputs) -> int:
 
 def _check_replayable(model: Module) -> None:
     """Refuse, naming the module and why, what the replay of one example's loss cannot train:
-    randomness drawn at every call (dropout's masks, the weights of Bayes by backprop), which
-    would be frozen at trace time, and examples coupled by any module but batch normalisation,
-    whose statistics the replay takes over its batch."""
+    dropout's random masks, which would be frozen at trace time (the noise of Bayes by
+    backprop is drawn for every example and given to the replay as inputs instead), and
+    examples coupled by any module but batch normalisation, whose statistics the replay takes
+    over its batch."""
     for module in _modules(model):
         if isinstance(module, Dropout) and module.p > 0:
             raise ValueError(
                 f"compile cannot replay dropout: {module.name} ({module!r}) draws its random "
                 "masks afresh at every call, and they would be frozen at trace time; train this "
                 "model without compile, or without dropout"
-            )
-        if isinstance(module, BayesLinear):
-            raise ValueError(
-                f"compile cannot replay {module.name} ({module!r}): its weights are drawn afresh "
-                "at every call and would be frozen at trace time; train this model without "
-                "compile"
             )
         if module.couples_examples and not isinstance(module, BatchNorm):
             raise ValueError(

@@ -144,8 +144,56 @@ def test_a_wrong_number_of_inputs_is_refused(x):
         nn.BayesLinear(3, 1)(x)
 
 
-def test_compile_refuses_bayes_linear_naming_it():
-    x, y = nn.datasets.make_moons(8, noise=0.1, seed=0)
-    model = nn.Sequential(nn.BayesLinear(2, 1, seed=0))
-    with pytest.raises(ValueError, match=r"compile cannot replay 0: BayesLinear .* drawn afresh"):
-        nn.fit(model, x, y, optimizer=nn.SGD(model.parameters(), lr=0.1), steps=1, compile=True)
+def bayesian_network() -> nn.Sequential:
+    return nn.Sequential(nn.BayesLinear(2, 5, seed=3), nn.Tanh(), nn.BayesLinear(5, 3, seed=4))
+
+
+def trained(compile: bool) -> tuple[nn.Module, nn.History]:
+    x, y = nn.datasets.make_blobs(30, seed=0, classes=3)
+    model = bayesian_network()
+    history = nn.fit(
+        model,
+        x,
+        y,
+        optimizer=nn.Adam(model.parameters(), lr=0.05),
+        loss="cross_entropy",
+        steps=4,
+        batch_size=10,
+        seed=0,
+        test=(x, y),
+        test_every=2,
+        compile=compile,
+    )
+    return model, history
+
+
+def test_compiled_training_draws_the_noise_eager_training_draws():
+    """The trainer draws each example's ε as an eager call would and gives them to the replay
+    as inputs: the same losses and parameters."""
+    eager, eager_history = trained(compile=False)
+    compiled, compiled_history = trained(compile=True)
+    np.testing.assert_allclose(compiled_history.loss, eager_history.loss, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        [p.data for p in compiled.parameters()],
+        [p.data for p in eager.parameters()],
+        rtol=0,
+        atol=1e-9,
+    )
+    assert compiled_history.accuracy == eager_history.accuracy
+    assert compiled_history.test_accuracy == eager_history.test_accuracy
+
+
+def test_compile_refuses_a_bayes_linear_called_twice_per_example_naming_it():
+    x, y = nn.datasets.make_blobs(6, seed=0, classes=3)
+    layer = nn.BayesLinear(3, 3, seed=0)
+    model = nn.Sequential(nn.Linear(2, 3, seed=1), layer, nn.Tanh(), layer)
+    with pytest.raises(ValueError, match=r"compile replays one call of 3: BayesLinear .* per ex"):
+        nn.fit(
+            model,
+            x,
+            y,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            loss="cross_entropy",
+            steps=1,
+            compile=True,
+        )
