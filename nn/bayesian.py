@@ -13,7 +13,9 @@ and backprop reaches μ and ρ. Training minimises the variational free energy
 
 estimated by one sample per step for the second term and the closed form :meth:`nn.BayesLinear.kl`
 for the first, with the prior p(w) = N(0, s²) (``prior_sigma`` s). Many sampled passes give the
-predictive distribution: its spread is the model's uncertainty.
+predictive distribution: its spread is the model's uncertainty. Compiled training
+(``fit(..., compile=True)``) draws each example's ε as an eager call would and gives them to the
+replay as inputs (:func:`noise_from`).
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ They differ in which numbers the mean μ and variance σ² are taken over:
 * :class:`nn.LayerNorm`: all the features of one example.
 * :class:`nn.RMSNorm`: no centring at all, y = γ x / √(mean(x²) + ε) (microgpt's and LLaMA's).
 
+Compiled training (``fit(..., compile=True)``, :mod:`nn.replay`) takes batch normalisation's
+statistics as means over the examples the replay computes side by side
+(:class:`autograd.ops.BatchMean`), with the eager engine's numbers.
+
 Inputs are nested lists of numbers or ``Value`` nodes (NumPy arrays are accepted and turned into
 lists); outputs are nested lists of ``Value`` nodes of the same shape.
 """

@@ -24,6 +24,11 @@ of them. The traced example then stands for its whole batch (a batch of one in t
 replay's examples (:class:`autograd.ops.BatchMean`), the one place where its rows are not
 independent, and the replay returns them beside the loss, so that the running statistics move
 exactly as eager training moves them.
+
+Bayes by backprop draws fresh noise ε for its weights at every call, one call per example:
+the trainer draws each example's ε as those calls would and gives them to the replay as inputs
+after the example's numbers (:func:`nn.bayesian.noise_from`), so the replay computes what eager
+training computes. Dropout's masks would be frozen at trace time: it is refused.
 """
 
 from __future__ import annotations

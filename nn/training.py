@@ -185,8 +185,8 @@ def fit(
     every update (:func:`nn.clip_grad_norm`).
     A model whose calls take whole batches (batch normalisation) is called once on each batch;
     the replay takes its batch statistics over the examples it replays, with the same losses,
-    gradients and running statistics. The replay refuses ``nn.BayesLinear`` and dropout, whose
-    random draws it would freeze.
+    gradients and running statistics. The replay refuses dropout, whose random masks it would
+    freeze; ``nn.BayesLinear``'s noise is drawn for every example, as eager calls draw it.
     """
     if len(x) != len(y) or not x:
         raise ValueError(
