@@ -89,6 +89,8 @@ class Compiled:
         self._accumulating = threading.Lock()
         #: How many times ``fn`` has been traced (again when a guard came out differently).
         self.traces = 0
+        #: Whether ``fn`` has been replayed as a loss with auxiliary outputs (``with_aux``).
+        self._aux = False
 
     @property
     def source(self) -> str:
@@ -104,7 +106,9 @@ class Compiled:
         if not self._traces:
             raise TracingError("compile: nothing traced yet; call the compiled function once")
         latest = self._traces[0]
-        return latest.source(batch=batch, gradients=len(latest.graph.outputs) == 1)
+        # Several outputs are evaluated, or a loss and its auxiliary outputs (with_aux).
+        gradients = len(latest.graph.outputs) == 1 or self._aux
+        return latest.source(batch=batch, gradients=gradients)
 
     def __call__(self, *inputs: Any, scale: float = 1.0) -> float:
         """The loss at these inputs; adds scale · ∂loss/∂p into ``p.grad`` for every parameter.
@@ -126,6 +130,7 @@ class Compiled:
         self, inputs: Sequence[Any], scale: float, *, aux: bool
     ) -> tuple[float, list[Any]]:
         scale = as_float(scale, "scale")
+        self._aux = self._aux or aux
         arguments, count = _arguments(inputs)
         if count is None:
             value, gradients, others = self._one(arguments, scale, aux)
