@@ -138,6 +138,11 @@ def running_leaves(model: Module) -> dict[BatchNorm, RunningLeaves]:
     return found
 
 
+def leaves_of(running: dict[BatchNorm, RunningLeaves]) -> list[Value]:
+    """Every leaf of :func:`running_leaves`, the means and the variances of each module."""
+    return [leaf for leaves in running.values() for leaf in (*leaves.mean, *leaves.var)]
+
+
 @contextmanager
 def reading_running_statistics_from(leaves: dict[BatchNorm, RunningLeaves]) -> Iterator[None]:
     """Inside, the batch normalisations in ``leaves`` compute in evaluation mode with those

@@ -45,6 +45,7 @@ from nn.module import Module
 from nn.normalisation import (
     BatchNorm,
     BatchStatistics,
+    leaves_of,
     reading_running_statistics_from,
     running_leaves,
     statistics_over_the_replayed_batch,
@@ -119,13 +120,27 @@ class CompiledLoss:
         #: to the replay as inputs, after the example's numbers.
         self._bayesian = [m for m in _modules(model) if isinstance(m, BayesLinear)]
         self._features = 0
+        #: Batch normalisation's running statistics as leaves, for a loss in evaluation mode.
+        self._running = running_leaves(model)
+        self._traced_training = model.training
 
     def __call__(self, x: Sequence[Example], y: Sequence[int] | Sequence[float]) -> float:
         if self._compiled is None:
             self._classes = 1 if self.regression else _class_count(self.model, x[0])
             self._shape = shape_of(x[0])
             self._features = size_of(self._shape)
-            self._compiled = compile(self._example_loss, self.parameters)
+            self._traced_training = self.model.training
+            statistics = leaves_of(self._running)
+            self._compiled = compile(self._example_loss, [*self.parameters, *statistics])
+        if self.model.training != self._traced_training:
+            modes = {True: "training", False: "evaluation"}
+            raise ValueError(
+                f"this compiled loss was traced with the model in {modes[self._traced_training]} "
+                f"mode, and the model is now in {modes[self.model.training]} mode; compile "
+                "another loss for that mode"
+            )
+        for module, running in self._running.items():
+            running.refresh(module)
         self._check_batch_size(len(x))
         if self.regression:
             targets = [[float(t) for t in y]]
@@ -179,7 +194,11 @@ class CompiledLoss:
         for layer in (b for b in self._bayesian if b.training):
             noise[layer] = list(inputs[start : start + layer.noise_size])
             start += layer.noise_size
-        with statistics_over_the_replayed_batch() as statistics, noise_from(noise):
+        with (
+            statistics_over_the_replayed_batch() as statistics,
+            noise_from(noise),
+            reading_running_statistics_from(self._running),
+        ):
             outputs = _called(self.model, reshape(features, self._shape))
             loss = self._loss_of(outputs, onehot)
         self._statistics = statistics
@@ -276,8 +295,7 @@ class CompiledOutputs:
             finally:
                 model.train(was_training)
 
-        statistics = [leaf for r in self._running.values() for leaf in (*r.mean, *r.var)]
-        self._compiled = compile(outputs, [*model.parameters(), *statistics])
+        self._compiled = compile(outputs, [*model.parameters(), *leaves_of(self._running)])
 
     def __call__(self, x: Sequence[Example]) -> list[Any]:
         if self._shape is None:

@@ -163,3 +163,25 @@ def test_a_traced_batch_norm_leaves_its_running_statistics_to_the_replay():
         model[1].running_var, 0.9 + 0.1 * batch.var(axis=0, ddof=1), atol=1e-12
     )
     assert isinstance(model[1].weight[0], Value)
+
+
+def test_a_loss_compiled_in_evaluation_mode_reads_the_running_statistics_at_every_call():
+    x, y = blobs()
+    model = dense().eval()
+    loss = CompiledLoss(model, nn.LOSSES["cross_entropy"])
+    for shift in (0.0, 0.5):
+        model[1].running_mean[:] = [shift * c for c in range(6)]
+        replayed = loss(x[:5], y[:5])
+        with nn.metrics.evaluating(model):
+            eager = nn.cross_entropy(model(x[:5]), y[:5]).data
+        assert replayed == pytest.approx(eager, rel=1e-12)
+
+
+def test_a_compiled_loss_refuses_a_model_switched_to_another_mode():
+    x, y = blobs()
+    model = dense()
+    loss = CompiledLoss(model, nn.LOSSES["cross_entropy"])
+    loss(x[:5], y[:5])
+    model.eval()
+    with pytest.raises(ValueError, match="traced with the model in training mode, and the model"):
+        loss(x[:5], y[:5])
