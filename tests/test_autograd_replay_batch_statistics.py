@@ -97,11 +97,12 @@ def test_a_call_without_aux_still_refuses_several_outputs():
         compiled([1.0, 3.0])
 
 
-def test_examples_outside_a_domain_are_not_split_off_a_batch_with_batch_statistics():
+@pytest.mark.parametrize("evaluated", [False, True], ids=["loss", "outputs"])
+def test_examples_outside_a_domain_are_not_split_off_a_batch_with_batch_statistics(evaluated):
     w = Value(1.0)
     compiled = compile(lambda x: (x * w - BATCH_MEAN(x * w) + 1.0).log(), [w])
     with pytest.raises(DomainError, match=r"example 0 of the batch: .*statistics of the whole"):
-        compiled([0.0, 10.0])
+        (compiled.evaluate if evaluated else compiled)([0.0, 10.0])
 
 
 def test_examples_outside_a_domain_get_their_aux_outputs_from_the_eager_engine():

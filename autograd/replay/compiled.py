@@ -266,14 +266,7 @@ class Compiled:
             mean = _total(np, value) / count if np.ndim(value) else value  # a uniform value
             return float(mean), gradient.tolist(), _per_example(np, others, count)
         outside = _outside(np, check, count)
-        first = int(np.flatnonzero(outside)[0])
-        if replayed[0].couples_examples:
-            raise DomainError(
-                f"example {first} of the batch: an op gave a number that is not finite or is "
-                "outside its domain, and the graph takes statistics of the whole batch, so that "
-                "example cannot be computed on its own by the eager engine to say which; "
-                "call fn without compile to find it"
-            )
+        _check_separable(replayed[0], outside)
         # The examples outside are computed by the eager engine, the others replayed again.
         loss, total = 0.0, np.zeros(len(self.params))
         rows = np.zeros((len(others), count))
@@ -298,7 +291,10 @@ class Compiled:
 
         data = self._parameters(np)
 
+        replayed: list[Trace] = []
+
         def replay(trace: Trace, columns: list[Any]) -> Any:
+            replayed[:] = [trace]
             with np.errstate(all="ignore"):
                 return trace.function(batch=True, gradients=False)(1.0, *columns, data)
 
@@ -306,7 +302,10 @@ class Compiled:
         rows: list[list[float]] = np.stack(
             [np.broadcast_to(v, (count,)) for v in outputs], axis=1
         ).tolist()
-        for i in np.flatnonzero(_outside(np, check, count)):
+        outside = _outside(np, check, count)
+        if outside.any():
+            _check_separable(replayed[0], outside)
+        for i in np.flatnonzero(outside):
             rows[i] = _naming(int(i), self._eager_outputs, [float(c[i]) for c in columns])
         return rows
 
@@ -348,6 +347,20 @@ class Compiled:
                 f"compile: fn was traced with {len(kept.graph.inputs)} inputs, "
                 f"called with {len(example)}"
             )
+
+
+def _check_separable(trace: Trace, outside: Any) -> None:
+    """Refuse to hand the examples ``outside`` (a mask, some of them true) to the eager engine
+    one by one when the graph takes statistics of the whole batch, which one example alone
+    would not reproduce."""
+    if trace.couples_examples:
+        first = int(outside.nonzero()[0][0])
+        raise DomainError(
+            f"example {first} of the batch: an op gave a number that is not finite or is "
+            "outside its domain, and the graph takes statistics of the whole batch, so that "
+            "example cannot be computed on its own by the eager engine to say which; "
+            "call fn without compile to find it"
+        )
 
 
 #: A loss, its gradients and its auxiliary outputs.
