@@ -28,6 +28,12 @@ domain (log, sqrt, division, powers) gives a non-finite value or derivative, is 
 eager engine instead, so NaN, inf and ``DomainError`` come out as without ``compile`` (for a
 batch, the error names the example). A compiled function may be called from several threads at
 once; the gradients of concurrent calls all add up.
+
+A graph may take a statistic of the whole batch (:class:`autograd.ops.BatchMean`, batch
+normalisation's mean and variance): the batch replay computes it over its rows, so those rows are
+no longer independent, and an example outside an op's domain cannot be computed alone by the
+eager engine: the error names it. ``with_aux`` replays a loss and gives back its other outputs
+(such statistics) beside it.
 """
 
 from __future__ import annotations
