@@ -307,6 +307,8 @@ class BatchWriter(Writer):
         n = self.number[group]
         operands = [self.operand(o) for o in group.operands]
         value = symbol_of(group.rule.forward(self.m, *operands))
+        if isinstance(group.rule, BatchMean):  # each member's mean over the rows
+            value = Symbol(f"batch_mean({value.code})")
         self.lines.append(f"z{n} = {value.code}")
         self.name_members(group)
         if group.rule.has_domain:
@@ -582,6 +584,8 @@ class BatchWriter(Writer):
         local = group.rule.derivatives(self.m, Symbol(f"z{n}"), *operands)
         for operand, derivative in zip(group.operands, local, strict=True):
             term = symbol_of(derivative) * upstream
+            if isinstance(group.rule, BatchMean):  # the mean of the rows' gradients, as alone
+                term = Symbol(f"batch_mean({upstream.code})")
             if isinstance(operand, Gathered):
                 picked = operand.group
                 index = operand.index

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from autograd.ops import BatchMean, Linear, Op
+from autograd.ops import Linear, Op
 from autograd.value import Value
 
 
@@ -321,8 +321,6 @@ def _elementwise_candidates(
     for node in order:
         rule = node.rule
         if node in position or node not in varying or rule is None or isinstance(rule, Linear):
-            continue
-        if isinstance(rule, BatchMean):  # a mean over the rows, not an op on each: written alone
             continue
         sources: list[_Candidate | Group | Value] = []
         at: list[int] = []

@@ -95,11 +95,12 @@ def array_namespace() -> dict[str, Any]:
         return whole
 
     def batch_mean(x: Any) -> Any:
-        """(1/N) Σₙ xₙ over the N examples of the batch, given to every example (a number,
-        the same for all of them, is its own mean)."""
+        """(1/N) Σₙ xₙ over the N examples of the batch (the rows of an array, for each of its
+        columns), given to every example (a number, the same for all of them, is its own
+        mean)."""
         if np.ndim(x) == 0:
             return x
-        return np.full(len(x), np.add.reduce(x) / len(x))
+        return np.repeat(np.add.reduce(x, axis=0, keepdims=True) / len(x), len(x), axis=0)
 
     def never(test: Any) -> bool:
         return not np.any(test)
