@@ -1,6 +1,7 @@
-"""Compiled training of networks with batch normalisation: the replay takes the statistics over
-its batch, and gives the eager engine's losses, parameters, running statistics and accuracies;
-what it cannot replay is refused by name."""
+"""Compiled training of the modules that need more than one example's graph replayed row by
+row: batch normalisation, whose statistics the replay takes over its batch, and Bayes by
+backprop, whose noise the trainer draws for every example; the eager engine's losses,
+parameters, running statistics and accuracies. What it cannot replay is refused by name."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def layer_normalised() -> nn.Sequential:
     )
 
 
+def bayesian() -> nn.Sequential:
+    return nn.Sequential(nn.BayesLinear(2, 5, seed=3), nn.Tanh(), nn.BayesLinear(5, 3, seed=4))
+
+
 def blobs() -> tuple[Any, Any]:
     return nn.datasets.make_blobs(48, seed=0, classes=3)
 
@@ -75,10 +80,12 @@ def trained(make, data, compile: bool) -> tuple[nn.Module, nn.History]:
 
 @pytest.mark.parametrize(
     ("make", "data"),
-    [(dense, blobs), (convolutional, digits), (layer_normalised, blobs)],
-    ids=["batch-1d", "batch-2d", "layer"],
+    [(dense, blobs), (convolutional, digits), (layer_normalised, blobs), (bayesian, blobs)],
+    ids=["batch-1d", "batch-2d", "layer", "bayes"],
 )
-def test_compiled_training_with_normalisation_equals_eager_training(make, data):
+def test_compiled_training_equals_eager_training(make, data):
+    """For Bayes by backprop, the trainer draws each example's ε as an eager call would and
+    gives them to the replay as inputs: the same draws."""
     eager, eager_history = trained(make, data, compile=False)
     compiled, compiled_history = trained(make, data, compile=True)
     np.testing.assert_allclose(compiled_history.loss, eager_history.loss, rtol=0, atol=TOLERANCE)
@@ -185,3 +192,12 @@ def test_a_compiled_loss_refuses_a_model_switched_to_another_mode():
     model.eval()
     with pytest.raises(ValueError, match="traced with the model in training mode, and the model"):
         loss(x[:5], y[:5])
+
+
+def test_compile_refuses_a_bayes_linear_called_twice_per_example_naming_it():
+    layer = nn.BayesLinear(3, 3, seed=0)
+    model = nn.Sequential(nn.Linear(2, 3, seed=1), layer, nn.Tanh(), layer)
+    loss = CompiledLoss(model, nn.LOSSES["cross_entropy"])
+    x, y = blobs()
+    with pytest.raises(ValueError, match=r"compile replays one call of 3: BayesLinear .* per ex"):
+        loss(x[:4], y[:4])
