@@ -52,9 +52,8 @@ def write_batch(graph: Graph, *, gradients: bool) -> str:
 
     It returns the first output, a check and the gradients ``∂/∂params`` summed over the batch
     (an array), then the tuple of the other outputs if there are any, or, without gradients,
-    the check and the tuple of all outputs. The check is
-    finite for each example where every op with a domain gave finite numbers (and the output
-    too, with gradients), NaN elsewhere.
+    the check and the tuple of all outputs. The check is finite for each example where every
+    op with a domain gave finite numbers (and the output too, with gradients), NaN elsewhere.
     """
     return BatchWriter(graph).source(gradients=gradients)
 
