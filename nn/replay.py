@@ -113,9 +113,8 @@ class CompiledLoss:
         #: The batch statistics the latest trace returns beside the loss (batch normalisation's).
         self._statistics: list[BatchStatistics] = []
         self._single_output = False
-        #: The model's outputs on each example of the latest batch, as the loss saw them (in
-        #: training mode): a number per example for a model of one output, else a list.
-        self.outputs: list[Any] = []
+        #: The model's outputs on the latest batch as the replay gave them: one array each.
+        self._output_columns: list[Any] = []
         #: The layers of Bayes by backprop, whose noise ε is drawn for every example and given
         #: to the replay as inputs, after the example's numbers.
         self._bayesian = [m for m in _modules(model) if isinstance(m, BayesLinear)]
@@ -153,10 +152,17 @@ class CompiledLoss:
         self._check_batch_size(len(x))  # the first call knows the statistics only now
         k = 2 * len(self._statistics)
         self._update_running(aside[:k], len(x))
-        columns = [column.tolist() for column in aside[k:]]
-        rows = [list(row) for row in zip(*columns, strict=True)]
-        self.outputs = columns[0] if self._single_output else rows
+        self._output_columns = aside[k:]
         return loss
+
+    @property
+    def outputs(self) -> list[Any]:
+        """The model's outputs on each example of the latest batch, as the loss saw them (in
+        training mode): a number per example for a model of one output, else a list."""
+        columns = [column.tolist() for column in self._output_columns]
+        if self._single_output:
+            return list(columns[0])
+        return [list(row) for row in zip(*columns, strict=True)]
 
     def _noise_columns(self, n: int) -> list[list[float]]:
         """Each Bayesian layer's ε for n examples, drawn example by example as n eager calls
