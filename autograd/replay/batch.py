@@ -179,7 +179,8 @@ class BatchWriter(Writer):
             )
         inputs = self.inputs_matrix(layer)
         weights = self.weights[layer] = self.shared(f"w{n}", self.matrix(layer.weights))
-        product = f"{inputs} @ {weights}.T"
+        # One window: Z = (W Xᵀ)ᵀ, the same product in column order (see _IN_COLUMNS).
+        product = f"{inputs} @ {weights}.T" if count > 1 else f"({weights} @ {inputs}.T).T"
         if any(b.rule is not None or b.data != 0.0 or b in self.index for b in layer.biases):
             product += f" + {self.shared(f'b{n}', self.vector(layer.biases))}"
         if count > 1:  # back to one row per example: the members, window by window
@@ -480,8 +481,10 @@ class BatchWriter(Writer):
         if not any(x in self.needs_grad for w in layer.windows for x in w if x is not None):
             return
         # For one linear node, the product of a column and a row is a plain product.
-        times = "*" if k == 1 else "@"
-        self.lines.append(f"da{n} = {grad} {times} {self.weights[layer]}")
+        if k == 1:
+            self.lines.append(f"da{n} = {grad} * {self.weights[layer]}")
+        else:  # ∂L/∂X = (Wᵀ ∂L/∂Zᵀ)ᵀ, in column order (see _IN_COLUMNS)
+            self.lines.append(f"da{n} = ({self.weights[layer]}.T @ {grad}.T).T")
         if whole and source.group is not None:
             self.add(source.group, Symbol(f"da{n}"))
         elif whole:

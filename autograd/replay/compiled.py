@@ -113,16 +113,24 @@ class Compiled:
         gradient is the gradient of that mean. ``scale`` weighs the gradient, e.g. by a group's
         share of a larger batch; the loss is returned unscaled.
         """
-        scale = as_float(scale, "scale")
-        arguments, count = _arguments(inputs)
-        if count is None:
-            value, gradients = self._one(arguments, scale)
-        else:
-            value, gradients = self._batch(arguments, count, scale)
+        value, gradients = self.loss_and_gradient(*inputs, scale=scale)
+        if not isinstance(gradients, Sequence):  # a batch's array: floats add faster
+            gradients = gradients.tolist()
         with self._accumulating:  # p.grad += g is a read and a write: one thread at a time
             for p, g in zip(self.params, gradients):  # noqa: B905 (one per parameter; plain zip)
                 p.grad += g
         return value
+
+    def loss_and_gradient(self, *inputs: Any, scale: float = 1.0) -> tuple[float, Any]:
+        """The loss at these inputs and scale · ∂loss/∂p for every parameter, in the order of
+        ``params``, as a call computes them but not added into ``p.grad``: a sequence of floats
+        for one example, one NumPy array for a batch (which an optimizer can step on at once,
+        :meth:`nn.Optimizer.step_from`)."""
+        scale = as_float(scale, "scale")
+        arguments, count = _arguments(inputs)
+        if count is None:
+            return self._one(arguments, scale)
+        return self._batch(arguments, count, scale)
 
     def evaluate(self, *inputs: Any) -> Any:
         """``fn``'s output(s) at these inputs, without gradients.
@@ -229,7 +237,7 @@ class Compiled:
         return [v.data for v in ([result] if isinstance(result, Value) else result)]
 
     # -- a batch -----------------------------------------------------------------------------
-    def _batch(self, columns: list[Any], count: int, scale: float) -> tuple[float, list[float]]:
+    def _batch(self, columns: list[Any], count: int, scale: float) -> tuple[float, Any]:
         import numpy as np
 
         data = self._parameters(np)
@@ -243,7 +251,7 @@ class Compiled:
         value, check, gradient = self._applying_batch(columns, replay)
         if math.isfinite(_total(np, check)):  # every example's check is 0, none is NaN
             mean = _total(np, value) / count if np.ndim(value) else value  # a uniform value
-            return float(mean), gradient.tolist()
+            return float(mean), gradient
         outside = _outside(np, check, count)
         # The examples outside are computed by the eager engine, the others replayed again.
         loss, total = 0.0, np.zeros(len(self.params))
@@ -256,7 +264,7 @@ class Compiled:
             value, gradient = _naming(int(i), self._eager, [float(c[i]) for c in columns], weight)
             loss += value
             total += gradient
-        return loss / count, total.tolist()
+        return loss / count, total
 
     def _outputs_batch(self, columns: list[Any], count: int) -> list[list[float]]:
         import numpy as np
