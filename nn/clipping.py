@@ -20,7 +20,7 @@ def clip_grad_norm(parameters: Iterable[Value], max_norm: float) -> float:
     """Scale the parameters' gradients so that their norm is at most ``max_norm``; return the
     norm ‖g‖ before clipping."""
     parameters = list(parameters)
-    norm, scale = _norm_and_scale([p.grad for p in parameters], max_norm)
+    norm, scale = _norm_and_scale(math.fsum(p.grad * p.grad for p in parameters), max_norm)
     if scale < 1.0:
         for p in parameters:
             p.grad *= scale
@@ -30,13 +30,14 @@ def clip_grad_norm(parameters: Iterable[Value], max_norm: float) -> float:
 def clipped_gradient(gradient: Any, max_norm: float) -> Any:
     """:func:`clip_grad_norm` of every parameter's gradient given as one NumPy array: the array
     scaled (a new one) or as it is. An optimisation for compiled training, whose replay gives
-    the gradients as one array; the norm is the same exactly rounded sum."""
-    _, scale = _norm_and_scale(gradient.tolist(), max_norm)
+    the gradients as one array; the norm is the same exactly rounded sum of the same squares."""
+    _, scale = _norm_and_scale(math.fsum((gradient * gradient).tolist()), max_norm)
     return gradient * scale if scale < 1.0 else gradient
 
 
-def _norm_and_scale(gradients: list[float], max_norm: float) -> tuple[float, float]:
-    """‖g‖ and the factor m / (‖g‖ + 10⁻⁶) that clipping at m scales g by when it is below 1."""
+def _norm_and_scale(squares: float, max_norm: float) -> tuple[float, float]:
+    """‖g‖ = √(Σ gᵢ²) from the sum of squares, and the factor m / (‖g‖ + 10⁻⁶) that clipping
+    at m scales g by when it is below 1."""
     max_norm = finite_float(max_norm, "max_norm", above=0)
-    norm = math.sqrt(math.fsum(g * g for g in gradients))
+    norm = math.sqrt(squares)
     return norm, max_norm / (norm + 1e-6)

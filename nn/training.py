@@ -105,11 +105,11 @@ class _Training(Protocol):
         self, x: Sequence[Example], y: Sequence[int], rows: Sequence[int]
     ) -> tuple[float, Sequence[AnyOutputs]]:
         """The batch's loss L and its outputs (which a regression may leave out: only classes'
-        accuracy needs them), and ∂L/∂w for :meth:`update`; ``rows``: the points' indices in
-        the training set."""
+        accuracy needs them), and ∂L/∂w (from zero) for :meth:`update`; ``rows``: the points'
+        indices in the training set."""
         ...
 
-    def update(self, optimizer: Optimizer) -> None:
+    def update(self) -> None:
         """The gradients clipped (when asked) and the optimizer's step."""
         ...
 
@@ -121,15 +121,25 @@ class _Training(Protocol):
 class _EagerTraining:
     """The graph of the whole batch's loss built node by node, then ``backward()``."""
 
-    def __init__(self, model: Module, judge: Loss, settings: _Settings, *, regression: bool):
+    def __init__(
+        self,
+        model: Module,
+        judge: Loss,
+        settings: _Settings,
+        optimizer: Optimizer,
+        *,
+        regression: bool,
+    ):
         self.model = model
         self.judge = judge
         self.settings = settings
+        self.optimizer = optimizer
         self.parameters = model.parameters()
 
     def step(
         self, x: Sequence[Example], y: Sequence[int], rows: Sequence[int]
     ) -> tuple[float, Sequence[AnyOutputs]]:
+        self.optimizer.zero_grad()
         outputs = outputs_of(self.model, x)
         loss = penalised(
             self.judge(outputs, y), self.parameters, self.settings.l1, self.settings.l2
@@ -137,8 +147,8 @@ class _EagerTraining:
         loss.backward()
         return loss.data, outputs
 
-    def update(self, optimizer: Optimizer) -> None:
-        _clip_and_step(self.parameters, optimizer, self.settings.clip_norm)
+    def update(self) -> None:
+        _clip_and_step(self.parameters, self.optimizer, self.settings.clip_norm)
 
     def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         with evaluating(self.model):
@@ -168,15 +178,16 @@ class _CompiledTraining:
         model: Module,
         judge: Loss,
         settings: _Settings,
+        optimizer: Optimizer,
         *,
         regression: bool,
         points: Sequence[Example],
-        optimizer: Optimizer,
     ):
         self.loss = CompiledLoss(model, judge, settings.l1, settings.l2, regression=regression)
         self.replayed_outputs = CompiledOutputs(model)
         self.regression = regression
         self.settings = settings
+        self.optimizer = optimizer
         self.parameters = model.parameters()
         self.points = Points(points)
         #: Whether the gradients stay an array, for the optimizer to step on at once.
@@ -191,18 +202,19 @@ class _CompiledTraining:
         if self.on_arrays:
             loss, self.gradient = self.loss.loss_and_gradient(x, y, columns)
         else:
-            loss = self.loss(x, y, columns)  # fills in the gradients
+            self.optimizer.zero_grad()
+            loss = self.loss(x, y, columns)  # adds the gradients into every w.grad
         # A regression's batch outputs are scored by nothing (no accuracy): not replayed.
         return loss, [] if self.regression else self.replayed_outputs(x)
 
-    def update(self, optimizer: Optimizer) -> None:
+    def update(self) -> None:
         if not self.on_arrays:
-            _clip_and_step(self.parameters, optimizer, self.settings.clip_norm)
+            _clip_and_step(self.parameters, self.optimizer, self.settings.clip_norm)
             return
         gradient = self.gradient
         if self.settings.clip_norm is not None:
             gradient = clipped_gradient(gradient, self.settings.clip_norm)
-        optimizer.step_from(gradient)
+        self.optimizer.step_from(gradient)
 
     def outputs(self, x: Sequence[Example]) -> Sequence[AnyOutputs]:
         return self.replayed_outputs(x)
@@ -265,11 +277,9 @@ def fit(
     regression = is_regression(y)
     judge = loss if callable(loss) else _loss_named(loss, regression)
     training: _Training = (
-        _CompiledTraining(
-            model, judge, settings, regression=regression, points=x, optimizer=optimizer
-        )
+        _CompiledTraining(model, judge, settings, optimizer, regression=regression, points=x)
         if compile
-        else _EagerTraining(model, judge, settings, regression=regression)
+        else _EagerTraining(model, judge, settings, optimizer, regression=regression)
     )
     # Real-valued targets are dealt out in batches exactly as class labels are.
     stream = _batch_stream(x, cast(Sequence[int], y), settings.batch_size, seed)
@@ -279,7 +289,6 @@ def fit(
         for step in range(1, settings.steps + 1):
             rows, xb, yb = next(stream)
             model.train()
-            optimizer.zero_grad()
             batch_loss, outputs = training.step(xb, yb, rows)
             history.loss.append(batch_loss)
             if not regression:
@@ -287,7 +296,7 @@ def fit(
             if test is not None and settings.scores_test_at(step):
                 _score_held_out(history, training.outputs(test[0]), test[1], regression)
                 history.test_steps.append(step)
-            training.update(optimizer)
+            training.update()
             _report(bar, history)
             if callback is not None:
                 callback(step, history)

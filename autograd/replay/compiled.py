@@ -180,7 +180,7 @@ class Compiled:
     def _applying(self, example: Sequence[float], replay: Callable[[Trace], R]) -> R:
         """``replay`` of the first kept trace that applies to ``example``, else of a new one."""
         try:
-            return self._kept_or_new(example, example, replay)
+            return self._kept_or_new(example, lambda: example, replay)
         except Retrace:
             raise TracingError(
                 "compile: fn compared Values differently when traced again on the same input; "
@@ -188,10 +188,14 @@ class Compiled:
             ) from None
 
     def _kept_or_new(
-        self, inputs: Sequence[Any], first: Sequence[float], replay: Callable[[Trace], R]
+        self,
+        inputs: Sequence[Any],
+        first: Callable[[], Sequence[float]],
+        replay: Callable[[Trace], R],
     ) -> R:
         """``replay`` of the first kept trace whose guards hold (it raises Retrace otherwise),
-        else of a new trace of the example ``first``, which may raise Retrace itself."""
+        else of a new trace of the example ``first()`` (read only then), which may raise
+        Retrace itself."""
         tried: list[Trace] = []
         for result in self._first_kept(inputs, replay, tried):
             return result
@@ -199,7 +203,7 @@ class Compiled:
             # Another thread may have traced this very branch while this one waited.
             for result in self._first_kept(inputs, replay, tried):
                 return result
-            new = self._trace(first)
+            new = self._trace(first())
         return replay(new)
 
     def _first_kept(
@@ -290,7 +294,9 @@ class Compiled:
     def _applying_batch(self, columns: list[Any], replay: Callable[[Trace, list[Any]], R]) -> R:
         """``replay`` of the first kept trace whose guards hold for every example, else of a new
         trace of the first example; :class:`StructureError` if that one does not hold either."""
-        first = [float(c[0]) for c in columns]
+
+        def first() -> list[float]:
+            return [float(c[0]) for c in columns]
 
         def on_batch(trace: Trace) -> R:
             return replay(trace, columns)
