@@ -68,3 +68,36 @@ def test_a_step_is_a_few_dozen_lines(sources):
 
     per_step = (len(lines(sources[8])) - len(lines(sources[4]))) / 4
     assert per_step <= 32
+
+
+def test_the_steps_weights_get_their_gradient_from_one_product_of_the_stacked_steps(sources):
+    """Σₜ ∂L/∂Zₜᵀ Xₜ as one product of the steps' rows stacked, and the bias gradient as one
+    sum: no product or bias sum per step (the head's layer keeps its own)."""
+    for steps, source in sources.items():
+        stacked = re.findall(r"^    dzs\d+ = concatenate\(\[(.*)\]\)$", source, re.MULTILINE)
+        assert len(stacked) == 1 and len(stacked[0].split(", ")) == steps
+        assert len(re.findall(r"^    dws\d+ = dzs\d+\.T @ xs\d+$", source, re.MULTILINE)) == 1
+        assert len(re.findall(r"^    dw\d+ = ", source, re.MULTILINE)) == 1
+        assert calls(source, "column_sums") == 2
+
+
+def test_a_step_s_product_is_written_in_column_order(sources):
+    """Z = (W Xᵀ)ᵀ and ∂L/∂X = (Wᵀ ∂L/∂Zᵀ)ᵀ: matrices in column order, whose gate blocks of
+    columns are contiguous; taking columns and writing them keeps that order."""
+    import numpy as np
+
+    from autograd.replay.runtime import array_namespace
+
+    source = sources[4]
+    assert len(re.findall(r"= \(w\d+ @ a\d+\.T\)\.T \+ b\d+$", source, re.MULTILINE)) == 4
+    backward = re.findall(r"= \(w\d+\.T @ dz\d+\.T\)\.T$", source, re.MULTILINE)
+    assert len(backward) == 4 - 1  # not the first step's: x₁ and h₀ need no gradient
+    runtime = array_namespace()
+    matrix = np.asfortranarray(np.arange(24.0).reshape(4, 6))
+    taken = runtime["take"](matrix, np.array([0, 1, 4, 5]), 1)
+    assert taken.flags.f_contiguous and taken.tolist() == matrix[:, [0, 1, 4, 5]].tolist()
+    assert (
+        runtime["take"](matrix.copy(), np.array([2, 0]), 1).tolist() == matrix[:, [2, 0]].tolist()
+    )
+    columns = runtime["columns"](np.array([1.0, 2.0]), 0.5, np.array([3.0, 4.0]))
+    assert columns.flags.f_contiguous and columns.tolist() == [[1.0, 0.5, 3.0], [2.0, 0.5, 4.0]]
