@@ -20,7 +20,15 @@ as in the one-example replay (:mod:`autograd.replay.writer`), except for groups
   step's product, the rows being in the order of their weights) are a slice of its matrix, and
   the gradients of blocks that cover a group one after another are put side by side.
 
-The parameters' gradients are summed over the batch in one reduction at the end.
+The parameters' gradients are summed over the batch in one reduction at the end; the weights
+that several layers share (a recurrent net's steps) get theirs from one product of the layers'
+rows stacked.
+
+A fused layer of one window writes its product as Z = (W Xᵀ)ᵀ, the same numbers in column
+order (Fortran's): a block of a matrix's columns, such as an LSTM's gate, is then one piece of
+memory, on which NumPy computes at full speed (on a 32 × 8 block, a product takes a third of
+the time it takes on a strided block of a matrix in row order); array operations, slices and
+concatenations keep that order.
 """
 
 from __future__ import annotations
@@ -184,7 +192,7 @@ class BatchWriter(Writer):
         inputs = self.inputs_matrix(layer)
         weights = self.weights[layer] = self.shared(f"w{n}", self.matrix(layer.weights))
         self._layers_of[weights] = self._layers_of.get(weights, 0) + 1
-        # One window: Z = (W Xᵀ)ᵀ, the same product in column order (see _IN_COLUMNS).
+        # One window: Z = (W Xᵀ)ᵀ, the same product in column order (see the module's doc).
         product = f"{inputs} @ {weights}.T" if count > 1 else f"({weights} @ {inputs}.T).T"
         if any(b.rule is not None or b.data != 0.0 or b in self.index for b in layer.biases):
             product += f" + {self.shared(f'b{n}', self.vector(layer.biases))}"
