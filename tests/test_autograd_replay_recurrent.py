@@ -39,16 +39,18 @@ def sources(replay_agrees):
 
 
 def test_each_gate_is_a_slice_of_its_step_s_product(sources):
-    """Gate k is the block of rows [kH, (k+1)H): g is read from the product as a slice, i, f
-    and o from the sigmoid's (of the i, f and o rows: not one block, so picked once a step,
-    and the first step's inputs picked from x_t and a zero state)."""
+    """The product's rows are put in the order the gates' ops read them, i, f, o, then g: the
+    sigmoid reads the block [0, 3H) of its step's product and the tanh [3H, 4H); i, f and o are
+    blocks of the sigmoid's. Nothing is picked but the first step's inputs, from x_t and a
+    zero state."""
     source = sources[4]
-    for gate, count in ((0, 4), (1, 4), (2, 8)):  # g's block and o's are both columns 6 to 9
-        block = rf"\[:, {gate * HIDDEN}:{(gate + 1) * HIDDEN}\]"
-        assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == count
-    assert calls(source, "take") == 4 + 1
+    blocks = [(0, 3), (3, 4), (0, 1), (1, 2), (2, 3)]  # the sigmoid's, the tanh's; i, f, o
+    for start, stop in blocks:
+        block = rf"\[:, {start * HIDDEN}:{stop * HIDDEN}\]"
+        assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == 4
+    assert calls(source, "take") == 1
     # Backward, each step's gates' gradients side by side: the sigmoid's (i, f, o), then the
-    # product's (i and f, g, o); nothing scattered.
+    # product's (its i, f and o, then g); nothing scattered.
     assert len(re.findall(r"^    dz\d+ = concatenate\(", source, re.MULTILINE)) == 2 * 4
     assert calls(source, "gathered_sums") == calls(source, "placed") == 0
 
