@@ -103,3 +103,12 @@ def test_a_step_s_product_is_written_in_column_order(sources):
     )
     columns = runtime["columns"](np.array([1.0, 2.0]), 0.5, np.array([3.0, 4.0]))
     assert columns.flags.f_contiguous and columns.tolist() == [[1.0, 0.5, 3.0], [2.0, 0.5, 4.0]]
+
+
+def test_the_gates_chain_rule_terms_are_computed_in_place(sources):
+    """Each step's sigmoid and its two tanhs (g and the cell's) get their f'(A) ⊙ ∂L/∂Z from the
+    runtime's in-place functions."""
+    for steps, source in sources.items():
+        assert calls(source, "sigmoid_chain") == steps
+        assert calls(source, "tanh_chain") == 2 * steps
+        assert "(1.0 - " not in source

@@ -66,6 +66,12 @@ def write_batch(graph: Graph, *, gradients: bool) -> str:
     return BatchWriter(graph).source(gradients=gradients)
 
 
+#: The ops whose chain-rule term f'(A) ⊙ ∂L/∂Z, the op table's expression times the gradient,
+#: a runtime function computes in place (:mod:`autograd.replay.runtime`): an optimisation, as
+#: each array made costs more than the arithmetic on a small one (an LSTM step's gates: a
+#: sixth of the replay's time).
+IN_PLACE_CHAIN = {"tanh": "tanh_chain", "sigmoid": "sigmoid_chain"}
+
 #: Up to how many blocks of a group's columns an elementwise group may pick and pass its
 #: gradient back by block (more: summed by np.take, as a pooling window's).
 MOST_BLOCKS = 4
@@ -616,6 +622,8 @@ class BatchWriter(Writer):
         local = group.rule.derivatives(self.m, Symbol(f"z{n}"), *operands)
         for operand, derivative in zip(group.operands, local, strict=True):
             term = symbol_of(derivative) * upstream
+            if group.rule.name in IN_PLACE_CHAIN and is_name(upstream):
+                term = Symbol(f"{IN_PLACE_CHAIN[group.rule.name]}(z{n}, {upstream.code})")
             if isinstance(operand, Gathered):
                 picked = operand.group
                 index = operand.index

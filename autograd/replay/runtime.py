@@ -115,6 +115,24 @@ def array_namespace() -> dict[str, Any]:
             return matrix.T.take(index, 0).T
         return matrix.take(index, axis)
 
+    def tanh_chain(z: Any, gradient: Any) -> Any:
+        """(1 − z·z) ⊙ ∂L/∂Z for z = tanh(a): Tanh's derivative in the op table times the
+        gradient, the same operations in the same order, in one new array (an optimisation)."""
+        if np.shape(gradient) != np.shape(z):
+            return (1.0 - z * z) * gradient
+        term = z * z
+        np.subtract(1.0, term, out=term)
+        return np.multiply(term, gradient, out=term)
+
+    def sigmoid_chain(z: Any, gradient: Any) -> Any:
+        """z·(1 − z) ⊙ ∂L/∂Z for z = σ(a): Sigmoid's derivative in the op table times the
+        gradient, the same operations in the same order, in one new array (an optimisation)."""
+        if np.shape(gradient) != np.shape(z):
+            return z * (1.0 - z) * gradient
+        term = np.subtract(1.0, z)
+        np.multiply(z, term, out=term)
+        return np.multiply(term, gradient, out=term)
+
     def never(test: Any) -> bool:
         return not np.any(test)
 
@@ -138,6 +156,8 @@ def array_namespace() -> dict[str, Any]:
         "step": step,
         "always": np.all,
         "never": never,
+        "tanh_chain": tanh_chain,
+        "sigmoid_chain": sigmoid_chain,
         "columns": columns,
         "stack": stack,
         "repeat": repeat,
