@@ -277,10 +277,16 @@ def _digits(settings: Settings, *, include_torch: bool) -> dict[str, Any] | None
     """The digits CNN step (:mod:`benchmarks.digits`), measured in a fresh process whose matrix
     libraries have one thread each (:func:`digits_measured`)."""
     _say(f"digits: the digits CNN step, batch of {digits.BATCH}, one thread each")
-    script = (
-        "import json; from benchmarks import run; "
-        f"print(json.dumps(run.digits_measured({settings.rounds}, {include_torch})))"
-    )
+    row = _one_thread_apart("digits", f"run.digits_measured({settings.rounds}, {include_torch})")
+    if row is not None:
+        _say(f"digits: compiled in {row['compile_seconds']:.2f} s")
+    return row
+
+
+def _one_thread_apart(workload: str, call: str) -> dict[str, Any] | None:
+    """The JSON result of ``call`` (of :mod:`benchmarks.run` or :mod:`benchmarks.adding`), run
+    in a fresh process whose matrix libraries have one thread each; None if it fails."""
+    script = f"import json; from benchmarks import adding, run; print(json.dumps({call}))"
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=HERE.parent,
@@ -289,10 +295,9 @@ def _digits(settings: Settings, *, include_torch: bool) -> dict[str, Any] | None
         text=True,
     )
     if done.returncode != 0:
-        _say("digits: fails (its error is above)")
+        _say(f"{workload}: fails (its error is above)")
         return None
     row: dict[str, Any] = json.loads(done.stdout)
-    _say(f"digits: compiled in {row['compile_seconds']:.2f} s")
     return row
 
 
@@ -302,21 +307,9 @@ def _adding(settings: Settings) -> dict[str, Any] | None:
     library."""
     steps = settings.adding_steps
     _say(f"adding: {steps} LSTM training steps (T = {adding.LENGTH}), chainrule's and PyTorch's")
-    script = (
-        "import json; from benchmarks import adding; "
-        f"print(json.dumps(adding.per_step_cpu(adding.LENGTH, {steps})))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=HERE.parent,
-        env={**os.environ, **digits.ONE_THREAD},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if done.returncode != 0:
-        _say("adding: fails (its error is above)")
+    row = _one_thread_apart("adding", f"adding.per_step_cpu(adding.LENGTH, {steps})")
+    if row is None:
         return None
-    row: dict[str, Any] = json.loads(done.stdout)
     _say(f"adding: {row['chainrule'] / row['torch']:.2f}× PyTorch's CPU time a step")
     return {**row, "steps": steps}
 

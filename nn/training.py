@@ -118,23 +118,25 @@ class _Training(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class _Task:
+    """What training works with: the model, the loss, fit's options, the optimizer, and whether
+    the targets are real numbers (a regression)."""
+
+    model: Module
+    judge: Loss
+    settings: _Settings
+    optimizer: Optimizer
+    regression: bool
+
+
 class _EagerTraining:
     """The graph of the whole batch's loss built node by node, then ``backward()``."""
 
-    def __init__(
-        self,
-        model: Module,
-        judge: Loss,
-        settings: _Settings,
-        optimizer: Optimizer,
-        *,
-        regression: bool,
-    ):
-        self.model = model
-        self.judge = judge
-        self.settings = settings
-        self.optimizer = optimizer
-        self.parameters = model.parameters()
+    def __init__(self, task: _Task):
+        self.model, self.judge, self.settings = task.model, task.judge, task.settings
+        self.optimizer = task.optimizer
+        self.parameters = task.model.parameters()
 
     def step(
         self, x: Sequence[Example], y: Sequence[int], rows: Sequence[int]
@@ -173,25 +175,19 @@ class _CompiledTraining:
     (:class:`nn.replay.Points`).
     """
 
-    def __init__(
-        self,
-        model: Module,
-        judge: Loss,
-        settings: _Settings,
-        optimizer: Optimizer,
-        *,
-        regression: bool,
-        points: Sequence[Example],
-    ):
-        self.loss = CompiledLoss(model, judge, settings.l1, settings.l2, regression=regression)
+    def __init__(self, task: _Task, points: Sequence[Example]):
+        model, settings = task.model, task.settings
+        self.loss = CompiledLoss(
+            model, task.judge, settings.l1, settings.l2, regression=task.regression
+        )
         self.replayed_outputs = CompiledOutputs(model)
-        self.regression = regression
+        self.regression = task.regression
         self.settings = settings
-        self.optimizer = optimizer
+        self.optimizer = task.optimizer
         self.parameters = model.parameters()
         self.points = Points(points)
         #: Whether the gradients stay an array, for the optimizer to step on at once.
-        self.on_arrays = _steps_on_arrays(optimizer, self.parameters)
+        self.on_arrays = _steps_on_arrays(self.optimizer, self.parameters)
         #: The last batch's gradients as one array, when they stay one.
         self.gradient: Any = None
 
@@ -276,11 +272,8 @@ def fit(
     settings = _Settings.checked(steps, batch_size, l1, l2, test_every, clip_norm)
     regression = is_regression(y)
     judge = loss if callable(loss) else _loss_named(loss, regression)
-    training: _Training = (
-        _CompiledTraining(model, judge, settings, optimizer, regression=regression, points=x)
-        if compile
-        else _EagerTraining(model, judge, settings, optimizer, regression=regression)
-    )
+    task = _Task(model, judge, settings, optimizer, regression)
+    training: _Training = _CompiledTraining(task, x) if compile else _EagerTraining(task)
     # Real-valued targets are dealt out in batches exactly as class labels are.
     stream = _batch_stream(x, cast(Sequence[int], y), settings.batch_size, seed)
     history = History()
