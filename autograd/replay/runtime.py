@@ -118,7 +118,7 @@ def array_namespace() -> dict[str, Any]:
     def tanh_chain(z: Any, gradient: Any) -> Any:
         """(1 − z·z) ⊙ ∂L/∂Z for z = tanh(a): Tanh's derivative in the op table times the
         gradient, the same operations in the same order, in one new array (an optimisation)."""
-        if np.shape(gradient) != np.shape(z):
+        if getattr(gradient, "shape", None) != z.shape:
             return (1.0 - z * z) * gradient
         term = z * z
         np.subtract(1.0, term, out=term)
@@ -127,7 +127,7 @@ def array_namespace() -> dict[str, Any]:
     def sigmoid_chain(z: Any, gradient: Any) -> Any:
         """z·(1 − z) ⊙ ∂L/∂Z for z = σ(a): Sigmoid's derivative in the op table times the
         gradient, the same operations in the same order, in one new array (an optimisation)."""
-        if np.shape(gradient) != np.shape(z):
+        if getattr(gradient, "shape", None) != z.shape:
             return z * (1.0 - z) * gradient
         term = np.subtract(1.0, z)
         np.multiply(z, term, out=term)
