@@ -70,7 +70,7 @@ class Points:
     """A training set read by NumPy once, so that a batch's columns are picked by the rows'
     indices (an optimisation of compiled training: 32 sequences of 50 × 2 numbers in 0.02 ms,
     where reading them from the nested lists at every step takes 0.4 ms). Equal to
-    :func:`_columns` of the batch's points."""
+    ``_columns`` of the batch's points."""
 
     def __init__(self, x: Sequence[Example]):
         #: One row per input, one column per point (None: read batch by batch).
@@ -129,7 +129,7 @@ class CompiledLoss:
     ) -> tuple[float, Any]:
         """The batch's loss L and ∂L/∂w as one NumPy array, in the order of the model's
         parameters, left out of every ``w.grad`` (for :meth:`nn.Optimizer.step_from`).
-        ``columns`` are x's columns (:func:`_columns`) if they were read already
+        ``columns`` are x's columns (``_columns``) if they were read already
         (:class:`Points`)."""
         compiled, inputs = self._inputs(x, y, columns)
         return compiled.loss_and_gradient(*inputs)
