@@ -238,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=0, help="training steps (default 3,000)")
     parser.add_argument("--length", type=int, default=LENGTH)
     parser.add_argument("--out", default=str(HERE / "results"))
-    parser.add_argument("--record", action="store_true", help="also write benchmarks/ADDING.md")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="also write this run's tables over benchmarks/ADDING.md",
+    )
     parser.add_argument(
         "--per-step",
         action="store_true",
