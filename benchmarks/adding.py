@@ -2,7 +2,8 @@
 ``nn.LSTM`` on the same data and the same schedule; compile time against the length; and the
 vanishing gradient, ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, at initialisation.
 
-``python -m benchmarks.adding [--quick] [--steps N]`` (``make bench`` runs it after the suite).
+``python -m benchmarks.adding [--quick] [--steps N]`` (``make bench`` runs it after the suite,
+whose report has the CPU time of a step of each, :func:`per_step_cpu`).
 The recipe: hidden size 8, Adam with lr 5e-3, batches of 32 from 2,000 training sequences, the
 gradients' norm clipped at 1; test MSE on 500 held-out sequences (always predicting 1.0 gives
 1/6 ≈ 0.167). PyTorch runs in its default float32, one batched tensor per step, as its users
@@ -25,6 +26,8 @@ from nn.replay import CompiledLoss, CompiledOutputs
 
 HERE = Path(__file__).resolve().parent
 HIDDEN, LR, BATCH, CLIP, TRAIN, TEST = 8, 5e-3, 32, 1.0, 2000, 500
+#: The sequences' length.
+LENGTH = 50
 
 
 def data(length: int) -> tuple[Any, Any]:
@@ -58,21 +61,23 @@ def fit_compiled(
 
 
 def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
-    """Train ``cell`` compiled for ``steps`` steps: wall time, compile time, test MSE."""
+    """Train ``cell`` compiled for ``steps`` steps: wall and CPU time, compile time, test
+    MSE."""
     (x, y), (x_test, y_test) = data(length)
     first: list[float] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
 
     def note(step: int, _: nn.History) -> None:
         if step == 1:
             first.append(time.perf_counter() - started)
 
     model = fit_compiled(cell, x, y, steps, note)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     per_step = (seconds - first[0]) / max(1, steps - 1)
     test_mse = nn.metrics.mean_squared_error(CompiledOutputs(model)(x_test), y_test)
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "per_step": per_step,
         "compile_seconds": first[0] - per_step,
         "test_mse": test_mse,
@@ -108,18 +113,23 @@ def torch_trainer(length: int) -> tuple[Callable[[], None], Callable[[Any], Any]
 
 
 def torch_run(length: int, steps: int) -> dict[str, float]:
-    """PyTorch's run: wall time and test MSE."""
+    """PyTorch's run: wall and CPU time, test MSE."""
     import torch
 
     step, predict = torch_trainer(length)
     _, (x_test, y_test) = data(length)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     with torch.no_grad():
         test_mse = float(torch.mean((predict(x_test) - torch.tensor(y_test)) ** 2))
-    return {"seconds": seconds, "per_step": seconds / steps, "test_mse": test_mse}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "per_step": seconds / steps,
+        "test_mse": test_mse,
+    }
 
 
 def per_step_cpu(length: int, steps: int) -> dict[str, float]:
@@ -183,29 +193,36 @@ def gradient_ratio(cell: str, length: int, sequences: int = 16) -> tuple[float, 
 
 
 def table(results: dict[str, Any]) -> str:
-    """The results as Markdown."""
+    """The results of one run as Markdown."""
     t, steps, torch = results["length"], results["steps"], results["torch_lstm"]
     lines = [
-        f"# The adding problem, T = {t}, {steps:,} steps",
+        f"# The adding problem, T = {t}, {steps:,} steps (one run)",
         "",
         "Hidden size 8, Adam lr 5e-3, batches of 32 from 2,000 sequences, gradient norm clipped",
-        "at 1; test MSE on 500 held-out sequences (always predicting 1.0: 0.167). Wall times on",
-        "the machine as it was (see `python -m benchmarks.adding`).",
+        "at 1; test MSE on 500 held-out sequences (always predicting 1.0: 0.167).",
         "",
-        "| model | test MSE | wall time | per step | compile |",
-        "| --- | --- | --- | --- | --- |",
+        "| model | test MSE | wall time | CPU time | per step (wall) | compile |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for cell in ("lstm", "rnn"):
         run = results[cell]
         lines.append(
             f"| chainrule {cell.upper()}, compiled | {run['test_mse']:.4f} | "
-            f"{run['seconds']:.0f} s | {1000 * run['per_step']:.1f} ms | "
-            f"{run['compile_seconds']:.1f} s |"
+            f"{run['seconds']:.1f} s | {run['cpu_seconds']:.1f} s | "
+            f"{1000 * run['per_step']:.2f} ms | {run['compile_seconds']:.2f} s |"
         )
     lines.append(
         f"| PyTorch nn.LSTM (float32, 1 thread) | {torch['test_mse']:.4f} | "
-        f"{torch['seconds']:.0f} s | {1000 * torch['per_step']:.1f} ms | |"
+        f"{torch['seconds']:.1f} s | {torch['cpu_seconds']:.1f} s | "
+        f"{1000 * torch['per_step']:.2f} ms | |"
     )
+    cpu = results["per_step_cpu"]
+    lines += [
+        "",
+        f"CPU time a step, the two LSTMs taking turns ({cpu['steps']} steps, medians): "
+        f"chainrule {1000 * cpu['chainrule']:.2f} ms, PyTorch {1000 * cpu['torch']:.2f} ms "
+        f"({cpu['chainrule'] / cpu['torch']:.2f}×).",
+    ]
     lines += ["", "| length T | LSTM compile time |", "| --- | --- |"]
     lines += [f"| {n} | {s:.2f} s |" for n, s in results["compile_seconds"].items()]
     lines += ["", f"‖∂L/∂h₁‖ / ‖∂L/∂h_{t}‖ at initialisation (mean norms over 16 sequences):"]
@@ -219,9 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.adding", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="300 steps, shorter compile sizes")
     parser.add_argument("--steps", type=int, default=0, help="training steps (default 3,000)")
-    parser.add_argument("--length", type=int, default=50)
+    parser.add_argument("--length", type=int, default=LENGTH)
     parser.add_argument("--out", default=str(HERE / "results"))
-    parser.add_argument("--record", action="store_true", help="also write benchmarks/ADDING.md")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="also write this run's tables over benchmarks/ADDING.md",
+    )
     parser.add_argument(
         "--per-step",
         action="store_true",
@@ -244,8 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         results[f"{cell}_gradient_ratio"] = ratio
         results[f"{cell}_gradient_norms"] = norms
         print(f"{cell}: ‖∂L/∂h₁‖/‖∂L/∂h_{args.length}‖ at initialisation = {ratio:.3g}", flush=True)
+    compile_seconds("lstm", 2)  # the first compile of a process also loads NumPy: not counted
     results["compile_seconds"] = {n: compile_seconds("lstm", n) for n in lengths}
     print(f"LSTM compile seconds by length: {results['compile_seconds']}", flush=True)
+    per_step = 100 if args.quick else 300
+    results["per_step_cpu"] = {**per_step_cpu(args.length, per_step), "steps": per_step}
+    print(f"CPU per step: {results['per_step_cpu']}", flush=True)
     results["torch_lstm"] = torch_run(args.length, steps)
     print(f"PyTorch nn.LSTM: {results['torch_lstm']}", flush=True)
     for cell in ("lstm", "rnn"):

@@ -25,6 +25,10 @@ Workloads, each run on every library that is installed, interleaved:
 * **digits**: the digits CNN training step by the batch replay beside the same step by hand in
   NumPy (im2col) and in PyTorch's CPU modules, and its compile time (:mod:`benchmarks.digits`),
   in a process of its own with one thread per matrix library.
+* **adding**: the adding problem's training step (T = 50), chainrule's compiled LSTM in
+  ``nn.fit`` and PyTorch's ``nn.LSTM`` taking turns step by step, CPU time of each
+  (:func:`benchmarks.adding.per_step_cpu`; the full 3,000-step runs are
+  ``python -m benchmarks.adding``), in a process of its own with one thread per matrix library.
 
 The raw-Python limit (:mod:`benchmarks.floats`) runs beside train and graph. Results go to
 ``benchmarks/results/`` as ``results.json``, ``results.md`` and ``results.png``; ``--record`` also
@@ -52,6 +56,7 @@ from typing import Any
 
 from autograd.collector import paused_collector
 from benchmarks import (
+    adding,
     arrays,
     chain,
     digits,
@@ -83,6 +88,8 @@ class Settings:
     fastest_rounds: int = 3
     #: The graph sizes, in nodes, whose compile time is measured.
     compile_nodes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
+    #: Training steps of the adding problem's LSTM, each library's timed.
+    adding_steps: int = 300
 
 
 FULL = Settings(rounds=5, chain_nodes=30_000, depths=(10_000, 100_000, 1_000_000), depth_rounds=3)
@@ -94,6 +101,7 @@ QUICK = Settings(
     fastest_ops=(1_000, 10_000),
     fastest_rounds=1,
     compile_nodes=(1_000, 10_000, 100_000),
+    adding_steps=100,
 )
 
 
@@ -178,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     results["fastest"] = _fastest(settings, include_torch=peers.TORCH in by_name)
     results["compile"] = _compile_times(settings)
     results["digits"] = _digits(settings, include_torch=peers.TORCH in by_name)
+    results["adding"] = _adding(settings) if peers.TORCH in by_name else None
 
     _say("microgpt: a GPT's training step on chainrule's Value and on microgpt's own design")
     results["microgpt"] = microgpt.measure(settings.rounds)
@@ -268,10 +277,16 @@ def _digits(settings: Settings, *, include_torch: bool) -> dict[str, Any] | None
     """The digits CNN step (:mod:`benchmarks.digits`), measured in a fresh process whose matrix
     libraries have one thread each (:func:`digits_measured`)."""
     _say(f"digits: the digits CNN step, batch of {digits.BATCH}, one thread each")
-    script = (
-        "import json; from benchmarks import run; "
-        f"print(json.dumps(run.digits_measured({settings.rounds}, {include_torch})))"
-    )
+    row = _one_thread_apart("digits", f"run.digits_measured({settings.rounds}, {include_torch})")
+    if row is not None:
+        _say(f"digits: compiled in {row['compile_seconds']:.2f} s")
+    return row
+
+
+def _one_thread_apart(workload: str, call: str) -> dict[str, Any] | None:
+    """The JSON result of ``call`` (of :mod:`benchmarks.run` or :mod:`benchmarks.adding`), run
+    in a fresh process whose matrix libraries have one thread each; None if it fails."""
+    script = f"import json; from benchmarks import adding, run; print(json.dumps({call}))"
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=HERE.parent,
@@ -280,11 +295,23 @@ def _digits(settings: Settings, *, include_torch: bool) -> dict[str, Any] | None
         text=True,
     )
     if done.returncode != 0:
-        _say("digits: fails (its error is above)")
+        _say(f"{workload}: fails (its error is above)")
         return None
     row: dict[str, Any] = json.loads(done.stdout)
-    _say(f"digits: compiled in {row['compile_seconds']:.2f} s")
     return row
+
+
+def _adding(settings: Settings) -> dict[str, Any] | None:
+    """The adding problem's LSTM step, chainrule's and PyTorch's taking turns
+    (:func:`benchmarks.adding.per_step_cpu`), in a fresh process with one thread per matrix
+    library."""
+    steps = settings.adding_steps
+    _say(f"adding: {steps} LSTM training steps (T = {adding.LENGTH}), chainrule's and PyTorch's")
+    row = _one_thread_apart("adding", f"adding.per_step_cpu(adding.LENGTH, {steps})")
+    if row is None:
+        return None
+    _say(f"adding: {row['chainrule'] / row['torch']:.2f}× PyTorch's CPU time a step")
+    return {**row, "steps": steps}
 
 
 def digits_measured(rounds: int, include_torch: bool) -> dict[str, Any]:

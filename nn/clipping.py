@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from autograd import Value
 from autograd.numbers import finite_float
@@ -18,11 +19,25 @@ from autograd.numbers import finite_float
 def clip_grad_norm(parameters: Iterable[Value], max_norm: float) -> float:
     """Scale the parameters' gradients so that their norm is at most ``max_norm``; return the
     norm ‖g‖ before clipping."""
-    max_norm = finite_float(max_norm, "max_norm", above=0)
     parameters = list(parameters)
-    norm = math.sqrt(math.fsum(p.grad * p.grad for p in parameters))
-    scale = max_norm / (norm + 1e-6)
+    norm, scale = _norm_and_scale(math.fsum(p.grad * p.grad for p in parameters), max_norm)
     if scale < 1.0:
         for p in parameters:
             p.grad *= scale
     return norm
+
+
+def clipped_gradient(gradient: Any, max_norm: float) -> Any:
+    """:func:`clip_grad_norm` of every parameter's gradient given as one NumPy array: the array
+    scaled (a new one) or as it is. An optimisation for compiled training, whose replay gives
+    the gradients as one array; the norm is the same exactly rounded sum of the same squares."""
+    _, scale = _norm_and_scale(math.fsum((gradient * gradient).tolist()), max_norm)
+    return gradient * scale if scale < 1.0 else gradient
+
+
+def _norm_and_scale(squares: float, max_norm: float) -> tuple[float, float]:
+    """‖g‖ = √(Σ gᵢ²) from the sum of squares, and the factor m / (‖g‖ + 10⁻⁶) that clipping
+    at m scales g by when it is below 1."""
+    max_norm = finite_float(max_norm, "max_norm", above=0)
+    norm = math.sqrt(squares)
+    return norm, max_norm / (norm + 1e-6)

@@ -7,13 +7,17 @@ gradient (the gradient of the L2 penalty ½λΣw²), and ``lr`` as a number or a
 (:mod:`nn.schedules`).
 
 Use: ``optimizer.zero_grad()``, ``loss.backward()``, ``optimizer.step()``.
+
+Each update is written once, for one parameter's float; the same lines compute on NumPy arrays
+with every parameter's number at once, which compiled training uses (:meth:`Optimizer.step_from`).
 """
 
 from __future__ import annotations
 
-import math
+import operator
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 from autograd import Value
 from autograd.numbers import finite_float
@@ -21,9 +25,17 @@ from autograd.numbers import finite_float
 #: A learning rate: a number η, or a schedule giving η_t for step t.
 LearningRate = float | Callable[[int], float]
 
+#: The index of every parameter at once, in the state's arrays (:meth:`Optimizer.step_from`).
+_EVERY: Any = slice(None)
+_DATA = operator.attrgetter("data")
+
 
 class Optimizer(ABC):
     """What every optimizer shares: its parameters, its learning rate, its step count."""
+
+    #: The names of the lists that hold the optimizer's running state, one number per parameter
+    #: (momentum's velocity, Adam's m and v), for :meth:`step_from`.
+    state: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Iterable[Value], lr: LearningRate, weight_decay: float = 0.0):
         self.params = list(params)
@@ -58,9 +70,42 @@ class Optimizer(ABC):
             g = float(p.grad) + self.weight_decay * p.data
             p.data -= self._update(i, g, lr)
 
+    @property
+    def steps_on_arrays(self) -> bool:
+        """Whether :meth:`step_from` can take this optimizer's steps: its ``_update`` is one of
+        this module's, written for arrays too (a subclass's own may call ``math`` on floats)."""
+        return type(self)._update in _ON_ARRAYS
+
+    def step_from(self, gradient: Any) -> None:
+        """:meth:`step` with the gradients ∂L/∂w given as one NumPy array, in the order of
+        ``params``, instead of read from each ``p.grad``; each ``p.grad`` is set to its number.
+
+        An optimisation for compiled training, whose replay gives the gradients as one array:
+        the update is computed by the same lines as :meth:`step`'s, on arrays with every
+        parameter's number (``_update`` of every index at once), not once per parameter in
+        Python. The state lists are arrays while it runs.
+        """
+        import numpy as np
+
+        lr = self.learning_rate
+        self.steps += 1
+        data = np.fromiter(map(_DATA, self.params), float, len(self.params))
+        g = gradient + self.weight_decay * data
+        for name in self.state:
+            setattr(self, name, np.array(getattr(self, name)))
+        try:
+            data -= self._update(_EVERY, g, lr)
+        finally:
+            for name in self.state:
+                setattr(self, name, getattr(self, name).tolist())
+        for p, w, grad in zip(self.params, data.tolist(), gradient.tolist(), strict=True):
+            p.data = w
+            p.grad = grad
+
     @abstractmethod
     def _update(self, i: int, g: float, lr: float) -> float:
-        """How much parameter ``i`` moves down, given its gradient g and the rate η."""
+        """How much parameter ``i`` moves down, given its gradient g and the rate η (written
+        with arithmetic alone, so that it computes on arrays too: see :meth:`step_from`)."""
 
 
 class SGD(Optimizer):
@@ -69,6 +114,8 @@ class SGD(Optimizer):
     Without momentum: w ← w − η g. With momentum, a velocity v accumulates the gradients,
     v ← μv + g, and w ← w − η v; Nesterov's variant steps with the look-ahead w ← w − η (g + μv).
     """
+
+    state = ("velocity",)
 
     def __init__(
         self,
@@ -100,6 +147,8 @@ class RMSprop(Optimizer):
     so that parameters with large gradients take smaller steps and those with small ones larger.
     """
 
+    state = ("square_avg",)
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -115,7 +164,8 @@ class RMSprop(Optimizer):
 
     def _update(self, i: int, g: float, lr: float) -> float:
         s = self.square_avg[i] = self.alpha * self.square_avg[i] + (1.0 - self.alpha) * g * g
-        return lr * g / (math.sqrt(s) + self.eps)
+        root: float = s**0.5  # √s: a power, not math.sqrt, so that it computes on arrays too
+        return lr * g / (root + self.eps)
 
 
 class Adam(Optimizer):
@@ -126,6 +176,8 @@ class Adam(Optimizer):
 
     m and v start at 0, so early on they underestimate; dividing by 1 − βᵗ undoes that.
     """
+
+    state = ("m", "v")
 
     def __init__(
         self,
@@ -150,4 +202,9 @@ class Adam(Optimizer):
         v = self.v[i] = self.beta2 * self.v[i] + (1.0 - self.beta2) * g * g
         m_hat = m / (1.0 - self.beta1**t)
         v_hat = v / (1.0 - self.beta2**t)
-        return lr * m_hat / (math.sqrt(v_hat) + self.eps)
+        root: float = v_hat**0.5  # √v̂, as in RMSprop
+        return lr * m_hat / (root + self.eps)
+
+
+#: The updates that compute on arrays as on floats (see :meth:`Optimizer.step_from`).
+_ON_ARRAYS = {SGD._update, RMSprop._update, Adam._update}

@@ -259,3 +259,42 @@ def test_evaluated_outputs_of_random_networks_agree_with_eager(network):
     replayed = compiled.evaluate(*columns)
     for row, result in zip(rows, replayed, strict=True):
         assert result == pytest.approx([v.data for v in outputs(*row)], rel=1e-9, abs=1e-12)
+
+
+def test_a_layer_that_an_op_takes_whole_keeps_its_rows_in_order(replay_agrees):
+    """Rows 0 and 3 picked by a sigmoid would be one block with the rows reordered, but the
+    relu over the whole layer reads them in order: the layer is left as it is."""
+    rows = [[Value(0.1 * (j + 1)), Value(-0.2 * j)] for j in range(4)]
+    biases = [Value(0.05 * j) for j in range(4)]
+
+    def fn(x0, x1):
+        z = [linear(row, [x0, x1], b) for row, b in zip(rows, biases, strict=True)]
+        return (
+            total([zj.relu() * (j + 1) for j, zj in enumerate(z)]) + z[3].sigmoid() * z[0].sigmoid()
+        )
+
+    params = [w for row in rows for w in row] + biases
+    source = replay_agrees(fn, params, [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]]).batch_source
+    assert "relu(z0)" in source
+
+
+@pytest.mark.parametrize("op", ["tanh", "sigmoid"])
+def test_the_in_place_chain_rule_term_is_the_op_table_s_exactly(op):
+    """tanh_chain and sigmoid_chain compute the op table's derivative times the gradient with
+    the same operations in the same order: the same numbers to the last bit."""
+    from autograd import ops
+    from autograd.replay.runtime import array_namespace
+    from autograd.symbols import Symbol
+
+    runtime = array_namespace()
+    rng = np.random.default_rng(0)
+    z = runtime[op](rng.normal(size=(5, 3)))
+    gradient = rng.normal(size=(5, 3))
+    rule = {"tanh": ops.TANH, "sigmoid": ops.SIGMOID}[op]
+    (derivative,) = rule.derivatives(None, Symbol("z"), Symbol("a"))
+    expected = eval(f"({derivative.code}) * gradient", {"z": z, "gradient": gradient})
+    assert runtime[f"{op}_chain"](z, gradient).tolist() == expected.tolist()
+    assert (
+        runtime[f"{op}_chain"](z[:, :1], gradient).tolist()
+        == eval(f"({derivative.code}) * gradient", {"z": z[:, :1], "gradient": gradient}).tolist()
+    )  # a gradient of another shape: computed as the expression is

@@ -332,3 +332,22 @@ def test_a_function_of_no_input_replays():
     compiled = compile(lambda: w * w, [w])
     assert compiled() == 9.0
     assert w.grad == 6.0
+
+
+def test_the_batch_sigmoid_is_floatmath_s_and_log_of_its_underflow_is_eager_s():
+    """The batch replay's σ(x) = 1/(1 + e⁻ˣ) is within 4e-16 of FloatMath's relatively; below
+    x = −709.78 it is 0 where FloatMath's is subnormal, and log's check hands such an example
+    to the eager engine, so log σ(x) comes out as without compile."""
+    from autograd.floatmath import FLOATS
+    from autograd.replay.runtime import array_namespace
+
+    xs = np.concatenate([np.linspace(-709.0, 709.0, 20_001), [-1e-300, 0.0, 1e-300, 800.0]])
+    expected = np.array([FLOATS.sigmoid(x) for x in xs])
+    got = array_namespace()["sigmoid"](xs)
+    assert np.all(np.abs(got - expected) <= 4e-16 * expected)
+    w = Value(1.0)
+    compiled = compile(lambda x: (w * x).sigmoid().log(), [w])
+    rows = [[-740.0], [-3.0], [-720.0]]
+    expected_result = eager(lambda *xs: total([(w * x).sigmoid().log() for x in xs]) / 3, [w],
+                            [r[0] for r in rows])  # fmt: skip
+    assert_same_result(batch_of(compiled, [w], rows), expected_result)

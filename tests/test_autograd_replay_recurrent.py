@@ -39,16 +39,18 @@ def sources(replay_agrees):
 
 
 def test_each_gate_is_a_slice_of_its_step_s_product(sources):
-    """Gate k is the block of rows [kH, (k+1)H): g is read from the product as a slice, i, f
-    and o from the sigmoid's (of the i, f and o rows: not one block, so picked once a step,
-    and the first step's inputs picked from x_t and a zero state)."""
+    """The product's rows are put in the order the gates' ops read them, i, f, o, then g: the
+    sigmoid reads the block [0, 3H) of its step's product and the tanh [3H, 4H); i, f and o are
+    blocks of the sigmoid's. Nothing is picked but the first step's inputs, from x_t and a
+    zero state."""
     source = sources[4]
-    for gate, count in ((0, 4), (1, 4), (2, 8)):  # g's block and o's are both columns 6 to 9
-        block = rf"\[:, {gate * HIDDEN}:{(gate + 1) * HIDDEN}\]"
-        assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == count
-    assert calls(source, "take") == 4 + 1
+    blocks = [(0, 3), (3, 4), (0, 1), (1, 2), (2, 3)]  # the sigmoid's, the tanh's; i, f, o
+    for start, stop in blocks:
+        block = rf"\[:, {start * HIDDEN}:{stop * HIDDEN}\]"
+        assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == 4
+    assert calls(source, "take") == 1
     # Backward, each step's gates' gradients side by side: the sigmoid's (i, f, o), then the
-    # product's (i and f, g, o); nothing scattered.
+    # product's (its i, f and o, then g); nothing scattered.
     assert len(re.findall(r"^    dz\d+ = concatenate\(", source, re.MULTILINE)) == 2 * 4
     assert calls(source, "gathered_sums") == calls(source, "placed") == 0
 
@@ -68,3 +70,45 @@ def test_a_step_is_a_few_dozen_lines(sources):
 
     per_step = (len(lines(sources[8])) - len(lines(sources[4]))) / 4
     assert per_step <= 32
+
+
+def test_the_steps_weights_get_their_gradient_from_one_product_of_the_stacked_steps(sources):
+    """Σₜ ∂L/∂Zₜᵀ Xₜ as one product of the steps' rows stacked, and the bias gradient as one
+    sum: no product or bias sum per step (the head's layer keeps its own)."""
+    for steps, source in sources.items():
+        stacked = re.findall(r"^    dzs\d+ = concatenate\(\[(.*)\]\)$", source, re.MULTILINE)
+        assert len(stacked) == 1 and len(stacked[0].split(", ")) == steps
+        assert len(re.findall(r"^    dws\d+ = dzs\d+\.T @ xs\d+$", source, re.MULTILINE)) == 1
+        assert len(re.findall(r"^    dw\d+ = ", source, re.MULTILINE)) == 1
+        assert calls(source, "column_sums") == 2
+
+
+def test_a_step_s_product_is_written_in_column_order(sources):
+    """Z = (W Xᵀ)ᵀ and ∂L/∂X = (Wᵀ ∂L/∂Zᵀ)ᵀ: matrices in column order, whose gate blocks of
+    columns are contiguous; taking columns and writing them keeps that order."""
+    import numpy as np
+
+    from autograd.replay.runtime import array_namespace
+
+    source = sources[4]
+    assert len(re.findall(r"= \(w\d+ @ a\d+\.T\)\.T \+ b\d+$", source, re.MULTILINE)) == 4
+    backward = re.findall(r"= \(w\d+\.T @ dz\d+\.T\)\.T$", source, re.MULTILINE)
+    assert len(backward) == 4 - 1  # not the first step's: x₁ and h₀ need no gradient
+    runtime = array_namespace()
+    matrix = np.asfortranarray(np.arange(24.0).reshape(4, 6))
+    taken = runtime["take"](matrix, np.array([0, 1, 4, 5]), 1)
+    assert taken.flags.f_contiguous and taken.tolist() == matrix[:, [0, 1, 4, 5]].tolist()
+    assert (
+        runtime["take"](matrix.copy(), np.array([2, 0]), 1).tolist() == matrix[:, [2, 0]].tolist()
+    )
+    columns = runtime["columns"](np.array([1.0, 2.0]), 0.5, np.array([3.0, 4.0]))
+    assert columns.flags.f_contiguous and columns.tolist() == [[1.0, 0.5, 3.0], [2.0, 0.5, 4.0]]
+
+
+def test_the_gates_chain_rule_terms_are_computed_in_place(sources):
+    """Each step's sigmoid and its two tanhs (g and the cell's) get their f'(A) ⊙ ∂L/∂Z from the
+    runtime's in-place functions."""
+    for steps, source in sources.items():
+        assert calls(source, "sigmoid_chain") == steps
+        assert calls(source, "tanh_chain") == 2 * steps
+        assert "(1.0 - " not in source

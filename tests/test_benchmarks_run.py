@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import arrays, digits, fastest, floats, replay
+from benchmarks import adding, arrays, digits, fastest, floats, replay, report
 
 
 def test_every_moons_step_computes_the_same_losses_from_the_same_weights():
@@ -47,3 +47,16 @@ def test_the_fastest_autograd_graph_has_the_same_gradients_eager_and_compiled():
 def test_the_number_of_ops_for_a_graph_size_gives_about_that_many_nodes():
     nodes = fastest.graph_nodes(fastest.ops_for_nodes(5_000))
     assert 4_500 < nodes < 5_500
+
+
+def test_the_adding_problem_s_lstm_step_is_timed_for_both_libraries_and_reported(
+    one_torch_thread,
+):
+    row = adding.per_step_cpu(4, 3)
+    assert row["chainrule"] > 0.0 and row["torch"] > 0.0 and row["first_step"] > 0.0
+    results = {"adding": {**row, "steps": 3}}
+    goal = next(g for g in report.goals(results) if g["goal"].startswith("adding problem"))
+    assert goal["measured"] == row["chainrule"] / row["torch"]
+    assert goal["met"] == (row["chainrule"] <= row["torch"])
+    section = "\n".join(report._adding_section(results))
+    assert f"| PyTorch nn.LSTM (float32, one thread) | {row['torch'] * 1e3:.2f} ms |" in section

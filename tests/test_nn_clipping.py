@@ -9,6 +9,7 @@ import torch
 
 import nn
 from autograd import Value
+from nn.clipping import clipped_gradient
 
 
 def _with_gradients(grads: list[float]) -> list[Value]:
@@ -40,3 +41,16 @@ def test_clipping_returns_the_norm_before_and_scales_as_pytorch_does(max_norm):
 def test_a_max_norm_that_is_not_positive_and_finite_is_refused(max_norm):
     with pytest.raises(ValueError, match="max_norm"):
         nn.clip_grad_norm(_with_gradients([1.0]), max_norm)
+
+
+@pytest.mark.parametrize("max_norm", [0.5, 13.0, 100.0])
+def test_clipping_an_array_of_gradients_clips_as_the_parameters_are(max_norm):
+    import numpy as np
+
+    grads = [3.0, -4.0, 12.0, 1e-3]
+    parameters = _with_gradients(grads)
+    nn.clip_grad_norm(parameters, max_norm)
+    clipped = clipped_gradient(np.array(grads), max_norm)
+    assert clipped.tolist() == [p.grad for p in parameters]  # the same numbers exactly
+    with pytest.raises(ValueError, match="max_norm"):
+        clipped_gradient(np.array(grads), 0.0)

@@ -122,3 +122,48 @@ def test_nesterov_needs_momentum():
 def test_adam_betas_must_be_below_one():
     with pytest.raises(ValueError, match=r"beta1 must be a number in \[0, 1\), got 1.0"):
         nn.Adam([Value(1.0)], betas=(1.0, 0.999))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: nn.SGD(ps, lr=0.1),
+        lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: nn.RMSprop(ps, lr=0.01, weight_decay=0.1),
+        lambda ps: nn.Adam(ps, lr=nn.StepDecay(0.1, step_size=2, gamma=0.5), weight_decay=0.01),
+    ],
+    ids=["sgd", "nesterov", "rmsprop", "adam"],
+)
+def test_a_step_on_an_array_of_gradients_is_the_step_on_each_parameter(make):
+    """step_from computes step's update on every parameter at once; the state stays lists of
+    floats, so that steps of either kind follow each other."""
+    import numpy as np
+
+    rows = [[0.5, -2.0, 0.0, 3.0], [-0.1, 0.2, 1e-3, -4.0], [2.0, 0.0, -0.5, 0.25]]
+    eager = [parameter(data=d) for d in (1.0, -0.5, 2.0, 0.0)]
+    on_arrays = [parameter(data=d) for d in (1.0, -0.5, 2.0, 0.0)]
+    first, second = make(eager), make(on_arrays)
+    for k, grads in enumerate(rows):
+        for p, g in zip(eager, grads, strict=True):
+            p.grad = g
+        first.step()
+        if k == 1:  # a step on floats between steps on arrays
+            for p, g in zip(on_arrays, grads, strict=True):
+                p.grad = g
+            second.step()
+        else:
+            second.step_from(np.array(grads))
+        assert [p.data for p in on_arrays] == pytest.approx([p.data for p in eager], rel=1e-15)
+        assert [p.grad for p in on_arrays] == [p.grad for p in eager]
+    assert second.steps == first.steps == 3
+    for name in second.state:
+        assert all(type(x) is float for x in getattr(second, name))
+
+
+def test_only_this_module_s_updates_step_on_arrays():
+    class SignSGD(nn.SGD):
+        def _update(self, i: int, g: float, lr: float) -> float:
+            return math.copysign(lr, g)  # math: floats only
+
+    assert nn.Adam([Value(1.0)]).steps_on_arrays
+    assert not SignSGD([Value(1.0)], lr=0.1).steps_on_arrays

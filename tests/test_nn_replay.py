@@ -6,7 +6,7 @@ import pytest
 
 import nn
 from chainrule.cli import main
-from nn.replay import CompiledLoss, CompiledOutputs
+from nn.replay import CompiledLoss, CompiledOutputs, Points, _columns
 
 
 def train(compile: bool, *, loss="hinge", classes=2, l1=0.0, l2=1e-3, batch_size=None):
@@ -123,3 +123,13 @@ def test_a_label_that_is_no_class_index_of_the_model_is_refused():
 
     with pytest.raises(ValueError, match=r"class indices 0 … 2 .* got 7"):
         CompiledLoss(model, lenient)([[0.5, 1.0]], [7])
+
+
+def test_a_batch_picked_from_the_points_read_once_is_the_batch_read_alone():
+    sequences = [[[0.5, 1.0], [0.25, 0.0]], [[1, 0], [2, 3]], [[0.0, -1.0], [4.5, 2.0]]]
+    rows = [2, 0]
+    picked = Points(sequences).columns(rows)
+    alone = _columns([sequences[i] for i in rows])
+    expected = [[0.0, 0.5], [-1.0, 1.0], [4.5, 0.25], [2.0, 0.0]]  # one row per input
+    assert [list(c) for c in picked] == [list(c) for c in alone] == expected
+    assert Points([[1.0], [2.0, 3.0]]).columns([0]) is None  # ragged: read batch by batch

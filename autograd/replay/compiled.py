@@ -132,20 +132,37 @@ class Compiled:
         array) for a batch."""
         return self._with_gradients(inputs, scale, aux=True)
 
+    def loss_and_gradient(self, *inputs: Any, scale: float = 1.0) -> tuple[float, Any]:
+        """The loss at these inputs and scale · ∂loss/∂p for every parameter, in the order of
+        ``params``, as a call computes them but not added into ``p.grad``: a sequence of floats
+        for one example, one NumPy array for a batch (which an optimizer can step on at once,
+        :meth:`nn.Optimizer.step_from`)."""
+        value, gradients, _ = self._replayed(inputs, scale, aux=False)
+        return value, gradients
+
+    def loss_gradient_and_aux(self, *inputs: Any, scale: float = 1.0) -> _Result:
+        """:meth:`loss_and_gradient` for an ``fn`` that returns several Values, as
+        :meth:`with_aux`: the loss, its gradient and the values of the other outputs."""
+        return self._replayed(inputs, scale, aux=True)
+
     def _with_gradients(
         self, inputs: Sequence[Any], scale: float, *, aux: bool
     ) -> tuple[float, list[Any]]:
-        scale = as_float(scale, "scale")
-        self._aux = self._aux or aux
-        arguments, count = _arguments(inputs)
-        if count is None:
-            value, gradients, others = self._one(arguments, scale, aux)
-        else:
-            value, gradients, others = self._batch(arguments, count, scale, aux)
+        value, gradients, others = self._replayed(inputs, scale, aux=aux)
+        if not isinstance(gradients, Sequence):  # a batch's array: floats add faster
+            gradients = gradients.tolist()
         with self._accumulating:  # p.grad += g is a read and a write: one thread at a time
             for p, g in zip(self.params, gradients):  # noqa: B905 (one per parameter; plain zip)
                 p.grad += g
         return value, others
+
+    def _replayed(self, inputs: Sequence[Any], scale: float, *, aux: bool) -> _Result:
+        scale = as_float(scale, "scale")
+        self._aux = self._aux or aux
+        arguments, count = _arguments(inputs)
+        if count is None:
+            return self._one(arguments, scale, aux)
+        return self._batch(arguments, count, scale, aux)
 
     def evaluate(self, *inputs: Any) -> Any:
         """``fn``'s output(s) at these inputs, without gradients.
@@ -195,7 +212,7 @@ class Compiled:
     def _applying(self, example: Sequence[float], replay: Callable[[Trace], R]) -> R:
         """``replay`` of the first kept trace that applies to ``example``, else of a new one."""
         try:
-            return self._kept_or_new(example, example, replay)
+            return self._kept_or_new(example, lambda: example, replay)
         except Retrace:
             raise TracingError(
                 "compile: fn compared Values differently when traced again on the same input; "
@@ -203,10 +220,14 @@ class Compiled:
             ) from None
 
     def _kept_or_new(
-        self, inputs: Sequence[Any], first: Sequence[float], replay: Callable[[Trace], R]
+        self,
+        inputs: Sequence[Any],
+        first: Callable[[], Sequence[float]],
+        replay: Callable[[Trace], R],
     ) -> R:
         """``replay`` of the first kept trace whose guards hold (it raises Retrace otherwise),
-        else of a new trace of the example ``first``, which may raise Retrace itself."""
+        else of a new trace of the example ``first()`` (read only then), which may raise
+        Retrace itself."""
         tried: list[Trace] = []
         for result in self._first_kept(inputs, replay, tried):
             return result
@@ -214,7 +235,7 @@ class Compiled:
             # Another thread may have traced this very branch while this one waited.
             for result in self._first_kept(inputs, replay, tried):
                 return result
-            new = self._trace(first)
+            new = self._trace(first())
         return replay(new)
 
     def _first_kept(
@@ -270,7 +291,7 @@ class Compiled:
         others = list(others[0]) if others else []
         if math.isfinite(_total(np, check)):  # every example's check is 0, none is NaN
             mean = _total(np, value) / count if np.ndim(value) else value  # a uniform value
-            return float(mean), gradient.tolist(), _per_example(np, others, count)
+            return float(mean), gradient, _per_example(np, others, count)
         outside = _outside(np, check, count)
         _check_separable(replayed[0], outside)
         # The examples outside are computed by the eager engine, the others replayed again.
@@ -290,7 +311,7 @@ class Compiled:
             loss += value
             total += gradient
             rows[:, i] = aside
-        return loss / count, total.tolist(), list(rows)
+        return loss / count, total, list(rows)
 
     def _outputs_batch(self, columns: list[Any], count: int) -> list[list[float]]:
         import numpy as np
@@ -322,7 +343,9 @@ class Compiled:
     def _applying_batch(self, columns: list[Any], replay: Callable[[Trace, list[Any]], R]) -> R:
         """``replay`` of the first kept trace whose guards hold for every example, else of a new
         trace of the first example; :class:`StructureError` if that one does not hold either."""
-        first = [float(c[0]) for c in columns]
+
+        def first() -> list[float]:
+            return [float(c[0]) for c in columns]
 
         def on_batch(trace: Trace) -> R:
             return replay(trace, columns)
@@ -369,8 +392,9 @@ def _check_separable(trace: Trace, outside: Any) -> None:
         )
 
 
-#: A loss, its gradients and its auxiliary outputs.
-_Result = tuple[float, Sequence[float], list[Any]]
+#: A loss, its gradients (a sequence of floats for one example, an array for a batch) and its
+#: auxiliary outputs.
+_Result = tuple[float, Any, list[Any]]
 
 
 def _per_example(np: Any, outputs: Sequence[Any], count: int) -> list[Any]:

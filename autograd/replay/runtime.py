@@ -41,7 +41,16 @@ def array_namespace() -> dict[str, Any]:
     import numpy as np
 
     def sigmoid(x: Any) -> Any:
-        return np.exp(-np.logaddexp(0.0, -x))  # σ(x) = e^(−softplus(−x)), stable both ways
+        """σ(x) = 1/(1 + e⁻ˣ): within 4e-16 of FloatMath.sigmoid relatively (and 0 for
+        x < −709.78, where e⁻ˣ overflows and FloatMath's is below 1e-308; log's and division's
+        checks hand such examples to the eager engine). One exponential: five times faster than
+        e^(−softplus(−x)) on an LSTM's gates."""
+        if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+            return 1.0 / (1.0 + np.exp(-x))
+        e = np.negative(x)  # the same steps in one new array, not four
+        np.exp(e, out=e)
+        e += 1.0
+        return np.reciprocal(e, out=e)
 
     # NaN stays NaN, as in FloatMath.relu (np.fmax would give 0); a partial calls NumPy directly.
     relu = functools.partial(np.maximum, 0.0)
@@ -59,8 +68,13 @@ def array_namespace() -> dict[str, Any]:
         return mask.view(np.int8) if isinstance(mask, np.ndarray) else float(mask)
 
     def columns(*xs: Any) -> Any:
-        """The examples' numbers as a matrix, one column per argument (numbers broadcast)."""
-        return np.stack(np.broadcast_arrays(*xs), axis=1)
+        """The examples' numbers as a matrix, one column per argument (numbers repeated), in
+        column order; each column written in turn (a tenth of np.stack of the arguments
+        broadcast)."""
+        matrix = np.empty((max(np.size(x) for x in xs), len(xs)), order="F")
+        for j, x in enumerate(xs):
+            matrix[:, j] = x
+        return matrix
 
     def stack(*xs: Any) -> Any:
         """Arrays of one number per example as a matrix, one column per array (a transposed
@@ -102,6 +116,31 @@ def array_namespace() -> dict[str, Any]:
             return x
         return np.repeat(np.add.reduce(x, axis=0, keepdims=True) / len(x), len(x), axis=0)
 
+    def take(matrix: Any, index: Any, axis: int) -> Any:
+        """np.take; columns picked from a matrix in column order stay in column order (the
+        matrix's transpose's rows picked)."""
+        if axis == 1 and matrix.flags.f_contiguous:
+            return matrix.T.take(index, 0).T
+        return matrix.take(index, axis)
+
+    def tanh_chain(z: Any, gradient: Any) -> Any:
+        """(1 − z·z) ⊙ ∂L/∂Z for z = tanh(a): Tanh's derivative in the op table times the
+        gradient, the same operations in the same order, in one new array (an optimisation)."""
+        if getattr(gradient, "shape", None) != z.shape:
+            return (1.0 - z * z) * gradient
+        term = z * z
+        np.subtract(1.0, term, out=term)
+        return np.multiply(term, gradient, out=term)
+
+    def sigmoid_chain(z: Any, gradient: Any) -> Any:
+        """z·(1 − z) ⊙ ∂L/∂Z for z = σ(a): Sigmoid's derivative in the op table times the
+        gradient, the same operations in the same order, in one new array (an optimisation)."""
+        if getattr(gradient, "shape", None) != z.shape:
+            return z * (1.0 - z) * gradient
+        term = np.subtract(1.0, z)
+        np.multiply(z, term, out=term)
+        return np.multiply(term, gradient, out=term)
+
     def never(test: Any) -> bool:
         return not np.any(test)
 
@@ -125,13 +164,15 @@ def array_namespace() -> dict[str, Any]:
         "step": step,
         "always": np.all,
         "never": never,
+        "tanh_chain": tanh_chain,
+        "sigmoid_chain": sigmoid_chain,
         "columns": columns,
         "stack": stack,
         "repeat": repeat,
         "widened": widened,
         "gathered_sums": gathered_sums,
         "placed": placed,
-        "take": np.take,
+        "take": take,
         "array": np.array,
         "batch_sum": functools.partial(np.add.reduce, axis=None),
         "batch_sums": batch_sums,
