@@ -19,8 +19,10 @@ without calling the rule through a namespace at every operation. For ``ops.MUL``
         node.grad = 0.0
         mode = MODE.get()
         if mode is DEFAULT:
-            node.inputs = (a, b)
-            node._local = (x1, x0)
+            node._a = a
+            node._b = b
+            node._da = x1
+            node._db = x0
             node._origin = rule
             return node
         return recorded(node, rule, mode, (a, b), (x1, x0) if mode.recording else ())
@@ -109,13 +111,29 @@ def write(op: Op, name: str, form: Form) -> str | None:
         "    node.grad = 0.0",
         "    mode = MODE.get()",
         "    if mode is DEFAULT:",
-        f"        node.inputs = {nodes}",
-        f"        node._local = {locals_}",
+        *(f"        {line}" for line in _linked(form.inputs, [d.code for d in local])),
         "        node._origin = rule",
         "        return node",
         f"    return recorded(node, rule, mode, {nodes}, {locals_} if mode.recording else ())",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _linked(inputs: tuple[str, ...], local: list[str]) -> list[str]:
+    """The lines that keep the inputs and their local derivatives in the node's slots, as
+    ``autograd.value._link`` does (see :class:`autograd.Value`)."""
+    if not inputs:
+        return ["node._a = node._b = None"]
+    if len(inputs) == 1:
+        return [f"node._a = {inputs[0]}", "node._b = None", f"node._da = {local[0]}"]
+    if len(inputs) == 2:
+        return [
+            f"node._a = {inputs[0]}",
+            f"node._b = {inputs[1]}",
+            f"node._da = {local[0]}",
+            f"node._db = {local[1]}",
+        ]
+    return [f"node._a = {_tuple(inputs)}", "node._b = MANY", f"node._da = {_tuple(local)}"]
 
 
 def define(source: str, name: str, op: Op, names: dict[str, Any]) -> Callable[..., Any]:
