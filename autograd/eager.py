@@ -44,22 +44,61 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import math
 import textwrap
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from autograd import ops
 from autograd.floatmath import CUT, FLOATS
-from autograd.ops import MATH_FUNCTIONS, Op
-from autograd.symbols import NotWritable, Symbol, SymbolMath, written_rule
+from autograd.ops import MATH_FUNCTIONS, Op, Operand
+from autograd.symbols import NotWritable, Symbol, SymbolMath, call, written_rule
 
 #: The rule's functions, written inline where that computes the same float (relu, step with
 #: the mask :data:`CUT`), else calls of :class:`autograd.floatmath.FloatMath`.
 MATH = SymbolMath(scalar=True, mask="CUT")
 
+
+class _MathFirst(SymbolMath):
+    """:data:`MATH`, but calling ``math``'s own function where it gives the same float as
+    :class:`autograd.floatmath.FloatMath`'s whenever it does not raise. ``math`` raises where
+    IEEE 754 answers (``math.exp(1000)``, ``math.log(0.0)``, ``math.sin(inf)``), and there the
+    eager function computes the value again with FloatMath's. (An optimisation: a C function
+    instead of a Python one, about 50 ns of the 300 of ``x.exp()``.)"""
+
+    def abs(self, x: Operand) -> Symbol:
+        return call(self.target, "math_fabs", x)
+
+    def exp(self, x: Operand) -> Symbol:
+        return call(self.target, "math_exp", x)
+
+    def log(self, x: Operand) -> Symbol:
+        return call(self.target, "math_log", x)
+
+    def sqrt(self, x: Operand) -> Symbol:
+        return call(self.target, "math_sqrt", x)
+
+    def tanh(self, x: Operand) -> Symbol:
+        return call(self.target, "math_tanh", x)
+
+    def sin(self, x: Operand) -> Symbol:
+        return call(self.target, "math_sin", x)
+
+    def cos(self, x: Operand) -> Symbol:
+        return call(self.target, "math_cos", x)
+
+
+MATH_FIRST = _MathFirst(scalar=True, mask="CUT")
+
 #: The names of the generated code that are the same for every op.
 FLOAT_NAMES: dict[str, Any] = {name: getattr(FLOATS, name) for name in MATH_FUNCTIONS}
 FLOAT_NAMES.update(CUT=CUT, inf=float("inf"), nan=float("nan"))
+FLOAT_NAMES.update(
+    {
+        f"math_{name}": getattr(math, name)
+        for name in ("fabs", "exp", "log", "sqrt", "tanh", "sin", "cos")
+    }
+)
 
 
 class Form(NamedTuple):
@@ -105,9 +144,8 @@ def write(op: Op, name: str, form: Form) -> str | None:
     if op.has_domain:
         lines += [f"    problem = rule.domain({', '.join(x.code for x in xs)})"]
         lines += ["    if problem is not None:", "        raise domain_error(rule, problem)"]
+    lines += ["    node = new(Value)", *_forward(op, xs, out)]
     lines += [
-        "    node = new(Value)",
-        f"    node.data = out = {out.code}",
         "    node.grad = 0.0",
         "    mode = MODE.get()",
         "    if mode is DEFAULT:",
@@ -117,6 +155,21 @@ def write(op: Op, name: str, form: Form) -> str | None:
         f"    return recorded(node, rule, mode, {nodes}, {locals_} if mode.recording else ())",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _forward(op: Op, xs: list[Symbol], out: Symbol) -> list[str]:
+    """The lines that compute the node's value ``out``: first with :data:`MATH_FIRST`'s
+    functions, where the rule calls some, then, if one of them raised, with the rule's own."""
+    first = written_rule(op, MATH_FIRST, xs)[0]
+    if first.code == out.code:
+        return [f"    node.data = out = {out.code}"]
+    return [
+        "    try:",
+        f"        out = {first.code}",
+        "    except (ArithmeticError, ValueError):",
+        f"        out = {out.code}",
+        "    node.data = out",
+    ]
 
 
 def _linked(inputs: tuple[str, ...], local: list[str]) -> list[str]:

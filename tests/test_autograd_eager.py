@@ -151,3 +151,15 @@ def test_a_powers_exponent_is_found_by_equal_numbers():
     assert (x**2).rule is (x**2.0).rule and (x**True).data == 3.0
     with pytest.raises(TypeError, match="the exponent must be a real number"):
         x ** [2]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "op", [ops.EXP, ops.LOG, ops.SQRT, ops.TANH, ops.SIN, ops.COS, ops.ABS], ids=repr
+)
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 0.0, -0.0, -1.0, 1.5, float("inf"), -float("inf")])
+def test_where_math_raises_the_eager_function_answers_as_the_rule(op, x):
+    # The eager function calls math's function first and, where it raises (exp(1000),
+    # log(0), sin(inf)), the rule's own IEEE one.
+    assert "math_" in op.eager_source
+    node = Value(x)
+    assert outcome(op, node) == outcome(_apply, op, node)
