@@ -9,9 +9,9 @@ without calling the rule through a namespace at every operation. For ``ops.MUL``
 
     def apply(a, b):
         if not isinstance(a, Value):
-            a = lift(a, 'input 0 of *')
+            a = constant(a, 'input 0 of *')
         if not isinstance(b, Value):
-            b = lift(b, 'input 1 of *')
+            b = constant(b, 'input 1 of *')
         x0 = a.data
         x1 = b.data
         node = new(Value)
@@ -139,7 +139,7 @@ def write(op: Op, name: str, form: Form) -> str | None:
             else "the other operand"
         )
         lines += [f"    if not isinstance({parameter}, Value):"]
-        lines += [f"        {parameter} = lift({parameter}, {what!r})"]
+        lines += [f"        {parameter} = constant({parameter}, {what!r})"]
     lines += [f"    {x.code} = {node}.data" for x, node in zip(xs, form.inputs, strict=True)]
     if op.has_domain:
         lines += [f"    problem = rule.domain({', '.join(x.code for x in xs)})"]

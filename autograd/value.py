@@ -115,7 +115,7 @@ class Value:
         """A leaf: a number that was not computed from other nodes."""
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
-        self.data = as_float(data)
+        self.data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self._a = self._b = None
         scope = MODE.get().scope
@@ -294,8 +294,11 @@ def _compare(left: Value, symbol: str, right: Value | Number) -> bool:
 
 def _lift(x: Value | Number, what: str = "the other operand") -> Value:
     """``x`` itself if it is a ``Value``, else a new constant leaf of value ``x``."""
-    if isinstance(x, Value):
-        return x
+    return x if isinstance(x, Value) else _constant(x, what)
+
+
+def _constant(x: Number, what: str) -> Value:
+    """A new leaf of value ``x``, a number (``what`` names it in an error)."""
     # An optimisation of Value(as_float(x, what)): `0 + v` starts every sum(), and a constant
     # needs none of __init__'s checks of a user's label.
     node = _new_value(Value)
@@ -411,7 +414,7 @@ _new_value = object.__new__
 _NAMES.update(
     Value=Value,
     new=_new_value,
-    lift=_lift,
+    constant=_constant,
     MODE=MODE,
     DEFAULT=DEFAULT,
     recorded=recorded,
