@@ -8,6 +8,11 @@ Every node stores its local derivatives ∂u/∂v, computed with its value (:mod
 so :func:`chain_rule` only multiplies and adds. Visiting the nodes in reverse topological order
 guarantees that every ∂L/∂u is complete before it is passed on. The loop knows no op: it reads
 what :class:`Node` declares, and :class:`autograd.Value` provides.
+
+:func:`topological_order` and :func:`chain_rule` are the algorithm, and what ``backward_steps``,
+``create_graph=True`` and anomaly mode run. A plain ``backward()`` on Values runs the same two
+passes written for the fields of ``Value`` (an optimisation, :class:`Unrolled`): the same order
+and the same sums, in about half the time.
 """
 
 from __future__ import annotations

@@ -27,17 +27,22 @@ without calling the rule through a namespace at every operation. For ``ops.MUL``
             return node
         return recorded(node, rule, mode, (a, b), (x1, x0) if mode.recording else ())
 
-Outside any mode switch (``no_grad``, a scope, anomaly mode) the node is filled on the spot;
-inside one, :func:`autograd.value.recorded` fills it, the one place that knows the modes. The
-function does what ``autograd.value._apply`` does by calling the rule, which remains for
-ops of any number of inputs (``linear``, ``total``) and for rules that cannot be written as code;
-the rule stays the only place a derivative is written, and a user's ``Op`` of a fixed number of
-inputs gets its function at its first use.
+The inputs and their local derivatives go into the node's own slots ``_a``, ``_b``, ``_da``,
+``_db``, so that a node is one object (see :class:`autograd.Value`). Outside any mode switch
+(``no_grad``, a scope, anomaly mode) the node is filled on the spot; inside one,
+:func:`autograd.value.recorded` fills it, the one place that knows the modes. The function does
+what ``autograd.value._apply`` does by calling the rule, which remains for ops of any number of
+inputs (``linear``, ``total``) and for rules that cannot be written as code; the rule stays the
+only place a derivative is written, and a user's ``Op`` of a fixed number of inputs gets its
+function at its first use. Where the rule calls ``exp``, ``log``, ``sqrt``, ``tanh``, ``sin``,
+``cos`` or ``abs``, the value is computed with ``math``'s C function first, and with the rule's
+IEEE one only where ``math`` raises (:data:`MATH_FIRST`).
 
-Measured by ``python -m benchmarks.microgpt`` (CPU time, one run each on a shared machine):
-``Value * Value`` went from 735 to about 310 ns, ``x.exp()`` from 730 to 310 ns, ``x ** 2`` from
-1,860 to 500 ns: about what the hand-written ops of microgpt's forty-line ``Value`` cost
-(``*``, ``+``, ``exp`` alike; ``relu`` a third less; ``log`` and ``**`` a fifth more).
+Measured by ``python -m benchmarks.microgpt`` (CPU time, three runs on a shared machine), in
+nanoseconds per operation beside microgpt's forty-line ``Value``: ``Value * Value`` 261–273
+against 290–313, ``+`` 257–280 against 258–277, ``x.exp()`` 223–247 against 253–258, ``x.log()``
+322–433 against 324–372, ``x ** 2`` 333–386 against 364–380, ``x.relu()`` 216–266 against
+372–448.
 """
 
 from __future__ import annotations

@@ -97,8 +97,11 @@ class Value:
 
     (An optimisation: each node is one object, where two tuples beside it would make three.
     Python's cyclic garbage collector runs after every 700 new objects and walks the objects
-    that live on, so a graph of one object per node is collected about three times less often
-    and walked in half the time; and a node takes less memory than a node with two tuples.)
+    that live on, so a graph of one object per node is collected less often and walked in half
+    the time. On microgpt's training step (``python -m benchmarks.microgpt``) the collections
+    per step went from 194 to 80, the memory per node from 204 to 138 bytes, and the step from
+    about as long as with microgpt's own ``Value`` to about half as long. ``backward()`` reads
+    the slots directly, see :func:`_order` and :func:`_chain_rule`.)
     """
 
     __slots__ = ("_a", "_b", "_da", "_db", "_origin", "data", "grad")
