@@ -90,7 +90,7 @@ class Value:
     A node keeps its inputs and their local derivatives in slots of its own, not in tuples:
     ``_a`` and ``_b`` are its inputs (``None`` where it has fewer than two), ``_da`` and ``_db``
     ∂self/∂a and ∂self/∂b. A node of three or more inputs keeps them all in ``_a`` and their
-    derivatives in ``_da``, as tuples, and :data:`MANY` in ``_b``. :attr:`inputs` and
+    derivatives in ``_da``, as tuples, and ``MANY`` in ``_b``. :attr:`inputs` and
     :attr:`local_derivatives` give them as tuples. ``_origin`` is the op that made it (``None``
     for a leaf) or, for a node with a label or a scope, an :class:`autograd.value.Origin`
     holding the three.
@@ -101,7 +101,7 @@ class Value:
     the time. On microgpt's training step (``python -m benchmarks.microgpt``) the collections
     per step went from 194 to 80, the memory per node from 204 to 138 bytes, and the step from
     about as long as with microgpt's own ``Value`` to about half as long. ``backward()`` reads
-    the slots directly, see :func:`_order` and :func:`_chain_rule`.)
+    the slots directly, see ``_order`` and ``_chain_rule`` in this module.)
     """
 
     __slots__ = ("_a", "_b", "_da", "_db", "_origin", "data", "grad")
@@ -411,7 +411,7 @@ def _domain_error(op: ops.Op, problem: str) -> DomainError:
 
 
 #: A node is made without ``Value.__init__``, whose checks its data needs only from users.
-#: (An optimisation: every operation fills the node's five slots itself.)
+#: (An optimisation: every operation fills the node's slots itself.)
 _new_value = object.__new__
 
 _NAMES.update(
