@@ -8,13 +8,19 @@ Every node stores its local derivatives ∂u/∂v, computed with its value (:mod
 so :func:`chain_rule` only multiplies and adds. Visiting the nodes in reverse topological order
 guarantees that every ∂L/∂u is complete before it is passed on. The loop knows no op: it reads
 what :class:`Node` declares, and :class:`autograd.Value` provides.
+
+:func:`topological_order` and :func:`chain_rule` are the algorithm, and what ``backward_steps``,
+``create_graph=True`` and anomaly mode run. A plain ``backward()`` on Values runs the same two
+passes written for the fields of ``Value`` (an optimisation, :class:`Unrolled`): the same order
+and the same sums, in about half the time.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Protocol, TypeVar, runtime_checkable
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from autograd.collector import paused_collector
 from autograd.errors import AnomalyError
@@ -114,9 +120,35 @@ def backward(root: Node, grad: Any = 1.0, *, create_graph: bool = False) -> None
     ``Value`` nodes with a graph of their own, which can be differentiated again.
     """
     with paused_collector():
-        order = topological_order(root)
+        order, apply = _passes(root, create_graph)
         with _fresh_gradients(order, _seed(grad), create_graph, keep=True):
-            chain_rule(order, create_graph=create_graph)
+            apply(order)
+
+
+class Unrolled(NamedTuple):
+    """:func:`topological_order` and :func:`chain_rule` written for one kind of node, reading
+    its fields directly: the same order and the same sums, in less time. (An optimisation of
+    ``backward()`` and ``gradients()``, used for a plain pass: no ``create_graph``, no anomaly
+    mode. ``autograd.value`` registers Value's; a test checks they agree with the two above.)"""
+
+    order: Callable[[Any], list[Any]]
+    chain_rule: Callable[[Sequence[Any]], None]
+
+
+_UNROLLED: dict[type, Unrolled] = {}
+
+
+def unrolled_for(kind: type, order: Unrolled) -> None:
+    """Register the unrolled passes of the nodes of type ``kind`` (see :class:`Unrolled`)."""
+    _UNROLLED[kind] = order
+
+
+def _passes(root: N, create_graph: bool) -> tuple[list[N], Callable[[Sequence[N]], None]]:
+    """The topological order of ``root`` and the chain rule to apply along it."""
+    unrolled = _UNROLLED.get(type(root))
+    if unrolled is None or create_graph or MODE.get().detect_anomaly:
+        return topological_order(root), functools.partial(chain_rule, create_graph=create_graph)
+    return unrolled.order(root), unrolled.chain_rule
 
 
 def backward_steps(root: N, grad: Any = 1.0, *, create_graph: bool = False) -> Iterator[N]:
@@ -138,10 +170,10 @@ def gradients(root: N, nodes: Sequence[N], *, create_graph: bool = False) -> lis
     """∂root/∂node for each of ``nodes`` (0.0 for a node ``root`` does not depend on); every
     ``.grad`` is left as it was."""
     with paused_collector():
-        order = topological_order(root)
+        order, apply = _passes(root, create_graph)
         reached = set(order)
         with _fresh_gradients(order, 1.0, create_graph, keep=False):
-            chain_rule(order, create_graph=create_graph)
+            apply(order)
             return [node.grad if node in reached else 0.0 for node in nodes]
 
 

@@ -349,6 +349,11 @@ class PowConst(Power):
 
     name = "pow"
 
+    def __init__(self, exponent: float):
+        super().__init__(exponent)
+        # A whole exponent c ≥ 0 is defined at every x (``x ** 2``): nothing to check.
+        self.has_domain = not (exponent >= 0 and float(exponent).is_integer())
+
     def domain(self, x: float) -> str | None:
         c = self.exponent
         if x == 0 and c < 0:

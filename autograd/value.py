@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, SupportsFloat
 
 from autograd import eager, ops
-from autograd.backprop import backward, chain_rule
+from autograd.backprop import Unrolled, backward, chain_rule, unrolled_for
 from autograd.eager import LEFT, RIGHT, UNARY
 from autograd.errors import AnomalyError, DomainError
 from autograd.floatmath import FLOATS
@@ -61,12 +61,22 @@ class Origin(NamedTuple):
 
     Most nodes have neither label nor scope and keep their rule alone in ``Value._origin``; the
     others keep one of these, shared by every node made by the same op in the same scope. (An
-    optimisation of memory: a node has five slots, not seven, see :class:`Value`.)
+    optimisation of memory: see :class:`Value`.)
     """
 
     rule: ops.Op | None
     label: str
     scope: str
+
+
+class _Many:
+    """The mark in ``Value._b`` of a node of three or more inputs (see :class:`Value`)."""
+
+    def __repr__(self) -> str:
+        return "MANY"
+
+
+MANY = _Many()
 
 
 class Value:
@@ -77,26 +87,40 @@ class Value:
     free text for drawings. ``==`` and ``hash`` are identity, so nodes can live in sets and
     dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data``.
 
-    A node has five slots: ``data``, ``grad``, ``inputs``, ``_local`` (∂self/∂input for each
-    input) and ``_origin``, which is the op that made it (``None`` for a leaf) or, for a node
-    with a label or a scope, an :class:`autograd.value.Origin` holding the three.
+    A node keeps its inputs and their local derivatives in slots of its own, not in tuples:
+    ``_a`` and ``_b`` are its inputs (``None`` where it has fewer than two), ``_da`` and ``_db``
+    ∂self/∂a and ∂self/∂b. A node of three or more inputs keeps them all in ``_a`` and their
+    derivatives in ``_da``, as tuples, and ``MANY`` in ``_b``. :attr:`inputs` and
+    :attr:`local_derivatives` give them as tuples. ``_origin`` is the op that made it (``None``
+    for a leaf) or, for a node with a label or a scope, an :class:`autograd.value.Origin`
+    holding the three.
+
+    (An optimisation: each node is one object, where two tuples beside it would make three.
+    Python's cyclic garbage collector runs after every 700 new objects and walks the objects
+    that live on, so a graph of one object per node is collected less often and walked in half
+    the time. On microgpt's training step (``python -m benchmarks.microgpt``) the collections
+    per step went from 194 to 80, the memory per node from 204 to 138 bytes, and the step from
+    about as long as with microgpt's own ``Value`` to about half as long. ``backward()`` reads
+    the slots directly, see ``_order`` and ``_chain_rule`` in this module.)
     """
 
-    __slots__ = ("_local", "_origin", "data", "grad", "inputs")
+    __slots__ = ("_a", "_b", "_da", "_db", "_origin", "data", "grad")
 
     data: float
     grad: Any
-    inputs: tuple[Value, ...]
-    _local: tuple[float, ...]
+    _a: Any
+    _b: Any
+    _da: Any
+    _db: Any
     _origin: ops.Op | Origin | None
 
     def __init__(self, data: SupportsFloat, label: str = ""):
         """A leaf: a number that was not computed from other nodes."""
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
-        self.data = as_float(data)
+        self.data = data if type(data) is float else as_float(data)
         self.grad = 0.0
-        self.inputs = self._local = ()
+        self._a = self._b = None
         scope = MODE.get().scope
         self._origin = _origin(None, label, scope) if label or scope else None
 
@@ -132,9 +156,23 @@ class Value:
         return "" if rule is None else repr(rule)
 
     @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from, in argument order (empty for a leaf)."""
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        return a if b is MANY else (a, b)
+
+    @property
     def local_derivatives(self) -> tuple[float, ...]:
         """∂self/∂input for each input, evaluated when this node was computed."""
-        return self._local
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (self._da,)
+        return self._da if b is MANY else (self._da, self._db)
+
+    #: What :class:`autograd.backprop.Node` calls the local derivatives.
+    _local = local_derivatives
 
     # -- micrograd's names, so that code written for micrograd runs unchanged -----------------
     @property
@@ -258,7 +296,21 @@ def _compare(left: Value, symbol: str, right: Value | Number) -> bool:
 
 
 def _lift(x: Value | Number, what: str = "the other operand") -> Value:
-    return x if isinstance(x, Value) else Value(as_float(x, what))
+    """``x`` itself if it is a ``Value``, else a new constant leaf of value ``x``."""
+    return x if isinstance(x, Value) else _constant(x, what)
+
+
+def _constant(x: Number, what: str) -> Value:
+    """A new leaf of value ``x``, a number (``what`` names it in an error)."""
+    # An optimisation of Value(as_float(x, what)): `0 + v` starts every sum(), and a constant
+    # needs none of __init__'s checks of a user's label.
+    node = _new_value(Value)
+    node.data = x if type(x) is float else as_float(x, what)
+    node.grad = 0.0
+    node._a = node._b = None
+    scope = MODE.get().scope
+    node._origin = _scoped(None, scope) if scope else None
+    return node
 
 
 @ops.applied_with
@@ -319,15 +371,26 @@ def recorded(
     graph fields filled as ``mode`` says: recorded, in the scope (a plain leaf under
     ``no_grad``), and checked in anomaly mode."""
     if mode.recording:
-        node.inputs = inputs
-        node._local = local
+        _link(node, inputs, local)
         node._origin = _origin(rule, "", mode.scope)
         if mode.detect_anomaly:
             _check_finite(rule, [x.data for x in inputs], node.data, local)
     else:
-        node.inputs = node._local = ()
+        node._a = node._b = None
         node._origin = _origin(None, "", mode.scope)
     return node
+
+
+def _link(node: Value, inputs: Sequence[Value], local: Sequence[float]) -> None:
+    """Keep ``inputs`` and their local derivatives in the node's slots (see :class:`Value`)."""
+    if len(inputs) == 1:
+        (node._a,), node._b, (node._da,) = inputs, None, local
+    elif len(inputs) == 2:
+        (node._a, node._b), (node._da, node._db) = inputs, local
+    elif inputs:
+        node._a, node._b, node._da = tuple(inputs), MANY, tuple(local)
+    else:
+        node._a = node._b = None
 
 
 def _origin(rule: ops.Op | None, label: str, scope: str) -> ops.Op | Origin | None:
@@ -348,16 +411,17 @@ def _domain_error(op: ops.Op, problem: str) -> DomainError:
 
 
 #: A node is made without ``Value.__init__``, whose checks its data needs only from users.
-#: (An optimisation: every operation fills the node's five slots itself.)
+#: (An optimisation: every operation fills the node's slots itself.)
 _new_value = object.__new__
 
 _NAMES.update(
     Value=Value,
     new=_new_value,
-    lift=_lift,
+    constant=_constant,
     MODE=MODE,
     DEFAULT=DEFAULT,
     recorded=recorded,
+    MANY=MANY,
     domain_error=_domain_error,
 )
 _power = _binary(ops.POW, "power", LEFT)
@@ -418,3 +482,55 @@ def total(values: Iterable[Value | Number]) -> Value:
 def _lift_all(xs: Iterable[Value | Number]) -> list[Value]:
     # Mostly Values already: testing each here costs a third of a call to _lift per item.
     return [x if isinstance(x, Value) else _lift(x) for x in xs]
+
+
+def _order(root: Value) -> list[Value]:
+    """:func:`autograd.backprop.topological_order` of one ``Value``, read from the slots: the
+    same order, in about two thirds of the time (an optimisation of ``backward()``)."""
+    order: list[Value] = []
+    visited: set[Value] = set()
+    # The nodes to visit, last first, and None where the inputs of the node last entered end:
+    # that node is then done, after all of its inputs.
+    stack: list[Value | None] = [root]
+    entered: list[Value] = []
+    while stack:
+        node = stack.pop()
+        if node is None:
+            order.append(entered.pop())
+        elif node not in visited:
+            visited.add(node)
+            a, b = node._a, node._b
+            if a is None:
+                order.append(node)
+                continue
+            entered.append(node)
+            stack.append(None)
+            if b is None:
+                stack.append(a)
+            elif b is MANY:
+                stack.extend(reversed(a))
+            else:
+                stack.append(b)
+                stack.append(a)
+    return order
+
+
+def _chain_rule(nodes: Sequence[Value]) -> None:
+    """:func:`autograd.backprop.chain_rule` on Values, read from the slots: the same sums,
+    in about a third of the time (an optimisation of ``backward()``)."""
+    for node in reversed(nodes):
+        a = node._a
+        if a is None:
+            continue
+        b, grad = node._b, node.grad
+        if b is None:
+            a.grad += node._da * grad
+        elif b is MANY:
+            for child, derivative in zip(a, node._da):  # noqa: B905 (one term per input)
+                child.grad += derivative * grad
+        else:
+            a.grad += node._da * grad
+            b.grad += node._db * grad
+
+
+unrolled_for(Value, Unrolled(_order, _chain_rule))

@@ -341,6 +341,52 @@ def memory_per_node(value: Callable[[float], Any], word: str = "samirah") -> dic
     return {"nodes": nodes, "bytes": held, "bytes_per_node": held / nodes}
 
 
+def step_cpu_ms(value: Callable[[float], Any], word: str = "samirah", steps: int = 5) -> float:
+    """Milliseconds of CPU time per training step on ``word``, over ``steps`` steps from a
+    fresh collection (CPU time: a shared machine's other work would otherwise count)."""
+    gpt = model(value, [*names(200), word])
+    gpt.step(word, 0, steps + 1)  # the eager functions are made at their first use
+    gc.collect()
+    start = time.process_time_ns()
+    for i in range(steps):
+        gpt.step(word, i + 1, steps + 1)
+    return (time.process_time_ns() - start) / steps / 1e6
+
+
+def collections_per_step(
+    value: Callable[[float], Any], word: str = "samirah", steps: int = 5
+) -> dict[int, float]:
+    """How many collections of each generation the garbage collector makes per training step on
+    ``word``, at its default thresholds (counted with ``gc.callbacks``)."""
+    gpt = model(value, [*names(200), word])
+    gpt.step(word, 0, steps + 1)
+    counts = dict.fromkeys(range(3), 0)
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            counts[info["generation"]] += 1
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        for i in range(steps):
+            gpt.step(word, i + 1, steps + 1)
+    finally:
+        gc.callbacks.remove(count)
+    return {generation: n / steps for generation, n in counts.items()}
+
+
+def _paused(function: Callable[[], float]) -> float:
+    """``function()`` with the garbage collector paused: the engine's own cost."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return function()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 REFERENCE = "microgpt's Value"
 
 
@@ -360,7 +406,9 @@ ENGINES: dict[str, Callable[[], Callable[[float], Any]]] = {
 def measure(rounds: int) -> dict[str, Any]:
     """The training step of each engine, interleaved (blocks of consecutive steps, so that the
     collector's work on each engine's garbage is charged to it); nanoseconds per op and per node
-    of ``backward``, medians of ``rounds`` interleaved rounds; bytes per node."""
+    of ``backward``, medians of ``rounds`` interleaved rounds; the step in CPU time on one name
+    with the collector at its defaults and paused, each round; the collections per step; bytes
+    per node."""
     from benchmarks.timing import Contestant, interleaved
 
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # the reference's recursive sort
@@ -371,12 +419,18 @@ def measure(rounds: int) -> dict[str, Any]:
         repeat=3,
     )
     per_op: dict[str, dict[str, list[float]]] = {name: {} for name in engines}
+    cpu: dict[str, dict[str, list[float]]] = {name: {"on": [], "paused": []} for name in engines}
     for r in range(rounds):
         for name in list(engines)[r % 2 :] + list(engines)[: r % 2]:
+            value = engines[name]
             for op in OPS:
-                per_op[name].setdefault(op, []).append(per_op_ns(engines[name], op))
-            per_op[name].setdefault("backward", []).append(backward_ns_per_node(engines[name]))
+                per_op[name].setdefault(op, []).append(per_op_ns(value, op))
+            per_op[name].setdefault("backward", []).append(backward_ns_per_node(value))
+            cpu[name]["on"].append(step_cpu_ms(value))
+            cpu[name]["paused"].append(_paused(functools.partial(step_cpu_ms, value)))
     return {
+        "step_cpu_ms": cpu,
+        "collections": {name: collections_per_step(value) for name, value in engines.items()},
         "step": {
             name: {"median": t.median, "seconds": t.seconds, "error": t.error}
             for name, t in steps.items()
@@ -398,6 +452,17 @@ def main() -> None:
         print(f"{op:9} chainrule {ns:8.0f} ns, {REFERENCE} {results['ns'][REFERENCE][op]:8.0f} ns")
     for name, memory in results["memory"].items():
         print(f"{name}: {memory['bytes_per_node']:.0f} bytes per node")
+    for collector in ("on", "paused"):
+        times = {name: ms[collector] for name, ms in results["step_cpu_ms"].items()}
+        ratios = [t / o for o, t in zip(times["chainrule"], times[REFERENCE], strict=True)]
+        print(
+            f"step in CPU time, collector {collector}: "
+            + ", ".join(f"{name} {min(ms):.0f}-{max(ms):.0f} ms" for name, ms in times.items())
+            + f"; {REFERENCE} ÷ chainrule {min(ratios):.2f}-{max(ratios):.2f}"
+        )
+    for name, counts in results["collections"].items():
+        shown = ", ".join(f"gen{g} {n:.1f}" for g, n in counts.items())
+        print(f"{name}: collections per step: {shown}")
 
 
 if __name__ == "__main__":

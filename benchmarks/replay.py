@@ -5,18 +5,20 @@ replays it, either one example at a time with floats or on all 100 points at onc
 and finishes like the hand-written steps (:mod:`benchmarks.floats`, :mod:`benchmarks.arrays`):
 the L2 term α Σ w², its gradient 2αw and the update w ← w − η(∂L/∂w + 2αw). The MLP starts from
 the same weights as those steps, so all of them do the same work and compute the same loss: their
-ratios are the replay's distance from the raw-Python and the array limits.
+ratios are the replay's distance from the raw-Python and the array limits. Each step begins with
+``model.zero_grad()``, as a user's training loop does.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from benchmarks.graph import initial_parameters
 from benchmarks.moons import ALPHA, LR, SEED, SIZES, Step, moons
 
 
-def _setup() -> tuple[object, list[list[float]], list[int], list[object]]:
+def _setup() -> tuple[Any, list[list[float]], list[int], list[object], Callable[[], None]]:
     import nn
     from autograd import Value, compile
 
@@ -31,7 +33,7 @@ def _setup() -> tuple[object, list[list[float]], list[int], list[object]]:
     def hinge(x1: Value, x2: Value, y: Value) -> Value:
         return (1.0 - y * cast(Value, model([x1, x2]))).relu()
 
-    return compile(hinge, parameters), points, targets, list(parameters)
+    return compile(hinge, parameters), points, targets, list(parameters), model.zero_grad
 
 
 def _finish(parameters: list[object], loss: float) -> float:
@@ -42,16 +44,16 @@ def _finish(parameters: list[object], loss: float) -> float:
         w = p.data
         loss += ALPHA * w * w
         p.data = w - LR * (p.grad + 2.0 * ALPHA * w)
-        p.grad = 0.0
     return loss
 
 
 def one_at_a_time() -> Step:
     """The replay with floats: each example's hinge term and its gradient, ×1/n."""
-    compiled, points, targets, parameters = _setup()
+    compiled, points, targets, parameters, zero_grad = _setup()
     n = len(points)
 
     def step() -> float:
+        zero_grad()
         loss = 0.0
         for (x1, x2), y in zip(points, targets, strict=True):
             loss += compiled(x1, x2, float(y), scale=1.0 / n) / n
@@ -64,11 +66,12 @@ def whole_batch() -> Step:
     """The replay with NumPy arrays: the mean hinge term of all 100 points in one call."""
     import numpy as np
 
-    compiled, points, targets, parameters = _setup()
+    compiled, points, targets, parameters, zero_grad = _setup()
     columns = [np.array([p[0] for p in points]), np.array([p[1] for p in points]),
                np.array(targets, dtype=float)]  # fmt: skip
 
     def step() -> float:
+        zero_grad()
         return _finish(parameters, compiled(*columns))
 
     return step

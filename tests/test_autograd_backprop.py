@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, backward_steps, topological_order, total
+from autograd import Value, backward_steps, linear, topological_order, total
+from autograd.value import _order
 
 
 def test_topological_order_puts_inputs_first_and_root_last():
@@ -211,3 +212,41 @@ def test_topological_order_of_several_roots_lists_shared_nodes_once():
     order = topological_order([first, second])
     assert [n.label or n.op for n in order] == ["a", "b", "*", "+"]
     assert topological_order([first, first]) == topological_order(first)
+
+
+#: Ways to make a node from two earlier ones: ops of one, two and many inputs, constants,
+#: relu's mask, and a node used twice by one op.
+MAKERS = {
+    "*": lambda x, y: x * y,
+    "+": lambda x, y: x + y,
+    "-c": lambda x, y: 0.5 - x,
+    "tanh": lambda x, y: x.tanh(),
+    "relu": lambda x, y: x.relu(),
+    "x*x": lambda x, y: x * x,
+    "total": lambda x, y: total([x, y, x]),
+    "linear": lambda x, y: linear([x, y], [y, 2.0], x),
+}
+
+
+@st.composite
+def shared_graphs(draw: st.DrawFn) -> Value:
+    """A random graph whose nodes are used several times."""
+    nodes = [Value(draw(st.floats(-2.0, 2.0))) for _ in range(draw(st.integers(1, 4)))]
+    for _ in range(draw(st.integers(1, 25))):
+        make = MAKERS[draw(st.sampled_from(sorted(MAKERS)))]
+        nodes.append(make(draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))))
+    return total(nodes[-3:])
+
+
+@given(shared_graphs())
+def test_backward_unrolled_for_values_gives_the_readable_loops_order_and_sums(root):
+    # backward() on Values takes the unrolled passes (an optimisation in autograd.value);
+    # backward_steps() runs the readable topological_order and chain_rule one node at a time.
+    assert _order(root) == topological_order(root)
+    root.backward()
+    unrolled = [repr(node.grad) for node in topological_order(root)]
+    for node in topological_order(root):
+        node.grad = 0.0
+    for _ in backward_steps(root):
+        pass
+    assert [repr(node.grad) for node in topological_order(root)] == unrolled

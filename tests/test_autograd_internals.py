@@ -7,6 +7,8 @@ import gc
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Value, ops
 from autograd.backprop import backward
@@ -109,8 +111,22 @@ def test_the_one_and_two_input_paths_agree_with_the_general_one(op, operation, a
 
 
 def test_only_ops_with_a_domain_of_their_own_check_it():
-    assert ops.LOG.has_domain and ops.DIV.has_domain and ops.PowConst(2.0).has_domain
+    assert ops.LOG.has_domain and ops.DIV.has_domain and ops.PowConst(0.5).has_domain
+    assert ops.PowConst(-1.0).has_domain and ops.PowConst(float("nan")).has_domain
     assert not ops.ADD.has_domain and not ops.MUL.has_domain and not ops.TANH.has_domain
+    # x ** c for a whole c ≥ 0 is defined at every x
+    assert not ops.PowConst(2.0).has_domain and not ops.PowConst(0.0).has_domain
+    assert "domain" not in ops.PowConst(2.0).eager_source
+    assert (Value(-3.0) ** 3).data == -27.0
+
+
+@given(
+    st.floats(min_value=-1e3, max_value=1e3),
+    st.one_of(st.integers(-3, 4).map(float), st.sampled_from([0.5, -0.5, 2.5])),
+)
+def test_a_power_that_skips_its_domain_has_none(x, c):
+    power = ops.PowConst(c)
+    assert power.has_domain or power.domain(x) is None
 
 
 def test_a_rule_made_for_an_exponent_is_reused():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from fractions import Fraction
 
@@ -138,3 +139,25 @@ def test_detach_makes_a_leaf_with_the_same_data():
     x = Value(3.0)
     y = (x * x).detach()
     assert y.data == 9.0 and y.inputs == ()
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [lambda x, y: x * y, lambda x, y: x + y, lambda x, y: x.exp(), lambda x, y: x**2],
+    ids=["*", "+", "exp", "** 2"],
+)
+def test_an_operation_makes_one_object_for_the_garbage_collector(operation):
+    # The collector runs after every 700 new objects it tracks: a node that is one object,
+    # not a node and two tuples, makes it run a third as often (see Value).
+    x, y = Value(1.5), Value(0.5)
+    operation(x, y)  # the op's eager function, made at its first use
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        nodes = [operation(x, y) for _ in range(100)]
+        made = gc.get_count()[0] - before
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert len(nodes) <= made <= len(nodes) + 2  # the nodes, and the list that holds them
