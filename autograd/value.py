@@ -75,6 +75,10 @@ class _Many:
     def __repr__(self) -> str:
         return "MANY"
 
+    def __reduce__(self) -> str:
+        # Copied and pickled as the one mark itself, so that a copied node still finds it.
+        return "MANY"
+
 
 MANY = _Many()
 

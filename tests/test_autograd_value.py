@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
+import pickle
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from autograd import Value
+from autograd import Value, linear, total
 
 
 def test_data_is_a_float_and_grad_starts_at_zero():
@@ -161,3 +163,17 @@ def test_an_operation_makes_one_object_for_the_garbage_collector(operation):
         if was_enabled:
             gc.enable()
     assert len(nodes) <= made <= len(nodes) + 2  # the nodes, and the list that holds them
+
+
+@pytest.mark.parametrize("copied", [copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))])
+def test_a_copied_graph_keeps_every_nodes_inputs_and_local_derivatives(copied):
+    a, b, c = Value(1.5), Value(-2.0), Value(0.25)
+    nodes = [a, a.exp(), a * b, total([a, b, c]), linear([a, b], [c, a], b)]
+    for node in nodes:
+        twin = copied(node)
+        assert [x.data for x in twin.inputs] == [x.data for x in node.inputs]
+        assert twin.local_derivatives == node.local_derivatives
+        assert twin.op == node.op
+        twin.backward()
+        node.backward()
+        assert [x.grad for x in twin.inputs] == [x.grad for x in node.inputs]
