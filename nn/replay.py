@@ -73,13 +73,22 @@ def _block(x: Sequence[Example]) -> Any:
     """
     import numpy as np
 
+    by_point = _rows(x)
+    return None if by_point is None else np.ascontiguousarray(by_point.T)
+
+
+def _rows(x: Sequence[Example]) -> Any:
+    """Points of one shape, all plain numbers, as a matrix with one row per point; else
+    None."""
+    import numpy as np
+
     try:
         block = np.array(x)
     except (TypeError, ValueError):  # ragged: flattened point by point, or refused
         return None
     # Only plain numbers (no bools, text or Values, which are read point by point).
     if block.ndim >= 1 and block.dtype.kind in "fiu":
-        return np.ascontiguousarray(block.reshape(len(x), -1).T, dtype=float)
+        return np.ascontiguousarray(block.reshape(len(x), -1), dtype=float)
     return None
 
 
@@ -91,15 +100,20 @@ class Points:
     """A training set read by NumPy once, so that a batch's columns are picked by the rows'
     indices (an optimisation of compiled training: 32 sequences of 50 × 2 numbers in 0.02 ms,
     where reading them from the nested lists at every step takes 0.4 ms). Equal to
-    ``_columns`` of the batch's points."""
+    ``_columns`` of the batch's points.
+
+    The matrix has one row per point, so that a batch's points are whole rows, each one piece
+    of memory (picked as columns of its transpose, they were numbers scattered over the whole
+    set: in training, where the set is out of the cache, 0.04 ms a batch where rows take 0.03).
+    """
 
     def __init__(self, x: Sequence[Example]):
-        #: One row per input, one column per point (None: read batch by batch).
-        self.block = _block(x)
+        #: One row per point, one column per input (None: read batch by batch).
+        self.matrix = _rows(x)
 
     def columns(self, rows: Sequence[int]) -> Any:
         """The columns of the points ``rows`` (one array per input), or None."""
-        return None if self.block is None else list(self.block[:, rows])
+        return None if self.matrix is None else list(self.matrix[rows].T)
 
 
 class CompiledLoss:
