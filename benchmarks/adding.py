@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import nn
+from benchmarks.lstm_numpy import HandLSTM
 from nn.losses import squared_error
 from nn.replay import CompiledLoss, CompiledOutputs
 
@@ -112,6 +113,25 @@ def torch_trainer(length: int) -> tuple[Callable[[], None], Callable[[Any], Any]
     return step, predict
 
 
+def numpy_trainer(length: int) -> Callable[[], None]:
+    """The same step written by hand in NumPy (:class:`benchmarks.lstm_numpy.HandLSTM`, float64)
+    from chainrule's initial weights, on the same batches, the training set read into an array
+    once: a function that takes one training step."""
+    import numpy as np
+
+    (x, y), _ = data(length)
+    model = nn.RecurrentRegressor("lstm", 2, HIDDEN, seed=0)
+    hand = HandLSTM(2, HIDDEN, LR, CLIP, [p.data for p in model.parameters()])
+    sequences, targets = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
+    stream = _batches(list(range(len(x))), y)
+
+    def step() -> None:
+        chosen, _ = next(stream)
+        hand.step(sequences[chosen], targets[chosen])
+
+    return step
+
+
 def torch_run(length: int, steps: int) -> dict[str, float]:
     """PyTorch's run: wall and CPU time, test MSE."""
     import torch
@@ -134,25 +154,27 @@ def torch_run(length: int, steps: int) -> dict[str, float]:
 
 def per_step_cpu(length: int, steps: int) -> dict[str, float]:
     """CPU time of a training step (median, ``time.process_time``), chainrule's compiled LSTM
-    in ``nn.fit`` and PyTorch's ``nn.LSTM`` taking turns step by step, so that both see the
-    same load on a shared machine; the first step (chainrule's compile) apart."""
-    torch_step, _ = torch_trainer(length)
+    in ``nn.fit``, PyTorch's ``nn.LSTM`` and the step by hand in NumPy taking turns step by
+    step, so that all see the same load on a shared machine; the first step (chainrule's
+    compile) apart."""
+    others = {"torch": torch_trainer(length)[0], "numpy": numpy_trainer(length)}
     (x, y), _ = data(length)
     ours: list[float] = []
-    theirs: list[float] = []
+    theirs: dict[str, list[float]] = {name: [] for name in others}
     since = [time.process_time()]
 
     def turn(step: int, _: nn.History) -> None:
         ours.append(time.process_time() - since[0])
-        started = time.process_time()
-        torch_step()
-        theirs.append(time.process_time() - started)
+        for name, other in others.items():
+            started = time.process_time()
+            other()
+            theirs[name].append(time.process_time() - started)
         since[0] = time.process_time()
 
     fit_compiled("lstm", x, y, steps, turn)
     return {
         "chainrule": statistics.median(ours[1:]),
-        "torch": statistics.median(theirs),
+        **{name: statistics.median(times) for name, times in theirs.items()},
         "first_step": ours[0],
     }
 
@@ -192,6 +214,16 @@ def gradient_ratio(cell: str, length: int, sequences: int = 16) -> tuple[float, 
     return mean[0] / mean[-1], mean
 
 
+def per_step_summary(cpu: dict[str, float]) -> str:
+    """The three steps' CPU times and chainrule's over each of the others', in one line."""
+    return (
+        f"chainrule {1000 * cpu['chainrule']:.2f} ms, PyTorch {1000 * cpu['torch']:.2f} ms, "
+        f"NumPy by hand {1000 * cpu['numpy']:.2f} ms (chainrule ÷ PyTorch "
+        f"{cpu['chainrule'] / cpu['torch']:.2f}×, chainrule ÷ NumPy by hand "
+        f"{cpu['chainrule'] / cpu['numpy']:.2f}×)"
+    )
+
+
 def table(results: dict[str, Any]) -> str:
     """The results of one run as Markdown."""
     t, steps, torch = results["length"], results["steps"], results["torch_lstm"]
@@ -219,9 +251,8 @@ def table(results: dict[str, Any]) -> str:
     cpu = results["per_step_cpu"]
     lines += [
         "",
-        f"CPU time a step, the two LSTMs taking turns ({cpu['steps']} steps, medians): "
-        f"chainrule {1000 * cpu['chainrule']:.2f} ms, PyTorch {1000 * cpu['torch']:.2f} ms "
-        f"({cpu['chainrule'] / cpu['torch']:.2f}×).",
+        f"CPU time a step, the three LSTMs taking turns ({cpu['steps']} steps, medians): "
+        f"{per_step_summary(cpu)}.",
     ]
     lines += ["", "| length T | LSTM compile time |", "| --- | --- |"]
     lines += [f"| {n} | {s:.2f} s |" for n, s in results["compile_seconds"].items()]
@@ -246,14 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--per-step",
         action="store_true",
-        help="only the CPU time of a step, chainrule's LSTM and PyTorch's taking turns",
+        help="only the CPU time of a step, chainrule's LSTM, PyTorch's and NumPy's by hand "
+        "taking turns",
     )
     args = parser.parse_args(argv)
     if args.per_step:
         cpu = per_step_cpu(args.length, args.steps or 300)
         print(
-            f"CPU per step: chainrule LSTM {1000 * cpu['chainrule']:.1f} ms, PyTorch nn.LSTM "
-            f"{1000 * cpu['torch']:.1f} ms ({cpu['chainrule'] / cpu['torch']:.2f}×); "
+            f"CPU per step: {per_step_summary(cpu)}; "
             f"chainrule's first step (compile) {cpu['first_step']:.2f} s"
         )
         return 0

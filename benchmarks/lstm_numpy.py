@@ -12,7 +12,7 @@ The parameters are one flat array in PyTorch's order and layout (``weight_ih_l0`
 ``bias``), so weights copy across and Adam and clipping take a few calls on the whole of it.
 Within a step the gate columns are kept in the order i, f, o, g, so that one sigmoid covers
 three contiguous blocks (an optimisation; the parameters keep PyTorch's order). A time step
-costs one product and 11 elementwise calls forward, one product and 16 backward
+costs one product and 8 elementwise calls forward, one product and 13 backward
 (:data:`CALLS_PER_TIME_STEP`); the weights' gradients are one product of the steps stacked.
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-#: NumPy calls in the loop over the time steps, forward (12) and backward (17), per step.
-CALLS_PER_TIME_STEP = 29
+#: NumPy calls in the loop over the time steps, forward (9) and backward (14), per step.
+CALLS_PER_TIME_STEP = 23
 
 
 class HandLSTM:
@@ -31,17 +31,19 @@ class HandLSTM:
     output, trained by :meth:`step` (one batch: loss, gradients, clipping, Adam)."""
 
     def __init__(self, inputs: int, hidden: int, lr: float, clip: float, parameters: Any) -> None:
-        """``parameters``: PyTorch's ``[weight_ih, weight_hh, bias_ih, bias_hh, head weight,
-        head bias]`` (arrays or nested lists), copied."""
+        """``parameters``: every number of PyTorch's ``weight_ih``, ``weight_hh``,
+        ``bias_ih``, ``bias_hh`` (the LSTM's), ``weight`` and ``bias`` (the head's), flattened
+        in that order (chainrule's ``model.parameters()`` of a ``RecurrentRegressor``), copied."""
         self.inputs, self.hidden, self.lr, self.clip = inputs, hidden, lr, clip
         rows = 4 * hidden
         shapes = [(rows, inputs), (rows, hidden), (rows,), (rows,), (1, hidden), (1,)]
         sizes = [int(np.prod(s)) for s in shapes]
-        self.theta = np.concatenate(
-            [np.asarray(p, dtype=np.float64).reshape(-1) for p in parameters]
-        )
-        if [np.asarray(p).size for p in parameters] != sizes:
-            raise ValueError(f"HandLSTM: parameters of shapes {shapes} expected")
+        self.theta = np.array(parameters, dtype=np.float64)
+        if self.theta.shape != (sum(sizes),):
+            raise ValueError(
+                f"HandLSTM({inputs}, {hidden}): expected {sum(sizes)} parameters in a flat "
+                f"sequence, got shape {self.theta.shape}"
+            )
         self.grad = np.zeros_like(self.theta)
         self.m, self.v, self.steps = np.zeros_like(self.theta), np.zeros_like(self.theta), 0
         starts = np.cumsum([0, *sizes[:-1]]).tolist()
@@ -53,79 +55,87 @@ class HandLSTM:
 
     def loss_and_gradient(self, x: Any, y: Any) -> float:
         """L on the batch ``x`` [B][T][inputs], ``y`` [B]; ∂L/∂θ left in :attr:`grad` (and
-        its views :attr:`grads`, PyTorch's layout)."""
+        its views :attr:`grads`, PyTorch's layout).
+
+        Three optimisations, each saving NumPy calls or strided blocks:
+
+        * every state is kept as columns, [H][B], so that a gate's block of H rows is one
+          contiguous array (NumPy is some three times slower on a strided block);
+        * the step's input v_t = [h_{t−1}; x_t; 1] is one column block of a buffer where the
+          previous step writes h_{t−1}, so the gates' pre-activations are one product
+          W v_t with W = [W_hh W_ih b_ih + b_hh], no addition;
+        * σ(z) = (1 + tanh(z/2)) / 2, the sigmoid rows of W halved: one tanh u over all four
+          gates; then every gate's derivative is (1 − u²) times ¼ (σ' = (1 − u²)/4) or 1 (g),
+          and the ¼ goes into the backward product's weights and the weights' gradient, so
+          e = ∂L/∂gate ⊙ (1 − u²) is all the loop computes.
+        """
         w_ih, w_hh, b_ih, b_hh, w_out, b_out = self.params
         batch, steps, _ = x.shape
-        h3, h4 = 3 * self.hidden, 4 * self.hidden
-        wx = w_ih[self.order].T  # [in][4H]
-        wh = w_hh[self.order].T  # [H][4H]
-        wh_t = np.ascontiguousarray(wh.T)
-        xs = np.ascontiguousarray(x.transpose(1, 0, 2))  # [T][B][in]
-        # Every step's input part X_t W_xᵀ + b in one product.
-        a = xs @ wx
-        a += (b_ih + b_hh)[self.order]
-        hs = np.zeros((steps + 1, batch, self.hidden))  # h_0 … h_T
-        cs = np.zeros((steps + 1, batch, self.hidden))  # c_0 … c_T
-        tanh_c = np.empty((steps, batch, self.hidden))
-        product = np.empty((batch, h4))
-        ig = np.empty((batch, self.hidden))
+        n, h3, h4, width = self.hidden, 3 * self.hidden, 4 * self.hidden, self.inputs
+        w = np.concatenate([w_hh, w_ih, (b_ih + b_hh)[:, None]], axis=1)[self.order]
+        w[:h3] *= 0.5
+        w_back = w[:, :n].copy()  # ∂L/∂h_{t−1} = W_hhᵀ (e with the sigmoid rows ¼)
+        w_back[:h3] *= 0.5
+        w_back_t = np.ascontiguousarray(w_back.T)
+        v = np.zeros((steps + 1, n + width + 1, batch))  # [h_t; x_{t+1}; 1], h_0 = 0
+        v[:steps, n : n + width] = x.transpose(1, 2, 0)
+        v[:, n + width] = 1.0
+        h_all = v[:, :n]
+        u = np.empty((steps, h4, batch))  # tanh of the pre-activations (halved: i, f, o)
+        sigma = np.empty((steps, h3, batch))  # i, f, o
+        i_all, f_all, o_all, g_all = sigma[:, :n], sigma[:, n : 2 * n], sigma[:, 2 * n :], u[:, h3:]
+        cs = np.zeros((steps + 1, n, batch))  # c_0 … c_T
+        tanh_c = np.empty((steps, n, batch))
+        ig = np.empty((n, batch))
         for t in range(steps):
-            z = a[t]
-            np.matmul(hs[t], wh, out=product)
-            z += product
-            s = z[:, :h3]  # σ(x) = 1 / (1 + e⁻ˣ), in place
-            np.negative(s, out=s)
-            np.exp(s, out=s)
-            s += 1.0
-            np.reciprocal(s, out=s)
-            g = z[:, h3:]
-            np.tanh(g, out=g)
+            z = u[t]
+            np.matmul(w, v[t], out=z)
+            np.tanh(z, out=z)
+            s = sigma[t]
+            np.multiply(z[:h3], 0.5, out=s)
+            s += 0.5
             c = cs[t + 1]
-            np.multiply(z[:, self.hidden : 2 * self.hidden], cs[t], out=c)  # f ⊙ c_{t−1}
-            np.multiply(z[:, : self.hidden], g, out=ig)
+            np.multiply(f_all[t], cs[t], out=c)  # f ⊙ c_{t−1}
+            np.multiply(i_all[t], g_all[t], out=ig)
             c += ig
             np.tanh(c, out=tanh_c[t])
-            np.multiply(z[:, 2 * self.hidden : h3], tanh_c[t], out=hs[t + 1])
-        prediction = hs[steps] @ w_out.T + b_out  # [B][1]
-        error = prediction[:, 0] - y
+            np.multiply(o_all[t], tanh_c[t], out=h_all[t + 1])
+        prediction = w_out @ h_all[steps] + b_out[:, None]  # [1][B]
+        error = prediction[0] - y
         loss = float(error @ error) / batch
-        d_prediction = (2.0 / batch) * error[:, None]
-        _, _, _, _, g_w_out, g_b_out = self.grads
-        np.matmul(d_prediction.T, hs[steps], out=g_w_out)
+        d_prediction = (2.0 / batch) * error
+        g_w_ih, g_w_hh, g_b_ih, g_b_hh, g_w_out, g_b_out = self.grads
+        np.matmul(h_all[steps], d_prediction, out=g_w_out[0])
         g_b_out[0] = d_prediction.sum()
-        dh = d_prediction @ w_out  # ∂L/∂h_T
-        dc = np.zeros((batch, self.hidden))
-        dz = np.empty((steps, batch, h4))  # ∂L/∂(gate pre-activations), i, f, o, g
-        term = np.empty((batch, self.hidden))
-        sigma_term = np.empty((batch, h3))
+        dh = np.outer(w_out[0], d_prediction)  # ∂L/∂h_T
+        dc = np.zeros((n, batch))
+        e = np.empty((steps, h4, batch))  # ∂L/∂gate ⊙ (1 − u²): i, f, o, g
+        e_i, e_f, e_o, e_g = (e[:, k * n : (k + 1) * n] for k in range(4))
+        term = np.empty((n, batch))
+        slope = np.empty((h4, batch))
         for t in range(steps - 1, -1, -1):
-            z, d = a[t], dz[t]
-            i, f, o, g = (z[:, k * self.hidden : (k + 1) * self.hidden] for k in range(4))
-            np.multiply(dh, tanh_c[t], out=d[:, 2 * self.hidden : h3])  # ∂L/∂o
+            np.multiply(dh, tanh_c[t], out=e_o[t])  # ∂L/∂o
             # ∂L/∂c_t += ∂L/∂h_t ⊙ o ⊙ (1 − tanh² c_t)
             np.multiply(tanh_c[t], tanh_c[t], out=term)
             np.subtract(1.0, term, out=term)
-            term *= o
+            term *= o_all[t]
             term *= dh
             dc += term
-            np.multiply(dc, g, out=d[:, : self.hidden])  # ∂L/∂i
-            np.multiply(dc, cs[t], out=d[:, self.hidden : 2 * self.hidden])  # ∂L/∂f
-            np.multiply(dc, i, out=d[:, h3:])  # ∂L/∂g
-            dc *= f  # ∂L/∂c_{t−1}
-            # Through the nonlinearities: σ' = σ(1 − σ), tanh' = 1 − tanh².
-            s = z[:, :h3]
-            np.subtract(1.0, s, out=sigma_term)
-            sigma_term *= s
-            d[:, :h3] *= sigma_term
-            np.multiply(g, g, out=term)
-            np.subtract(1.0, term, out=term)
-            d[:, h3:] *= term
-            dh = d @ wh_t  # ∂L/∂h_{t−1}
-        g_w_ih, g_w_hh, g_b_ih, g_b_hh, _, _ = self.grads
-        flat = dz.reshape(steps * batch, h4)
-        g_w_ih[self.order] = (xs.reshape(steps * batch, self.inputs).T @ flat).T
-        g_w_hh[self.order] = (hs[:steps].reshape(steps * batch, self.hidden).T @ flat).T
-        g_b_ih[self.order] = flat.sum(axis=0)
+            np.multiply(dc, g_all[t], out=e_i[t])  # ∂L/∂i
+            np.multiply(dc, cs[t], out=e_f[t])  # ∂L/∂f
+            np.multiply(dc, i_all[t], out=e_g[t])  # ∂L/∂g
+            dc *= f_all[t]  # ∂L/∂c_{t−1}
+            np.multiply(u[t], u[t], out=slope)
+            np.subtract(1.0, slope, out=slope)
+            e[t] *= slope
+            dh = w_back_t @ e[t]  # ∂L/∂h_{t−1}
+        # Every step's share of ∂L/∂W in one product of the steps stacked.
+        flat_e = e.transpose(1, 0, 2).reshape(h4, steps * batch)
+        gradient = flat_e @ v[:steps].transpose(0, 2, 1).reshape(steps * batch, n + width + 1)
+        gradient[:h3] *= 0.25
+        g_w_hh[self.order] = gradient[:, :n]
+        g_w_ih[self.order] = gradient[:, n : n + width]
+        g_b_ih[self.order] = gradient[:, n + width]
         g_b_hh[...] = g_b_ih
         return loss
 

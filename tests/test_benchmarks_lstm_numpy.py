@@ -1,6 +1,7 @@
 """The hand-written NumPy LSTM step against PyTorch's nn.LSTM in float64, weights copied."""
 
 import numpy as np
+import pytest
 import torch
 
 from benchmarks.lstm_numpy import HandLSTM
@@ -28,7 +29,9 @@ def batch(seed: int, size: int = 6, length: int = 7) -> tuple[np.ndarray, np.nda
 
 
 def copied(parameters: list[torch.nn.Parameter], clip: float = CLIP) -> HandLSTM:
-    return HandLSTM(INPUTS, HIDDEN, LR, clip, [p.detach().numpy() for p in parameters])
+    return HandLSTM(
+        INPUTS, HIDDEN, LR, clip, np.concatenate([p.detach().numpy().ravel() for p in parameters])
+    )
 
 
 def test_the_loss_and_every_gradient_equal_pytorch_s_on_one_batch():
@@ -41,6 +44,11 @@ def test_the_loss_and_every_gradient_equal_pytorch_s_on_one_batch():
     for ours, theirs in zip(hand.grads, parameters, strict=True):
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=0, atol=1e-10)
+
+
+def test_the_number_of_parameters_is_checked():
+    with pytest.raises(ValueError, match=r"HandLSTM\(2, 5\): expected 186 parameters"):
+        HandLSTM(INPUTS, HIDDEN, LR, CLIP, np.zeros(185))
 
 
 def test_adam_steps_with_clipping_give_pytorch_s_parameters():
