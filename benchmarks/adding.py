@@ -1,5 +1,6 @@
 """The adding problem at length 50: chainrule's LSTM and tanh RNN, compiled, beside PyTorch's
-``nn.LSTM`` on the same data and the same schedule; compile time against the length; and the
+``nn.LSTM`` and the same LSTM step by hand in NumPy (:mod:`benchmarks.lstm_numpy`, CPU time a
+step only) on the same data and the same schedule; compile time against the length; and the
 vanishing gradient, ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, at initialisation.
 
 ``python -m benchmarks.adding [--quick] [--steps N]`` (``make bench`` runs it after the suite,

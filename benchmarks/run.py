@@ -26,7 +26,8 @@ Workloads, each run on every library that is installed, interleaved:
   NumPy (im2col) and in PyTorch's CPU modules, and its compile time (:mod:`benchmarks.digits`),
   in a process of its own with one thread per matrix library.
 * **adding**: the adding problem's training step (T = 50), chainrule's compiled LSTM in
-  ``nn.fit`` and PyTorch's ``nn.LSTM`` taking turns step by step, CPU time of each
+  ``nn.fit``, PyTorch's ``nn.LSTM`` and the step by hand in NumPy
+  (:mod:`benchmarks.lstm_numpy`) taking turns step by step, CPU time of each
   (:func:`benchmarks.adding.per_step_cpu`; the full 3,000-step runs are
   ``python -m benchmarks.adding``), in a process of its own with one thread per matrix library.
 
@@ -306,11 +307,14 @@ def _adding(settings: Settings) -> dict[str, Any] | None:
     (:func:`benchmarks.adding.per_step_cpu`), in a fresh process with one thread per matrix
     library."""
     steps = settings.adding_steps
-    _say(f"adding: {steps} LSTM training steps (T = {adding.LENGTH}), chainrule's and PyTorch's")
+    _say(
+        f"adding: {steps} LSTM training steps (T = {adding.LENGTH}): chainrule's, PyTorch's "
+        "and NumPy's by hand"
+    )
     row = _one_thread_apart("adding", f"adding.per_step_cpu(adding.LENGTH, {steps})")
     if row is None:
         return None
-    _say(f"adding: {row['chainrule'] / row['torch']:.2f}× PyTorch's CPU time a step")
+    _say(f"adding: {adding.per_step_summary(row)}")
     return {**row, "steps": steps}
 
 

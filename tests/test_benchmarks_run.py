@@ -54,9 +54,11 @@ def test_the_adding_problem_s_lstm_step_is_timed_for_both_libraries_and_reported
 ):
     row = adding.per_step_cpu(4, 3)
     assert row["chainrule"] > 0.0 and row["torch"] > 0.0 and row["first_step"] > 0.0
+    assert row["numpy"] > 0.0
     results = {"adding": {**row, "steps": 3}}
     goal = next(g for g in report.goals(results) if g["goal"].startswith("adding problem"))
     assert goal["measured"] == row["chainrule"] / row["torch"]
     assert goal["met"] == (row["chainrule"] <= row["torch"])
     section = "\n".join(report._adding_section(results))
     assert f"| PyTorch nn.LSTM (float32, one thread) | {row['torch'] * 1e3:.2f} ms |" in section
+    assert f"chainrule ÷ NumPy by hand: {row['chainrule'] / row['numpy']:.2f}×" in section
