@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+import nn
+from benchmarks import adding
 from benchmarks.lstm_numpy import HandLSTM
 
 INPUTS, HIDDEN, LR, CLIP = 2, 5, 5e-3, 1.0
@@ -67,3 +69,18 @@ def test_adam_steps_with_clipping_give_pytorch_s_parameters():
     assert all(clipped)
     for ours, theirs in zip(hand.params, parameters, strict=True):
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=0, atol=1e-10)
+
+
+def test_training_follows_chainrule_s_compiled_nn_fit_on_the_same_batches():
+    x, y = nn.datasets.make_adding_problem(80, 6, seed=0)  # batches of 32, 32, 16, 32, …
+    model = nn.RecurrentRegressor("lstm", 2, adding.HIDDEN, seed=0)
+    hand = HandLSTM(2, adding.HIDDEN, adding.LR, adding.CLIP, [p.data for p in model.parameters()])
+    trained = adding.fit_compiled("lstm", x, y, 5, lambda step, history: None)
+    sequences, targets = np.array(x), np.array(y)
+    stream = adding._batches(list(range(len(x))), y)
+    for _ in range(5):
+        chosen, _ = next(stream)
+        hand.step(sequences[chosen], targets[chosen])
+    theirs = np.array([p.data for p in trained.parameters()])
+    np.testing.assert_allclose(hand.theta, theirs, rtol=0, atol=1e-10)
+    assert np.abs(hand.theta - np.array([p.data for p in model.parameters()])).max() > 1e-3
