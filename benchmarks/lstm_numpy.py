@@ -10,8 +10,9 @@ hand, the gradients' norm clipped at 1 as ``torch.nn.utils.clip_grad_norm_`` doe
 The parameters are one flat array in PyTorch's order and layout (``weight_ih_l0``,
 ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0`` of the LSTM, then the head's ``weight`` and
 ``bias``), so weights copy across and Adam and clipping take a few calls on the whole of it.
-Within a step the gate columns are kept in the order i, f, o, g, so that one sigmoid covers
-three contiguous blocks (an optimisation; the parameters keep PyTorch's order). A time step
+Within a step the gate rows are kept in the order i, f, o, g, the three sigmoid gates side by
+side (an optimisation; the parameters keep PyTorch's order; see
+:meth:`HandLSTM.loss_and_gradient` for the others). A time step
 costs one product and 8 elementwise calls forward, one product and 13 backward
 (:data:`CALLS_PER_TIME_STEP`); the weights' gradients are one product of the steps stacked.
 """
