@@ -51,7 +51,7 @@ class HandLSTM:
         self.params = _views(self.theta, starts, shapes)
         self.grads = _views(self.grad, starts, shapes)
         h = hidden
-        # Internal column order i, f, o, g: the three sigmoid gates side by side.
+        # Internal gate order (rows of W) i, f, o, g: the three sigmoid gates side by side.
         self.order = np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]
 
     def loss_and_gradient(self, x: Any, y: Any) -> float:
