@@ -835,6 +835,16 @@ def one_tanh_layers(
                 source = operand.group if isinstance(operand, Gathered) else operand
                 if isinstance(source, FusedLayer):
                     readers.setdefault(source, []).append(group)
+    layer_of = {m: layer for layer in readers for m in layer.members}
+    reader_of = {m: group for layer in readers for group in readers[layer] for m in group.members}
+    # Layers a member of which some node other than the layer's readers takes as an input.
+    read_elsewhere = {
+        layer_of[x]
+        for node in order
+        for x in node.inputs
+        if x in layer_of and reader_of.get(node) not in readers[layer_of[x]]
+    }
+    read_elsewhere |= {layer_of[x] for x in kept if x in layer_of}
     found: dict[FusedLayer, list[float]] = {}
     for layer, reading in readers.items():
         scales = [0.0] * len(layer.members)
@@ -847,11 +857,8 @@ def one_tanh_layers(
             for j in index:
                 scales[j] = scale if scales[j] == 0.0 else -1.0  # -1: read twice
         else:
-            read_by = {m for group in reading for m in group.members}
-            members = set(layer.members)
-            others = any(x in members for node in order if node not in read_by for x in node.inputs)
             whole = len(layer.windows) == 1 and all(s > 0.0 for s in scales)
-            if whole and not others and not members & kept:
+            if whole and layer not in read_elsewhere:
                 found[layer] = scales
     return found
 
