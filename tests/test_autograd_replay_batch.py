@@ -101,7 +101,44 @@ def test_linear_nodes_on_the_same_inputs_are_a_layer_whatever_built_them(replay_
     rows = [[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [-1.5, 0.7, 0.0]]
     compiled = replay_agrees(fn, params, rows)
     assert matrix_products(compiled.batch_source) == 2  # Z and ∂L/∂W (the inputs need none)
-    assert "tanh(z0)" in compiled.batch_source
+    assert "tanh(z0, out=z0)" in compiled.batch_source  # one tanh over the layer, in place
+
+
+def gated_layer(*, cell_reads_a_gate: bool):
+    """A layer of six rows on three inputs, read as a sigmoid over rows 0-3 and a tanh over
+    rows 4-5 (as an LSTM's gates), and what its loss is; the parameters; rows of inputs with
+    large pre-activations (|z| up to some 15) too."""
+    ws = [[Value(0.4 * (i - j) + 0.1 * j * j - 0.5) for i in range(3)] for j in range(6)]
+    bs = [Value(0.3 * j - 0.8) for j in range(6)]
+
+    def fn(x0, x1, x2):
+        zs = [linear(w, [x0, x1, x2], b) for w, b in zip(ws, bs, strict=True)]
+        gates = [z.sigmoid() for z in zs[:4]] + [z.tanh() for z in zs[4:]]
+        out = gates[0] * gates[4] + gates[1] * gates[5] * gates[2] - gates[3]
+        return out * out + (zs[1] * 0.5 if cell_reads_a_gate else 0.0)
+
+    params = [*(w for row in ws for w in row), *bs]
+    rows = [[0.5, -1.0, 2.0], [3.0, 0.2, -4.0], [-1.5, 0.7, 0.0], [6.0, -5.0, 2.5]]
+    return fn, params, rows
+
+
+def test_a_layer_read_by_sigmoids_and_tanhs_is_one_tanh(replay_agrees):
+    """The sigmoid's rows of the weights and biases halved, one tanh over the layer's product
+    gives both (σ(z) = (1 + tanh(z/2))/2), and one tanh chain term over it their chain rule,
+    the sigmoid's ¼ in the backward weights and in the weights' gradient; the eager engine's
+    values and gradients."""
+    source = replay_agrees(*gated_layer(cell_reads_a_gate=False)).batch_source
+    assert "tanh(z0, out=z0)" in source and "sigmoid_from_tanh(" in source
+    assert "tanh_chain(z0, " in source
+    assert "sigmoid(" not in source and "sigmoid_chain(" not in source
+
+
+def test_a_layer_whose_rows_are_read_elsewhere_keeps_its_sigmoid(replay_agrees):
+    """A row of the product used by another node too is no tanh's: the layer is written as
+    before, a sigmoid by 1/(1 + e⁻ᶻ)."""
+    source = replay_agrees(*gated_layer(cell_reads_a_gate=True)).batch_source
+    assert "sigmoid_from_tanh(" not in source and "out=z0" not in source
+    assert "sigmoid(" in source
 
 
 def test_weights_computed_from_parameters_or_constant_are_a_layer_too(replay_agrees):

@@ -49,9 +49,10 @@ def test_each_gate_is_a_slice_of_its_step_s_product(sources):
         block = rf"\[:, {start * HIDDEN}:{stop * HIDDEN}\]"
         assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == 4
     assert calls(source, "take") == 1
-    # Backward, each step's gates' gradients side by side: the sigmoid's (i, f, o), then the
-    # product's (its i, f and o, then g); nothing scattered.
-    assert len(re.findall(r"^    dz\d+ = concatenate\(", source, re.MULTILINE)) == 2 * 4
+    # Backward, each step's gates' gradients side by side in one concatenation (i, f, o, g: the
+    # sigmoid's blocks handed on to the product's, whose tanh takes the chain rule); nothing
+    # scattered.
+    assert len(re.findall(r"^    dz\d+ = concatenate\(", source, re.MULTILINE)) == 4
     assert calls(source, "gathered_sums") == calls(source, "placed") == 0
 
 
@@ -78,7 +79,9 @@ def test_the_steps_weights_get_their_gradient_from_one_product_of_the_stacked_st
     for steps, source in sources.items():
         stacked = re.findall(r"^    dzs\d+ = concatenate\(\[(.*)\]\)$", source, re.MULTILINE)
         assert len(stacked) == 1 and len(stacked[0].split(", ")) == steps
-        assert len(re.findall(r"^    dws\d+ = dzs\d+\.T @ xs\d+$", source, re.MULTILINE)) == 1
+        # Each row scaled by its scale squared: ¼ for the sigmoid's (see the tanh test below).
+        stacked_product = r"^    dws\d+ = \(dzs\d+\.T @ xs\d+\) \* INDEX\d+\[:, None\]$"
+        assert len(re.findall(stacked_product, source, re.MULTILINE)) == 1
         assert len(re.findall(r"^    dw\d+ = ", source, re.MULTILINE)) == 1
         assert calls(source, "column_sums") == 2
 
@@ -91,8 +94,8 @@ def test_a_step_s_product_is_written_in_column_order(sources):
     from autograd.replay.runtime import array_namespace
 
     source = sources[4]
-    assert len(re.findall(r"= \(w\d+ @ a\d+\.T\)\.T \+ b\d+$", source, re.MULTILINE)) == 4
-    backward = re.findall(r"= \(w\d+\.T @ dz\d+\.T\)\.T$", source, re.MULTILINE)
+    assert len(re.findall(r"= \(wh\d+ @ a\d+\.T\)\.T \+ bh\d+$", source, re.MULTILINE)) == 4
+    backward = re.findall(r"= \(wb\d+\.T @ e\d+\.T\)\.T$", source, re.MULTILINE)
     assert len(backward) == 4 - 1  # not the first step's: x₁ and h₀ need no gradient
     runtime = array_namespace()
     matrix = np.asfortranarray(np.arange(24.0).reshape(4, 6))
@@ -105,10 +108,13 @@ def test_a_step_s_product_is_written_in_column_order(sources):
     assert columns.flags.f_contiguous and columns.tolist() == [[1.0, 0.5, 3.0], [2.0, 0.5, 4.0]]
 
 
-def test_the_gates_chain_rule_terms_are_computed_in_place(sources):
-    """Each step's sigmoid and its two tanhs (g and the cell's) get their f'(A) ⊙ ∂L/∂Z from the
-    runtime's in-place functions."""
+def test_each_step_s_gates_are_one_tanh_of_its_product(sources):
+    """The gates are one tanh over the step's product, the sigmoid's rows halved
+    (σ(z) = (1 + tanh(z/2))/2), and their chain rule one in-place tanh term over it; the cell's
+    tanh has its own: two per step, no sigmoid."""
     for steps, source in sources.items():
-        assert calls(source, "sigmoid_chain") == steps
+        assert len(re.findall(r"^    tanh\((z\d+), out=\1\)$", source, re.MULTILINE)) == steps
+        assert calls(source, "sigmoid_from_tanh") == steps
+        assert calls(source, "sigmoid") == calls(source, "sigmoid_chain") == 0
         assert calls(source, "tanh_chain") == 2 * steps
         assert "(1.0 - " not in source

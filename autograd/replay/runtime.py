@@ -123,6 +123,13 @@ def array_namespace() -> dict[str, Any]:
             return matrix.T.take(index, 0).T
         return matrix.take(index, axis)
 
+    def sigmoid_from_tanh(u: Any) -> Any:
+        """σ(z) = (1 + u)/2 from u = tanh(z/2), in one new array (the sigmoid of a layer
+        computed by one tanh, :func:`autograd.replay.batch.one_tanh_layers`)."""
+        half = np.multiply(u, 0.5)
+        half += 0.5
+        return half
+
     def tanh_chain(z: Any, gradient: Any) -> Any:
         """(1 − z·z) ⊙ ∂L/∂Z for z = tanh(a): Tanh's derivative in the op table times the
         gradient, the same operations in the same order, in one new array (an optimisation)."""
@@ -164,6 +171,7 @@ def array_namespace() -> dict[str, Any]:
         "step": step,
         "always": np.all,
         "never": never,
+        "sigmoid_from_tanh": sigmoid_from_tanh,
         "tanh_chain": tanh_chain,
         "sigmoid_chain": sigmoid_chain,
         "columns": columns,
