@@ -76,7 +76,7 @@ class _Many:
         return "MANY"
 
     def __reduce__(self) -> str:
-        # Copied and pickled as the one mark itself, so that a copied node still finds it.
+        # Copied as the one mark itself, so that a deep-copied node still finds it.
         return "MANY"
 
 

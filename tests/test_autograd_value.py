@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import gc
 import math
-import pickle
 from fractions import Fraction
 
 import numpy as np
@@ -165,12 +164,11 @@ def test_an_operation_makes_one_object_for_the_garbage_collector(operation):
     assert len(nodes) <= made <= len(nodes) + 2  # the nodes, and the list that holds them
 
 
-@pytest.mark.parametrize("copied", [copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))])
-def test_a_copied_graph_keeps_every_nodes_inputs_and_local_derivatives(copied):
+def test_a_deep_copied_graph_keeps_every_nodes_inputs_and_local_derivatives():
     a, b, c = Value(1.5), Value(-2.0), Value(0.25)
     nodes = [a, a.exp(), a * b, total([a, b, c]), linear([a, b], [c, a], b)]
     for node in nodes:
-        twin = copied(node)
+        twin = copy.deepcopy(node)
         assert [x.data for x in twin.inputs] == [x.data for x in node.inputs]
         assert twin.local_derivatives == node.local_derivatives
         assert twin.op == node.op
