@@ -103,6 +103,20 @@ class Module(ABC):
         """The modules inside this one, with the names their parameters are prefixed by."""
         return []
 
+    def modules(self) -> list[Module]:
+        """This module and every module inside it, each once, depth first in the order of
+        :meth:`children` (as PyTorch's ``modules()``)."""
+        found: list[Module] = []
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            if id(module) not in seen:
+                seen.add(id(module))
+                found.append(module)
+                stack.extend(reversed([child for _, child in module.children()]))
+        return found
+
     def takes_batches(self) -> bool:
         """Whether a call takes a whole batch ``[N][…]`` rather than one example: true when
         this module or one inside it couples the examples of a batch."""

@@ -125,17 +125,14 @@ _RUNNING: ContextVar[dict[BatchNorm, RunningLeaves] | None] = ContextVar(
 
 def running_leaves(model: Module) -> dict[BatchNorm, RunningLeaves]:
     """Leaves for the running statistics of every batch normalisation in ``model``."""
-    found: dict[BatchNorm, RunningLeaves] = {}
-    stack = [model]
-    while stack:
-        module = stack.pop()
-        if isinstance(module, BatchNorm):
-            found[module] = RunningLeaves(
-                [Value(r, label=f"running_mean[{c}]") for c, r in enumerate(module.running_mean)],
-                [Value(r, label=f"running_var[{c}]") for c, r in enumerate(module.running_var)],
-            )
-        stack.extend(child for _, child in module.children())
-    return found
+    return {
+        module: RunningLeaves(
+            [Value(r, label=f"running_mean[{c}]") for c, r in enumerate(module.running_mean)],
+            [Value(r, label=f"running_var[{c}]") for c, r in enumerate(module.running_var)],
+        )
+        for module in model.modules()
+        if isinstance(module, BatchNorm)
+    }
 
 
 def leaves_of(running: dict[BatchNorm, RunningLeaves]) -> list[Value]:

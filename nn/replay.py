@@ -153,7 +153,7 @@ class CompiledLoss:
         self._output_columns: list[Any] = []
         #: The layers of Bayes by backprop, whose noise ε is drawn for every example and given
         #: to the replay as inputs, after the example's numbers.
-        self._bayesian = [m for m in _modules(model) if isinstance(m, BayesLinear)]
+        self._bayesian = [m for m in model.modules() if isinstance(m, BayesLinear)]
         self._features = 0
         #: Batch normalisation's running statistics as leaves, for a loss in evaluation mode.
         self._running = running_leaves(model)
@@ -324,7 +324,7 @@ def _check_replayable(model: Module) -> None:
     backprop is drawn for every example and given to the replay as inputs instead), and
     examples coupled by any module but batch normalisation, whose statistics the replay takes
     over its batch."""
-    for module in _modules(model):
+    for module in model.modules():
         if isinstance(module, Dropout) and module.p > 0:
             raise ValueError(
                 f"compile cannot replay dropout: {module.name} ({module!r}) draws its random "
@@ -337,11 +337,6 @@ def _check_replayable(model: Module) -> None:
                 "a batch, and the replay takes only batch normalisation's statistics over its "
                 "batch; train this model without compile"
             )
-
-
-def _modules(module: Module) -> list[Module]:
-    """``module`` and every module inside it."""
-    return [module, *(inner for _, child in module.children() for inner in _modules(child))]
 
 
 class CompiledOutputs:

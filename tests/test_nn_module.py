@@ -50,6 +50,18 @@ def test_parameters_see_a_weight_replaced_in_place():
     assert new.grad == 0.0
 
 
+def test_modules_are_the_model_and_every_module_inside_it_once_depth_first():
+    mlp = nn.MLP(2, [3, 1])
+    layers = [layer for _, layer in mlp.children()]
+    expected = [mlp]
+    for layer in layers:
+        expected += [layer, *(neuron for _, neuron in layer.children())]
+    assert mlp.modules() == expected
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert [type(m).__name__ for m in model.modules()] == ["Sequential", "Linear", "ReLU"]
+
+
 def test_parameters_carry_their_short_name_as_label():
     neuron = nn.Neuron(2)
     assert [p.label for p in neuron.parameters()] == ["w1", "w2", "b"]
