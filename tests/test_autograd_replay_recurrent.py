@@ -41,14 +41,14 @@ def sources(replay_agrees):
 def test_each_gate_is_a_slice_of_its_step_s_product(sources):
     """The product's rows are put in the order the gates' ops read them, i, f, o, then g: the
     sigmoid reads the block [0, 3H) of its step's product and the tanh [3H, 4H); i, f and o are
-    blocks of the sigmoid's. Nothing is picked but the first step's inputs, from x_t and a
-    zero state."""
+    blocks of the sigmoid's. Nothing is picked: each step's inputs are its slot of one
+    buffer (see the buffer's test)."""
     source = sources[4]
     blocks = [(0, 3), (3, 4), (0, 1), (1, 2), (2, 3)]  # the sigmoid's, the tanh's; i, f, o
     for start, stop in blocks:
         block = rf"\[:, {start * HIDDEN}:{stop * HIDDEN}\]"
         assert len(re.findall(rf"= z\d+{block}$", source, re.MULTILINE)) == 4
-    assert calls(source, "take") == 1
+    assert calls(source, "take") == calls(source, "columns") == 0
     # Backward, each step's gates' gradients side by side in one concatenation (i, f, o, g: the
     # sigmoid's blocks handed on to the product's, whose tanh takes the chain rule); nothing
     # scattered.
@@ -74,16 +74,20 @@ def test_a_step_is_a_few_dozen_lines(sources):
 
 
 def test_the_steps_weights_get_their_gradient_from_one_product_of_the_stacked_steps(sources):
-    """Σₜ ∂L/∂Zₜᵀ Xₜ as one product of the steps' rows stacked, and the bias gradient as one
-    sum: no product or bias sum per step (the head's layer keeps its own)."""
+    """Σₜ ∂L/∂Zₜᵀ [Xₜ 1] as one product of the steps' rows stacked with the whole buffer of
+    their inputs, the biases' gradient its last column: no product or bias sum per step (the
+    head's layer keeps its own)."""
     for steps, source in sources.items():
         stacked = re.findall(r"^    dzs\d+ = concatenate\(\[(.*)\]\)$", source, re.MULTILINE)
         assert len(stacked) == 1 and len(stacked[0].split(", ")) == steps
+        inputs = re.findall(r"^    (xs\d+) = (A\d+)\.reshape\(-1, (\d+)\)$", source, re.MULTILINE)
+        assert len(inputs) == 1 and inputs[0][2] == str(2 + HIDDEN + 1)  # x_t, h_{t−1}, 1
         # Each row scaled by its scale squared: ¼ for the sigmoid's (see the tanh test below).
-        stacked_product = r"^    dws\d+ = \(dzs\d+\.T @ xs\d+\) \* INDEX\d+\[:, None\]$"
+        stacked_product = rf"^    dwos\d+ = \(dzs\d+\.T @ {inputs[0][0]}\) \* INDEX\d+\[:, None\]$"
         assert len(re.findall(stacked_product, source, re.MULTILINE)) == 1
+        assert len(re.findall(r"^    dbs\d+ = dwos\d+\[:, \d+\]$", source, re.MULTILINE)) == 1
         assert len(re.findall(r"^    dw\d+ = ", source, re.MULTILINE)) == 1
-        assert calls(source, "column_sums") == 2
+        assert calls(source, "column_sums") == 1
 
 
 def test_a_step_s_product_is_written_in_column_order(sources):
@@ -94,8 +98,10 @@ def test_a_step_s_product_is_written_in_column_order(sources):
     from autograd.replay.runtime import array_namespace
 
     source = sources[4]
-    assert len(re.findall(r"= \(wh\d+ @ a\d+\.T\)\.T \+ bh\d+$", source, re.MULTILINE)) == 4
-    backward = re.findall(r"= \(wb\d+\.T @ e\d+\.T\)\.T$", source, re.MULTILINE)
+    assert len(re.findall(r"= \(wo\d+ @ A\d+\[\d\]\.T\)\.T$", source, re.MULTILINE)) == 4
+    # ∂L/∂h_{t−1} alone: the product with W's columns for h, not x_t's or the bias's.
+    assert len(re.findall(r"^    wn\d+ = wb\d+\[:, 2:5\]$", source, re.MULTILINE)) == 1
+    backward = re.findall(r"= \(wn\d+\.T @ e\d+\.T\)\.T$", source, re.MULTILINE)
     assert len(backward) == 4 - 1  # not the first step's: x₁ and h₀ need no gradient
     runtime = array_namespace()
     matrix = np.asfortranarray(np.arange(24.0).reshape(4, 6))
@@ -106,6 +112,24 @@ def test_a_step_s_product_is_written_in_column_order(sources):
     )
     columns = runtime["columns"](np.array([1.0, 2.0]), 0.5, np.array([3.0, 4.0]))
     assert columns.flags.f_contiguous and columns.tolist() == [[1.0, 0.5, 3.0], [2.0, 0.5, 4.0]]
+
+
+def test_the_steps_inputs_are_one_buffer_written_once(sources):
+    """Every step's inputs [x_t, h_{t−1}, 1] are a slot of one array: the sequence's numbers
+    written for all steps by one assignment, the zero state and the ones once, and each h_t
+    copied in once, as it is computed; no step puts its inputs side by side."""
+    for steps, source in sources.items():
+        made = re.findall(
+            r"^    (A\d+) = empty\(\((\d+), len\(x0\), (\d+)\)\)$", source, re.MULTILINE
+        )
+        assert made == [("A0", str(steps), str(2 + HIDDEN + 1))]
+        assert len(re.findall(r"^    A0\[:, :, 0:2\] = array\(", source, re.MULTILINE)) == 1
+        assert len(re.findall(r"^    A0\[:, :, 5\] = 1\.0$", source, re.MULTILINE)) == 1
+        assert len(re.findall(r"^    A0\[0, :, 2:5\] = \(0\.0, ", source, re.MULTILINE)) == 1
+        copies = re.findall(r"^    A0\[(\d+), :, 2:5\] = z\d+$", source, re.MULTILINE)
+        assert copies == [str(t) for t in range(1, steps)]
+        forward = source.split("chain rule")[0]
+        assert calls(forward, "concatenate") == 1  # the bias as the weights' last column
 
 
 def test_each_step_s_gates_are_one_tanh_of_its_product(sources):

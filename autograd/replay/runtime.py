@@ -176,6 +176,7 @@ def array_namespace() -> dict[str, Any]:
         "sigmoid_chain": sigmoid_chain,
         "columns": columns,
         "stack": stack,
+        "empty": np.empty,
         "repeat": repeat,
         "widened": widened,
         "gathered_sums": gathered_sums,
