@@ -3,8 +3,11 @@
 step only) on the same data and the same schedule; compile time against the length; and the
 vanishing gradient, ‖∂L/∂h₁‖ / ‖∂L/∂h_T‖, at initialisation.
 
-``python -m benchmarks.adding [--quick] [--steps N]`` (``make bench`` runs it after the suite,
-whose report has the CPU time of a step of each, :func:`per_step_cpu`).
+``python -m benchmarks.adding [--quick] [--steps N] [--pairs K]`` (``make bench`` runs it after
+the suite, whose report has the CPU time of a step of each, :func:`per_step_cpu`). The whole
+runs' wall times are compared run against run: PyTorch's and chainrule's LSTM in turn, K times,
+each run in a fresh process of its own with one thread per matrix library
+(:func:`wall_time_pairs`), so that both see the machine as it is at that moment.
 The recipe: hidden size 8, Adam with lr 5e-3, batches of 32 from 2,000 training sequences, the
 gradients' norm clipped at 1; test MSE on 500 held-out sequences (always predicting 1.0 gives
 1/6 ≈ 0.167). PyTorch runs in its default float32, one batched tensor per step, as its users
@@ -84,6 +87,38 @@ def chainrule_run(cell: str, length: int, steps: int) -> dict[str, float]:
         "compile_seconds": first[0] - per_step,
         "test_mse": test_mse,
     }
+
+
+def wall_time_pairs(length: int, steps: int, pairs: int) -> list[dict[str, Any]]:
+    """``pairs`` whole runs of each LSTM, PyTorch's then chainrule's, in turn, each in a fresh
+    process with one thread per matrix library: each pair's two runs (wall and CPU time, test
+    MSE; chainrule's with its compile)."""
+    from benchmarks.run import one_thread_apart
+
+    found: list[dict[str, Any]] = []
+    for k in range(pairs):
+        pair: dict[str, Any] = {}
+        for name, call in (
+            ("torch", f"adding.torch_run({length}, {steps})"),
+            ("chainrule", f"adding.chainrule_run('lstm', {length}, {steps})"),
+        ):
+            run = one_thread_apart(f"adding, {name}'s run {k + 1}", call)
+            if run is None:
+                raise SystemExit(f"adding: {name}'s whole run failed (its error is above)")
+            pair[name] = run
+        print(
+            f"whole runs, pair {k + 1} of {pairs}: PyTorch {pair['torch']['seconds']:.2f} s, "
+            f"chainrule {pair['chainrule']['seconds']:.2f} s",
+            flush=True,
+        )
+        found.append(pair)
+    return found
+
+
+def median_run(pairs: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """The run of ``name`` whose wall time is the median of its runs (the lower middle one)."""
+    runs = sorted((pair[name] for pair in pairs), key=lambda run: run["seconds"])
+    return runs[(len(runs) - 1) // 2]
 
 
 def torch_trainer(length: int) -> tuple[Callable[[], None], Callable[[Any], Any]]:
@@ -227,9 +262,10 @@ def per_step_summary(cpu: dict[str, float]) -> str:
 
 def table(results: dict[str, Any]) -> str:
     """The results of one run as Markdown."""
-    t, steps, torch = results["length"], results["steps"], results["torch_lstm"]
+    t, steps, pairs = results["length"], results["steps"], results["pairs"]
+    torch = median_run(pairs, "torch")
     lines = [
-        f"# The adding problem, T = {t}, {steps:,} steps (one run)",
+        f"# The adding problem, T = {t}, {steps:,} steps",
         "",
         "Hidden size 8, Adam lr 5e-3, batches of 32 from 2,000 sequences, gradient norm clipped",
         "at 1; test MSE on 500 held-out sequences (always predicting 1.0: 0.167).",
@@ -238,7 +274,7 @@ def table(results: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for cell in ("lstm", "rnn"):
-        run = results[cell]
+        run = median_run(pairs, "chainrule") if cell == "lstm" else results[cell]
         lines.append(
             f"| chainrule {cell.upper()}, compiled | {run['test_mse']:.4f} | "
             f"{run['seconds']:.1f} s | {run['cpu_seconds']:.1f} s | "
@@ -249,6 +285,18 @@ def table(results: dict[str, Any]) -> str:
         f"{torch['seconds']:.1f} s | {torch['cpu_seconds']:.1f} s | "
         f"{1000 * torch['per_step']:.2f} ms | |"
     )
+    ours = [pair["chainrule"]["seconds"] for pair in pairs]
+    theirs = [pair["torch"]["seconds"] for pair in pairs]
+    each = ", ".join(f"{a:.2f} / {b:.2f} s" for a, b in zip(ours, theirs, strict=True))
+    lines += [
+        "",
+        f"The LSTMs' rows are the median of {len(pairs)} whole runs of each, PyTorch's and "
+        "chainrule's in turn, each in a fresh process with one thread per matrix library. "
+        f"Run against run, chainrule / PyTorch: {each}; chainrule's over PyTorch's, median "
+        f"{statistics.median(a / b for a, b in zip(ours, theirs, strict=True)):.2f}×, "
+        f"chainrule faster in {sum(a < b for a, b in zip(ours, theirs, strict=True))} of "
+        f"{len(pairs)}.",
+    ]
     cpu = results["per_step_cpu"]
     lines += [
         "",
@@ -269,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="300 steps, shorter compile sizes")
     parser.add_argument("--steps", type=int, default=0, help="training steps (default 3,000)")
     parser.add_argument("--length", type=int, default=LENGTH)
+    parser.add_argument(
+        "--pairs", type=int, default=0, help="whole LSTM runs of each library (default 5)"
+    )
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument(
         "--record",
@@ -303,11 +354,10 @@ def main(argv: list[str] | None = None) -> int:
     per_step = 100 if args.quick else 300
     results["per_step_cpu"] = {**per_step_cpu(args.length, per_step), "steps": per_step}
     print(f"CPU per step: {results['per_step_cpu']}", flush=True)
-    results["torch_lstm"] = torch_run(args.length, steps)
-    print(f"PyTorch nn.LSTM: {results['torch_lstm']}", flush=True)
-    for cell in ("lstm", "rnn"):
-        results[cell] = chainrule_run(cell, args.length, steps)
-        print(f"chainrule {cell}: {results[cell]}", flush=True)
+    pairs = args.pairs or (2 if args.quick else 5)
+    results["pairs"] = wall_time_pairs(args.length, steps, pairs)
+    results["rnn"] = chainrule_run("rnn", args.length, steps)
+    print(f"chainrule rnn: {results['rnn']}", flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "adding.json").write_text(json.dumps(results, indent=1))

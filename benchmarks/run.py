@@ -278,15 +278,16 @@ def _digits(settings: Settings, *, include_torch: bool) -> dict[str, Any] | None
     """The digits CNN step (:mod:`benchmarks.digits`), measured in a fresh process whose matrix
     libraries have one thread each (:func:`digits_measured`)."""
     _say(f"digits: the digits CNN step, batch of {digits.BATCH}, one thread each")
-    row = _one_thread_apart("digits", f"run.digits_measured({settings.rounds}, {include_torch})")
+    row = one_thread_apart("digits", f"run.digits_measured({settings.rounds}, {include_torch})")
     if row is not None:
         _say(f"digits: compiled in {row['compile_seconds']:.2f} s")
     return row
 
 
-def _one_thread_apart(workload: str, call: str) -> dict[str, Any] | None:
+def one_thread_apart(workload: str, call: str) -> dict[str, Any] | None:
     """The JSON result of ``call`` (of :mod:`benchmarks.run` or :mod:`benchmarks.adding`), run
-    in a fresh process whose matrix libraries have one thread each; None if it fails."""
+    in a fresh process whose matrix libraries have one thread each; None if it fails (its error
+    printed, the ``workload`` named)."""
     script = f"import json; from benchmarks import adding, run; print(json.dumps({call}))"
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -311,7 +312,7 @@ def _adding(settings: Settings) -> dict[str, Any] | None:
         f"adding: {steps} LSTM training steps (T = {adding.LENGTH}): chainrule's, PyTorch's "
         "and NumPy's by hand"
     )
-    row = _one_thread_apart("adding", f"adding.per_step_cpu(adding.LENGTH, {steps})")
+    row = one_thread_apart("adding", f"adding.per_step_cpu(adding.LENGTH, {steps})")
     if row is None:
         return None
     _say(f"adding: {adding.per_step_summary(row)}")
