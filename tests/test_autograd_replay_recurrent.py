@@ -8,8 +8,11 @@ import random
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import nn
+from autograd import Value, linear, total
 
 HIDDEN = 3
 
@@ -142,3 +145,56 @@ def test_each_step_s_gates_are_one_tanh_of_its_product(sources):
         assert calls(source, "sigmoid") == calls(source, "sigmoid_chain") == 0
         assert calls(source, "tanh_chain") == 2 * steps
         assert "(1.0 - " not in source
+
+
+# -- property test: random cells over time, their inputs put together in many ways -----------
+@st.composite
+def recurrences(draw):
+    """A cell of shared weights stepped over a sequence, whose inputs at each step are a random
+    mix, in a random order (the first step's possibly another): the step's numbers, the state
+    (all of it in order, or with one member computed apart), a parameter and a constant; the
+    state starting as zeros or as parameters. Its loss, parameters and a batch of rows."""
+    steps, n_inputs, hidden = (
+        draw(st.integers(2, 4)),
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+    )
+    number = st.floats(-1.0, 1.0, allow_nan=False, allow_infinity=False)
+    kinds = ["state", *(["x"] * n_inputs), *draw(st.lists(st.sampled_from(["p", "c"]), max_size=2))]
+    width = len(kinds) - 1 + hidden
+    first_order = draw(st.permutations(range(len(kinds))))
+    order = draw(st.permutations(range(len(kinds)))) if draw(st.booleans()) else first_order
+    weights = [[Value(draw(number)) for _ in range(width)] for _ in range(hidden)]
+    biases = [Value(draw(number)) if draw(st.booleans()) else 0.0 for _ in range(hidden)]
+    extra, scale = Value(draw(number)), Value(draw(number))
+    start = [Value(draw(number)) for _ in range(hidden)] if draw(st.booleans()) else None
+    apart = draw(st.booleans())  # the state's first member computed apart from the others
+    activation = draw(st.sampled_from(["tanh", "sigmoid", "relu"]))
+    params = [w for row in weights for w in row] + [b for b in biases if isinstance(b, Value)]
+    params += [extra, scale, *(start or [])]
+
+    def fn(*numbers):
+        h = list(start) if start is not None else [0.0] * hidden
+        for t in range(steps):
+            xs = list(numbers[t * n_inputs : (t + 1) * n_inputs])
+            parts = {"state": h, "p": [extra], "c": [0.5]}
+            window = []
+            for k in order if t else first_order:
+                kind = kinds[k]
+                window += [xs.pop(0)] if kind == "x" else parts[kind]
+            h = [
+                getattr(linear(row, window, b), activation)()
+                for row, b in zip(weights, biases, strict=True)
+            ]
+            if apart:
+                h[0] = h[0] * scale
+        return (total(h) - numbers[-1]) ** 2
+
+    coordinate = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+    rows = draw(st.lists(st.tuples(*[coordinate] * (steps * n_inputs + 1)), min_size=1, max_size=5))
+    return fn, params, [list(r) for r in rows]
+
+
+@given(recurrences())
+def test_batch_replays_of_random_recurrences_agree_with_eager(replay_agrees, recurrence):
+    replay_agrees(*recurrence)

@@ -130,13 +130,13 @@ class BatchWriter(Writer):
         kept = {*graph.outputs, *(g.left for g in graph.guards)}
         #: The layers computed with one tanh over their product, and their rows' scales.
         self.tanh_scales = one_tanh_layers(self.order, written, kept)
+        self.inputs = set(graph.inputs)
         #: The stacks of layers whose inputs are kept in one array, and each layer's slot.
         self.buffers: dict[FusedLayer, tuple[InputsBuffer, int]] = self.inputs_buffers()
         #: Lines that copy a unit's values into the buffers, written after the unit.
         self._copies: dict[Unit, list[Callable[[], str]]] = {}
         self._written: set[Unit] = set()
         self.names[LACKING] = constant(0.0)
-        self.inputs = set(graph.inputs)
 
     def scheduled(self, graph: Graph) -> list[Unit]:
         """The groups and nodes in the order they are written: with kernels over windows, else
@@ -267,7 +267,8 @@ class BatchWriter(Writer):
     def inputs_buffers(self) -> dict[FusedLayer, tuple[InputsBuffer, int]]:
         """The stacks of fused layers whose inputs are kept in one array (:class:`InputsBuffer`):
         layers of one window, every weight a parameter, with the same weights, biases and row
-        scales, at least two of them; each layer with its slot, in the order written."""
+        scales, at least two of them, whose inputs are put together from several sources; each
+        layer with its slot, in the order written."""
         stacks: dict[tuple[Any, ...], list[FusedLayer]] = {}
         for unit in self.units:
             if not isinstance(unit, FusedLayer) or len(unit.windows) != 1:
@@ -276,10 +277,14 @@ class BatchWriter(Writer):
             if not all(w in self.index for w in weights):
                 continue
             scales = tuple(self.tanh_scales.get(unit, ()))
-            stacks.setdefault((weights, tuple(unit.biases), scales), []).append(unit)
+            biases = tuple(self.alike(b) for b in unit.biases)
+            stacks.setdefault((weights, biases, scales), []).append(unit)
         buffers: dict[FusedLayer, tuple[InputsBuffer, int]] = {}
         for layers in stacks.values():
-            if len(layers) > 1:
+            # Not where each layer but the first reads one group's matrix as it is (a GRU's
+            # W_hh h_{t−1}): nothing to put side by side, a copy more per step.
+            assembled = any(self.group_of(self.columns_of(layer)) is None for layer in layers[1:])
+            if len(layers) > 1 and assembled:
                 buffer = InputsBuffer(
                     f"A{len({id(b) for b, _ in buffers.values()})}",
                     layers,
@@ -288,6 +293,11 @@ class BatchWriter(Writer):
                 )
                 buffers.update({layer: (buffer, t) for t, layer in enumerate(layers)})
         return buffers
+
+    def alike(self, node: Value) -> object:
+        """What makes two nodes alike: a constant its value, any other node itself."""
+        constant = node.rule is None and node not in self.index and node not in self.inputs
+        return ("constant", node.data) if constant else node
 
     def make_buffer(self, buffer: InputsBuffer) -> None:
         """Write the buffer's array and what of it is known before its first layer: the
@@ -710,7 +720,10 @@ class BatchWriter(Writer):
         given = source.group is not None or layer in self.buffers  # a matrix with a name
         inputs = source.code if whole and given else f"a{n}"
         if self.stacked(layer):
-            key = (self.weights[layer], tuple(layer.biases), tuple(scales))
+            # A buffer's layers are one stack, their constant biases alike by their values.
+            buffered = self.buffers.get(layer)
+            biases = buffered[0].layers[0].biases if buffered else layer.biases
+            key = (self.weights[layer], tuple(biases), tuple(scales))
             self._stacks.setdefault(key, []).append((layer, grad, inputs))
         else:
             self.parameters_gradient(layer, str(n), grad, inputs)
