@@ -25,7 +25,9 @@ as in the one-example replay (:mod:`autograd.replay.writer`), except for groups
 
 The parameters' gradients are summed over the batch in one reduction at the end; the weights
 that several layers share (a recurrent net's steps) get theirs from one product of the layers'
-rows stacked.
+rows stacked. Such layers whose inputs come from several places ([x_t, h_{t−1}]) keep them in
+one array, a slot per layer, each column written into it once, with a column of ones for the
+bias (:class:`InputsBuffer`).
 
 A fused layer of one window writes its product as Z = (W Xᵀ)ᵀ, the same numbers in column
 order (Fortran's): a block of a matrix's columns, such as an LSTM's gate, is then one piece of
