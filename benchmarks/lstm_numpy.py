@@ -170,10 +170,12 @@ class _Work:
     """The work arrays of :meth:`HandLSTM.loss_and_gradient` for one batch shape, allocated once
     and overwritten at every step.
 
-    Why: they are 100-400 KB each, and an allocation that large is served by fresh pages from
-    the kernel (glibc's malloc maps them, and unmaps them when freed), so that allocating them
-    at every step cost some 470 page faults a step, half of a step's time, in a process where
-    nothing else runs.
+    Why: they are 100-400 KB each, and glibc's malloc gives blocks that large back to the
+    kernel when they are freed, so that arrays allocated afresh at every step were fresh pages,
+    each met by a page fault: some 470 a step, half of the step's time (2.5 ms a step, where
+    reused arrays take 1.2), in a process where nothing else runs. Beside other work (the
+    step-by-step comparison of ``benchmarks.adding --per-step``) freed memory tends to be
+    reused, and the two differed little.
     """
 
     #: [h_t; x_{t+1}; 1] for t = 0 … T: h_0 = 0 and the row of ones are written here once.

@@ -87,7 +87,8 @@ class Optimizer(ABC):
         parameter's number (``_update`` of every index at once), not once per parameter in
         Python. The state lists are arrays while it runs, and stay arrays after it, for the
         next call, until they are read (``__getattr__`` turns them back into lists of floats):
-        turning Adam's m and v of 393 numbers into arrays and back at every step took 0.03 ms.
+        for the adding problem's LSTM, 393 parameters, turning Adam's m and v into arrays and
+        back at every step took 0.025 ms of the 0.071 a step took.
         """
         import numpy as np
 
