@@ -15,10 +15,12 @@ side (an optimisation; the parameters keep PyTorch's order; see
 :meth:`HandLSTM.loss_and_gradient` for the others). A time step
 costs one product and 8 elementwise calls forward, one product and 13 backward
 (:data:`CALLS_PER_TIME_STEP`); the weights' gradients are one product of the steps stacked.
+The work arrays of a step are allocated once per batch shape and reused (:class:`_Work`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,6 +55,8 @@ class HandLSTM:
         h = hidden
         # Internal gate order (rows of W) i, f, o, g: the three sigmoid gates side by side.
         self.order = np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]
+        #: The work arrays of each batch shape (batch, steps) met so far.
+        self._work: dict[tuple[int, int], _Work] = {}
 
     def loss_and_gradient(self, x: Any, y: Any) -> float:
         """L on the batch ``x`` [B][T][inputs], ``y`` [B]; ∂L/∂θ left in :attr:`grad` (and
@@ -72,22 +76,19 @@ class HandLSTM:
         """
         w_ih, w_hh, b_ih, b_hh, w_out, b_out = self.params
         batch, steps, _ = x.shape
-        n, h3, h4, width = self.hidden, 3 * self.hidden, 4 * self.hidden, self.inputs
+        n, h3, width = self.hidden, 3 * self.hidden, self.inputs
         w = np.concatenate([w_hh, w_ih, (b_ih + b_hh)[:, None]], axis=1)[self.order]
         w[:h3] *= 0.5
         w_back = w[:, :n].copy()  # ∂L/∂h_{t−1} = W_hhᵀ (e with the sigmoid rows ¼)
         w_back[:h3] *= 0.5
         w_back_t = np.ascontiguousarray(w_back.T)
-        v = np.zeros((steps + 1, n + width + 1, batch))  # [h_t; x_{t+1}; 1], h_0 = 0
+        work = self._work.get((batch, steps))
+        if work is None:
+            work = self._work[batch, steps] = _Work.of(batch, steps, n, width)
+        v, u, sigma, cs, tanh_c, ig = work.v, work.u, work.sigma, work.cs, work.tanh_c, work.ig
         v[:steps, n : n + width] = x.transpose(1, 2, 0)
-        v[:, n + width] = 1.0
         h_all = v[:, :n]
-        u = np.empty((steps, h4, batch))  # tanh of the pre-activations (halved: i, f, o)
-        sigma = np.empty((steps, h3, batch))  # i, f, o
         i_all, f_all, o_all, g_all = sigma[:, :n], sigma[:, n : 2 * n], sigma[:, 2 * n :], u[:, h3:]
-        cs = np.zeros((steps + 1, n, batch))  # c_0 … c_T
-        tanh_c = np.empty((steps, n, batch))
-        ig = np.empty((n, batch))
         for t in range(steps):
             z = u[t]
             np.matmul(w, v[t], out=z)
@@ -109,11 +110,9 @@ class HandLSTM:
         np.matmul(h_all[steps], d_prediction, out=g_w_out[0])
         g_b_out[0] = d_prediction.sum()
         dh = np.outer(w_out[0], d_prediction)  # ∂L/∂h_T
-        dc = np.zeros((n, batch))
-        e = np.empty((steps, h4, batch))  # ∂L/∂gate ⊙ (1 − u²): i, f, o, g
+        dc, e, term, slope = work.dc, work.e, work.term, work.slope
+        dc.fill(0.0)  # ∂L/∂c_T
         e_i, e_f, e_o, e_g = (e[:, k * n : (k + 1) * n] for k in range(4))
-        term = np.empty((n, batch))
-        slope = np.empty((h4, batch))
         for t in range(steps - 1, -1, -1):
             np.multiply(dh, tanh_c[t], out=e_o[t])  # ∂L/∂o
             # ∂L/∂c_t += ∂L/∂h_t ⊙ o ⊙ (1 − tanh² c_t)
@@ -131,8 +130,11 @@ class HandLSTM:
             e[t] *= slope
             dh = w_back_t @ e[t]  # ∂L/∂h_{t−1}
         # Every step's share of ∂L/∂W in one product of the steps stacked.
-        flat_e = e.transpose(1, 0, 2).reshape(h4, steps * batch)
-        gradient = flat_e @ v[:steps].transpose(0, 2, 1).reshape(steps * batch, n + width + 1)
+        np.copyto(work.e_by_gate, e.transpose(1, 0, 2))
+        np.copyto(work.v_by_example, v[:steps].transpose(0, 2, 1))
+        gradient = work.e_by_gate.reshape(-1, steps * batch) @ work.v_by_example.reshape(
+            steps * batch, -1
+        )
         gradient[:h3] *= 0.25
         g_w_hh[self.order] = gradient[:, :n]
         g_w_ih[self.order] = gradient[:, n : n + width]
@@ -161,3 +163,59 @@ class HandLSTM:
 def _views(flat: Any, starts: list[int], shapes: list[tuple[int, ...]]) -> list[Any]:
     """The parameters' arrays of their shapes inside the flat array, from their offsets."""
     return [flat[a : a + int(np.prod(s))].reshape(s) for a, s in zip(starts, shapes, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Work:
+    """The work arrays of :meth:`HandLSTM.loss_and_gradient` for one batch shape, allocated once
+    and overwritten at every step.
+
+    Why: they are 100-400 KB each, and glibc's malloc gives blocks that large back to the
+    kernel when they are freed, so that arrays allocated afresh at every step were fresh pages,
+    each met by a page fault: some 470 a step, half of the step's time (2.5 ms a step, where
+    reused arrays take 1.2), in a process where nothing else runs. Beside other work (the
+    step-by-step comparison of ``benchmarks.adding --per-step``) freed memory tends to be
+    reused, and the two differed little.
+    """
+
+    #: [h_t; x_{t+1}; 1] for t = 0 … T: h_0 = 0 and the row of ones are written here once.
+    v: Any
+    #: tanh of every gate's pre-activation (halved for i, f, o), [T][4H][B].
+    u: Any
+    #: The sigmoid gates i, f, o, [T][3H][B].
+    sigma: Any
+    #: c_0 … c_T: c_0 = 0, written here once.
+    cs: Any
+    tanh_c: Any
+    #: i ⊙ g of one time step.
+    ig: Any
+    #: ∂L/∂c of one time step.
+    dc: Any
+    #: ∂L/∂gate ⊙ (1 − u²), [T][4H][B].
+    e: Any
+    term: Any
+    slope: Any
+    #: e and v with the steps stacked, for the weights' gradient in one product.
+    e_by_gate: Any
+    v_by_example: Any
+
+    @classmethod
+    def of(cls, batch: int, steps: int, hidden: int, inputs: int) -> _Work:
+        """The arrays for batches of ``batch`` sequences of ``steps`` steps."""
+        n, width = hidden, inputs
+        v = np.zeros((steps + 1, n + width + 1, batch))
+        v[:, n + width] = 1.0
+        return cls(
+            v=v,
+            u=np.empty((steps, 4 * n, batch)),
+            sigma=np.empty((steps, 3 * n, batch)),
+            cs=np.zeros((steps + 1, n, batch)),
+            tanh_c=np.empty((steps, n, batch)),
+            ig=np.empty((n, batch)),
+            dc=np.empty((n, batch)),
+            e=np.empty((steps, 4 * n, batch)),
+            term=np.empty((n, batch)),
+            slope=np.empty((4 * n, batch)),
+            e_by_gate=np.empty((4 * n, steps, batch)),
+            v_by_example=np.empty((steps, batch, n + width + 1)),
+        )

@@ -28,9 +28,19 @@ def clip_grad_norm(parameters: Iterable[Value], max_norm: float) -> float:
 
 
 def clipped_gradient(gradient: Any, max_norm: float) -> Any:
-    """:func:`clip_grad_norm` of every parameter's gradient given as one NumPy array: the array
+    """:func:`clip_grad_norm` of every parameter's gradient given as one float64 array: the array
     scaled (a new one) or as it is. An optimisation for compiled training, whose replay gives
-    the gradients as one array; the norm is the same exactly rounded sum of the same squares."""
+    the gradients as one array; the norm is the same exactly rounded sum of the same squares.
+
+    That sum is taken only when the gradient may need clipping: a dot product g · g first,
+    within a relative (n + 1)·2⁻⁵³ of the exact sum of n squares, says at once when ‖g‖ is
+    clearly below ``max_norm`` (the adding problem's LSTM clips at 56 of its 3,000 steps:
+    0.002 ms a step where the exact sum takes 0.014).
+    """
+    max_norm = finite_float(max_norm, "max_norm", above=0)
+    slack = 2.0**-50 * (len(gradient) + 1)  # eight times the dot product's rounding, at most
+    if math.sqrt(float(gradient @ gradient) * (1.0 + slack)) + 1e-6 < max_norm * (1.0 - slack):
+        return gradient
     _, scale = _norm_and_scale(math.fsum((gradient * gradient).tolist()), max_norm)
     return gradient * scale if scale < 1.0 else gradient
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import operator
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autograd import Value
 from autograd.numbers import finite_float
@@ -50,6 +50,8 @@ class Optimizer(ABC):
         self.weight_decay = finite_float(weight_decay, "weight_decay", at_least=0)
         #: How many steps have been taken: the t of the schedule.
         self.steps = 0
+        #: The state lists :meth:`step_from` left as arrays, until they are read.
+        self._arrays: dict[str, Any] = {}
 
     @property
     def learning_rate(self) -> float:
@@ -83,7 +85,10 @@ class Optimizer(ABC):
         An optimisation for compiled training, whose replay gives the gradients as one array:
         the update is computed by the same lines as :meth:`step`'s, on arrays with every
         parameter's number (``_update`` of every index at once), not once per parameter in
-        Python. The state lists are arrays while it runs.
+        Python. The state lists are arrays while it runs, and stay arrays after it, for the
+        next call, until they are read (``__getattr__`` turns them back into lists of floats):
+        for the adding problem's LSTM, 393 parameters, turning Adam's m and v into arrays and
+        back at every step took 0.025 ms of the 0.071 a step took.
         """
         import numpy as np
 
@@ -92,15 +97,30 @@ class Optimizer(ABC):
         data = np.fromiter(map(_DATA, self.params), float, len(self.params))
         g = gradient + self.weight_decay * data
         for name in self.state:
-            setattr(self, name, np.array(getattr(self, name)))
+            kept = self._arrays.pop(name, None)
+            setattr(self, name, np.array(getattr(self, name)) if kept is None else kept)
         try:
             data -= self._update(_EVERY, g, lr)
         finally:
             for name in self.state:
-                setattr(self, name, getattr(self, name).tolist())
+                self._arrays[name] = vars(self).pop(name)
         for p, w, grad in zip(self.params, data.tolist(), gradient.tolist(), strict=True):
             p.data = w
             p.grad = grad
+
+    if not TYPE_CHECKING:  # mypy would take any attribute of an optimizer for state
+
+        def __getattr__(self, name: str) -> Any:
+            """A state list that :meth:`step_from` left as an array, read: made a list of
+            floats again (Python calls this only for an attribute not found otherwise)."""
+            arrays = vars(self).get("_arrays", {})
+            if name not in arrays:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+                )
+            listed = arrays.pop(name).tolist()
+            setattr(self, name, listed)
+            return listed
 
     @abstractmethod
     def _update(self, i: int, g: float, lr: float) -> float:

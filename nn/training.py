@@ -318,7 +318,9 @@ def _score_held_out(
 
 def _report(bar: tqdm[None], history: History) -> None:
     """The last step's loss (and accuracy, for classes) beside the progress bar, which moves on
-    one step."""
+    one step; nothing for a hidden bar (formatting them for nothing took 0.002 ms a step)."""
+    if bar.disable:
+        return
     accuracy = {"accuracy": f"{history.accuracy[-1]:.1%}"} if history.accuracy else {}
     bar.set_postfix(loss=f"{history.loss[-1]:.4g}", **accuracy, refresh=False)
     bar.update()

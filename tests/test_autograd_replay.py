@@ -236,8 +236,10 @@ def test_the_number_of_inputs_is_fixed_by_the_trace():
 def test_batches_must_be_equal_length_one_dimensional():
     params = make_params(2.0)
     compiled = compile(lambda x, y: params[0] * x * y, params)
-    with pytest.raises(ValueError, match="equal-length"):
+    with pytest.raises(ValueError, match=r"equal-length.*got shapes \[\(2,\), \(1,\)\]"):
         compiled([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match=r"per input, got shapes \[\(2, 1\), \(2, 1\)\]"):
+        compiled([[1.0], [2.0]], np.array([[1.0], [2.0]]))
     with pytest.raises(ValueError, match="empty"):
         compiled([], [])
 

@@ -84,3 +84,15 @@ def test_training_follows_chainrule_s_compiled_nn_fit_on_the_same_batches():
     theirs = np.array([p.data for p in trained.parameters()])
     np.testing.assert_allclose(hand.theta, theirs, rtol=0, atol=1e-10)
     assert np.abs(hand.theta - np.array([p.data for p in model.parameters()])).max() > 1e-3
+
+
+def test_a_batch_s_loss_and_gradients_do_not_depend_on_the_batches_before():
+    """The work arrays are reused from batch to batch of one shape: nothing carries over."""
+    _, _, parameters = torch_model(4)
+    fresh, reused = copied(parameters), copied(parameters)
+    x, y = batch(5)
+    expected = fresh.loss_and_gradient(x, y)
+    for seed, size in ((6, 6), (7, 3), (8, 6)):
+        reused.loss_and_gradient(*batch(seed, size=size))
+    assert reused.loss_and_gradient(x, y) == expected
+    np.testing.assert_array_equal(reused.grad, fresh.grad)

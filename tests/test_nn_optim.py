@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import nn
@@ -135,11 +136,14 @@ def test_adam_betas_must_be_below_one():
     ids=["sgd", "nesterov", "rmsprop", "adam"],
 )
 def test_a_step_on_an_array_of_gradients_is_the_step_on_each_parameter(make):
-    """step_from computes step's update on every parameter at once; the state stays lists of
-    floats, so that steps of either kind follow each other."""
-    import numpy as np
-
-    rows = [[0.5, -2.0, 0.0, 3.0], [-0.1, 0.2, 1e-3, -4.0], [2.0, 0.0, -0.5, 0.25]]
+    """step_from computes step's update on every parameter at once; the state reads as lists
+    of floats, so that steps of either kind follow each other."""
+    rows = [
+        [0.5, -2.0, 0.0, 3.0],
+        [-0.1, 0.2, 1e-3, -4.0],
+        [2.0, 0.0, -0.5, 0.25],
+        [-1.0, 0.5, 4.0, 0.0],
+    ]
     eager = [parameter(data=d) for d in (1.0, -0.5, 2.0, 0.0)]
     on_arrays = [parameter(data=d) for d in (1.0, -0.5, 2.0, 0.0)]
     first, second = make(eager), make(on_arrays)
@@ -155,9 +159,16 @@ def test_a_step_on_an_array_of_gradients_is_the_step_on_each_parameter(make):
             second.step_from(np.array(grads))
         assert [p.data for p in on_arrays] == pytest.approx([p.data for p in eager], rel=1e-15)
         assert [p.grad for p in on_arrays] == [p.grad for p in eager]
-    assert second.steps == first.steps == 3
+    assert second.steps == first.steps == 4
     for name in second.state:
         assert all(type(x) is float for x in getattr(second, name))
+
+
+def test_an_optimizer_still_has_no_attributes_but_its_own():
+    optimizer = nn.Adam([Value(1.0)])
+    optimizer.step_from(np.array([0.5]))
+    with pytest.raises(AttributeError, match="'Adam' object has no attribute 'velocity'"):
+        _ = optimizer.velocity
 
 
 def test_only_this_module_s_updates_step_on_arrays():

@@ -107,7 +107,9 @@ def test_the_progress_bar_shows_when_asked(moons, capsys):
         steps=2,
         progress=True,
     )
-    assert "training" in capsys.readouterr().err
+    shown = capsys.readouterr().err
+    assert "training" in shown
+    assert "loss=" in shown and "accuracy=" in shown
 
 
 def test_a_loss_function_may_be_given_instead_of_a_name(moons):
