@@ -318,11 +318,11 @@ class BatchWriter(Writer):
         windows = [self.columns_of(layer) for layer in buffer.layers]
         segments = [self.segments(window) for window in windows]
         everywhere = set.intersection(*({s for s in segs if s[0] == INPUTS} for segs in segments))
-        for _, c0, c1 in sorted(
-            everywhere
-        ):  # [T][columns][examples], turned [T][examples][columns]
-            rows = ", ".join(f"[{self.listed(window[c0:c1])}]" for window in windows)
-            self.lines.append(f"{a}[:, :, {c0}:{c1}] = array([{rows}]).transpose(0, 2, 1)")
+        for _, c0, c1 in sorted(everywhere):
+            # One flat array [T·k][examples], seen as [T][k][examples], put as [T][examples][k].
+            listed = ", ".join(self.listed(window[c0:c1]) for window in windows)
+            picked = f"array([{listed}]).reshape({count}, {c1 - c0}, -1).transpose(0, 2, 1)"
+            self.lines.append(f"{a}[:, :, {c0}:{c1}] = {picked}")
         for t, (window, segs) in enumerate(zip(windows, segments, strict=True)):
             for kind, c0, c1 in segs:
                 target = f"{a}[{t}, :, {c0}:{c1}]" if c1 > c0 + 1 else f"{a}[{t}, :, {c0}]"
