@@ -345,8 +345,8 @@ class BatchWriter(Writer):
 
     def segments(self, columns: list[Value]) -> list[tuple[str, int, int]]:
         """A buffered layer's columns cut into what fills them alike, each (kind, start, stop):
-        runs of the model's inputs (:data:`INPUTS`), runs of leaves shared by every example
-        (:data:`SHARED`), and computed columns (:data:`COMPUTED`): a group's members, all of
+        runs of the model's inputs (``INPUTS``), runs of leaves shared by every example
+        (``SHARED``), and computed columns (``COMPUTED``): a group's members, all of
         them in order, or one column."""
         runs = self.group_runs(columns)
         found: list[tuple[str, int, int]] = []
