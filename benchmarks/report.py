@@ -539,7 +539,8 @@ def _adding_section(results: dict[str, Any]) -> list[str]:
         f"{row['steps']} steps each, taking turns step by step; chainrule ÷ PyTorch: "
         f"{_times(adding_ratio(results))}{versus_hand}. chainrule's first step (tracing and "
         "compiling) took "
-        f"{row['first_step']:.2f} s. The full 3,000-step runs: `python -m benchmarks.adding`.",
+        f"{row['first_step']:.2f} s. The whole 3,000-step runs, run against run: "
+        "`python -m benchmarks.adding` (benchmarks/ADDING.md).",
         "",
     ]
 
