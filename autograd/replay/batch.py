@@ -51,6 +51,7 @@ from autograd.replay.layers import (
     Gathered,
     Group,
     Unit,
+    alike_keys,
     find_groups,
     schedule,
 )
@@ -146,6 +147,8 @@ class BatchWriter(Writer):
         varying = {node for node in self.order if node not in self.uniform}
         leaves = {node for node in self.order if node.rule is None}
         constants = leaves - set(graph.inputs) - set(graph.params)
+        #: What makes two nodes alike: a constant leaf its value, any other node itself.
+        self.alike = alike_keys(constants)
         for kernels in (True, False):
             units = schedule(
                 self.order,
@@ -279,7 +282,7 @@ class BatchWriter(Writer):
             if not all(w in self.index for w in weights):
                 continue
             scales = tuple(self.tanh_scales.get(unit, ()))
-            biases = tuple(self.alike(b) for b in unit.biases)
+            biases = tuple(self.alike(b) for b in unit.biases)  # constants by their values
             stacks.setdefault((weights, biases, scales), []).append(unit)
         buffers: dict[FusedLayer, tuple[InputsBuffer, int]] = {}
         for layers in stacks.values():
@@ -295,11 +298,6 @@ class BatchWriter(Writer):
                 )
                 buffers.update({layer: (buffer, t) for t, layer in enumerate(layers)})
         return buffers
-
-    def alike(self, node: Value) -> object:
-        """What makes two nodes alike: a constant its value, any other node itself."""
-        constant = node.rule is None and node not in self.index and node not in self.inputs
-        return ("constant", node.data) if constant else node
 
     def make_buffer(self, buffer: InputsBuffer) -> None:
         """Write the buffer's array and what of it is known before its first layer: the

@@ -80,7 +80,7 @@ def find_groups(
     weights, so that rows a model keeps together stay together: an LSTM's gates are then four
     blocks of rows, each an elementwise group's slice of the layer (else they come in the
     order the graph is walked, interleaved)."""
-    key = _keys(constants)
+    key = alike_keys(constants)
     layers = _layers(order, varying, key)
     if rank is not None:
         layers = [_ranked(layer, rank) for layer in layers]
@@ -144,7 +144,7 @@ def _blocks(index: Sequence[int]) -> list[int]:
     return [k for k in range(len(index)) if k == 0 or index[k] != index[k - 1] + 1]
 
 
-def _keys(constants: set[Value]) -> Callable[[Value], object]:
+def alike_keys(constants: set[Value]) -> Callable[[Value], object]:
     """What makes two nodes alike: a constant leaf its value, any other node itself."""
 
     def key(node: Value) -> object:
