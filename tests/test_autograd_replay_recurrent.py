@@ -195,6 +195,25 @@ def recurrences(draw):
     return fn, params, [list(r) for r in rows]
 
 
+def assert_each_buffer_cell_written_once(source):
+    """Every column of every slot of each buffer is written exactly once: by an assignment to
+    all slots, or to one."""
+    from collections import Counter
+
+    written: Counter[tuple[str, int, int]] = Counter()
+    for name, slots, columns in re.findall(
+        r"^    (A\d+) = empty\(\((\d+), \S+, (\d+)\)\)$", source, re.M
+    ):
+        expected = {(name, t, c) for t in range(int(slots)) for c in range(int(columns))}
+        for slot, start, stop in re.findall(
+            rf"^    {name}\[(\d+|:), :, (\d+)(?::(\d+))?\] = ", source, re.M
+        ):
+            steps = range(int(slots)) if slot == ":" else [int(slot)]
+            span = range(int(start), int(stop or int(start) + 1))
+            written.update((name, t, c) for t in steps for c in span)
+        assert set(written) >= expected and all(written[cell] == 1 for cell in expected)
+
+
 @given(recurrences())
 def test_batch_replays_of_random_recurrences_agree_with_eager(replay_agrees, recurrence):
     """The loss and gradients, and the outputs alone (the forward pass without gradients)."""
@@ -202,6 +221,7 @@ def test_batch_replays_of_random_recurrences_agree_with_eager(replay_agrees, rec
 
     compiled = replay_agrees(*recurrence)
     assert "= empty((" in compiled.batch_source  # the steps' inputs are one buffer
+    assert_each_buffer_cell_written_once(compiled.batch_source)
     fn, _, rows = recurrence
     outputs = compiled.evaluate(*[np.array(column) for column in zip(*rows, strict=True)])
     for row, output in zip(rows, outputs, strict=True):

@@ -324,18 +324,20 @@ class BatchWriter(Writer):
         for t, (window, segs) in enumerate(zip(windows, segments, strict=True)):
             for kind, c0, c1 in segs:
                 target = f"{a}[{t}, :, {c0}:{c1}]" if c1 > c0 + 1 else f"{a}[{t}, :, {c0}]"
-                listed = "" if kind == COMPUTED else self.listed(window[c0:c1])
-                if kind != COMPUTED and c1 == c0 + 1:
-                    self.lines.append(f"{target} = {listed}")
-                elif kind == INPUTS and (kind, c0, c1) not in everywhere:
-                    self.lines.append(f"{target} = stack({listed})")
-                elif kind == SHARED:
-                    self.lines.append(f"{target} = ({listed},)")
-                elif kind == COMPUTED:
+                if kind == COMPUTED:
                     node = window[c0]
                     group = self._group_of_member.get(node)
                     run = group if group is not None and c1 - c0 > 1 else None
                     self.copy_after(group or node, target, run or node)
+                elif (kind, c0, c1) not in everywhere:  # else written for every slot above
+                    listed = self.listed(window[c0:c1])
+                    if c1 == c0 + 1:
+                        value = listed
+                    elif kind == INPUTS:
+                        value = f"stack({listed})"
+                    else:  # numbers shared by every example: one row, broadcast
+                        value = f"({listed},)"
+                    self.lines.append(f"{target} = {value}")
 
     def columns_of(self, layer: FusedLayer) -> list[Value]:
         """A buffered layer's window, an input that it lacks being the constant 0."""
