@@ -52,7 +52,13 @@ class FloatMath:
     def power(x: float, y: float) -> float:
         """xʸ with IEEE answers: 0 ** −1 = inf, (−0) ** −1 = −inf, overflow to ±inf,
         (−8) ** (1/3) = NaN. An infinity keeps the sign of x when y is an odd integer, as in
-        IEEE 754's pow (and NumPy, JavaScript and PyTorch): 1/(2√x) at x = −0 is −inf."""
+        IEEE 754's pow (and NumPy, JavaScript and PyTorch): 1/(2√x) at x = −0 is −inf.
+
+        x² is x·x, exactly rounded, as the generated code writes it (:mod:`autograd.symbols`)
+        and as PyTorch squares: the C library's pow can be one unit in the last place off
+        (3.6493348346502824e16 ** 2)."""
+        if y == 2.0:
+            return x * x
         try:
             result = x**y
         except (ZeroDivisionError, OverflowError):
